@@ -1,0 +1,55 @@
+import type {
+  Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
+  ServiceOptions, Timeouts,
+} from './model';
+
+/** One change of a batch (see `IpvsApi.batch`). */
+export type Operation =
+  | { readonly op: 'addService'; readonly service: ServiceKey; readonly options: ServiceOptions }
+  | { readonly op: 'editService'; readonly service: ServiceKey; readonly options: ServiceOptions }
+  | { readonly op: 'deleteService'; readonly service: ServiceKey }
+  | { readonly op: 'addDestination'; readonly service: ServiceKey; readonly destination: DestinationKey; readonly options: DestinationOptions }
+  | { readonly op: 'editDestination'; readonly service: ServiceKey; readonly destination: DestinationKey; readonly options: DestinationOptions }
+  | { readonly op: 'deleteDestination'; readonly service: ServiceKey; readonly destination: DestinationKey };
+
+/**
+ * The public surface of the IPVS client: flat, typed, promise-based. Every method talks to the
+ * kernel of the caller's network namespace; kernel refusals reject with an `IpvsError`.
+ */
+export interface IpvsApi {
+  getInfo(): Promise<Info>;
+  getTimeouts(): Promise<Timeouts>;
+  /** Fields left 0 or absent keep their current value (kernel rule). */
+  setTimeouts(timeouts: Partial<Timeouts>): Promise<void>;
+
+  getServices(): Promise<Service[]>;
+  getService(key: ServiceKey): Promise<Service>;
+  addService(key: ServiceKey, options: ServiceOptions): Promise<void>;
+  /** Full replacement of the service's settings (SET_SERVICE). */
+  editService(key: ServiceKey, options: ServiceOptions): Promise<void>;
+  deleteService(key: ServiceKey): Promise<void>;
+
+  /** Real servers of one service, in kernel order (newest first). Empty for a missing service. */
+  getDestinations(service: ServiceKey): Promise<Destination[]>;
+  addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
+  editDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
+  deleteDestination(service: ServiceKey, destination: DestinationKey): Promise<void>;
+
+  /** Zero the counters of one service, or of everything (and the global totals) when omitted. */
+  zero(service?: ServiceKey): Promise<void>;
+  /** Delete every service and real server. */
+  flush(): Promise<void>;
+
+  getDaemons(): Promise<Daemon[]>;
+  startDaemon(config: DaemonConfig): Promise<void>;
+  stopDaemon(state: DaemonState): Promise<void>;
+
+  /**
+   * Sends many changes pipelined (several requests per send, bounded window). Resolves with one
+   * result per operation, in order; it does not stop at the first failure (callers decide about
+   * rollback).
+   */
+  batch(operations: readonly Operation[]): Promise<Array<{ ok: true } | { ok: false; error: Error }>>;
+
+  close(): void;
+}
