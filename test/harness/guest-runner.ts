@@ -1,0 +1,113 @@
+/**
+ * Runs inside the VM: finds the in-VM test files (test/dist/vm/**.vm.js), and runs every case in a
+ * process of its own inside a fresh network namespace (`unshare -n`), a few at a time. Each result
+ * goes to stdout as a marker line the host turns into one jest test.
+ *
+ * VM_TESTS filters by comma-separated substrings of "file › case"; VM_JOBS sets the parallelism.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { registeredCases } from './guest';
+
+const MARKER = '@@TSIPVS ';
+const VM_DIR = path.resolve(__dirname, '../vm');
+const CASE_RUNNER = path.join(__dirname, 'guest-case.js');
+const OUTPUT_LIMIT = 20_000;
+
+interface PlannedCase {
+  readonly file: string;
+  readonly name: string;
+  readonly timeoutMs: number;
+}
+
+function emit(record: object): void {
+  process.stdout.write(`${MARKER}${JSON.stringify(record)}\n`);
+}
+
+function findTestFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? findTestFiles(path.join(dir, e.name)) : e.name.endsWith('.vm.js') ? [path.join(dir, e.name)] : []))
+    .sort();
+}
+
+function planCases(filters: string[]): { cases: PlannedCase[]; loadErrors: Array<{ file: string; error: string }> } {
+  const cases: PlannedCase[] = [];
+  const loadErrors: Array<{ file: string; error: string }> = [];
+  for (const file of findTestFiles(VM_DIR)) {
+    const rel = path.relative(VM_DIR, file);
+    const before = registeredCases().length;
+    try {
+      require(file);
+    } catch (err) {
+      loadErrors.push({ file: rel, error: (err as Error).stack ?? String(err) });
+      continue;
+    }
+    for (const c of registeredCases().slice(before)) {
+      const full = `${rel} › ${c.name}`;
+      if (filters.length === 0 || filters.some((f) => full.includes(f))) cases.push({ file: rel, name: c.name, timeoutMs: c.timeoutMs });
+    }
+  }
+  return { cases, loadErrors };
+}
+
+function runCase(c: PlannedCase): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('unshare', ['-n', process.execPath, CASE_RUNNER, path.join(VM_DIR, c.file), c.name], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (d: Buffer) => {
+      if (output.length < OUTPUT_LIMIT * 4) output += d.toString('latin1');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, c.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const errorMatch = /@@CASE-ERROR (.*)$/m.exec(output);
+      const ok = code === 0 && !timedOut;
+      let error: string | undefined;
+      if (timedOut) error = `timed out after ${c.timeoutMs} ms`;
+      else if (!ok) error = errorMatch?.[1] ? (JSON.parse(errorMatch[1]) as string) : `case process exited ${code ?? signal}`;
+      const shown = output.replace(/@@CASE-ERROR .*\n?/m, '');
+      emit({
+        type: 'result',
+        file: c.file,
+        name: c.name,
+        ok,
+        durationMs: Date.now() - started,
+        ...(error ? { error } : {}),
+        ...(shown ? { output: shown.length > OUTPUT_LIMIT ? `…${shown.slice(-OUTPUT_LIMIT)}` : shown } : {}),
+      });
+      resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const filters = (process.env.VM_TESTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const jobs = Math.max(1, Number(process.env.VM_JOBS ?? 2));
+  const { cases, loadErrors } = planCases(filters);
+  for (const e of loadErrors) emit({ type: 'result', file: e.file, name: '(load)', ok: false, durationMs: 0, error: e.error });
+  const queue = [...cases];
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await runCase(next);
+    }),
+  );
+  emit({ type: 'summary', cases: cases.length, loadErrors: loadErrors.length, seconds: (Date.now() - started) / 1000 });
+}
+
+main().catch((err) => {
+  process.stderr.write(`guest runner failed: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});
