@@ -3,4 +3,5 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages'],
   testMatch: ['**/dist/test/**/*.test.js'],
+  reporters: ['default', ['<rootDir>/test/summary-reporter.js', { label: 'unit' }]],
 };

@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/dist/kernel/**/*.test.js'],
   globalSetup: '<rootDir>/dist/harness/host/global-setup.js',
   testTimeout: 60_000,
+  reporters: ['default', ['<rootDir>/summary-reporter.js', { label: 'kernel' }]],
 };

@@ -23,8 +23,8 @@ vmTest('ipvsadm adds a service with two real servers and lists them', (t) => {
       'Prot LocalAddress:Port Scheduler Flags',
       '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
       'TCP  10.0.0.1:80 rr',
-      '  -> 10.0.0.2:80                   Masq    2      0          0         ',
-      '  -> 10.0.0.3:80                   Route   1      0          0         ',
+      `  -> ${'10.0.0.2:80'.padEnd(28)} Masq    2      0          0         `,
+      `  -> ${'10.0.0.3:80'.padEnd(28)} Route   1      0          0         `,
       '',
     ].join('\n'),
   );

@@ -83,7 +83,7 @@ function collectEntries(inputs: InitramfsInputs): Entry[] {
   entries.push({ dest: '/usr/bin/node', source: nodeBinary });
   const libs = new Set<string>();
   for (const program of programs) {
-    if (program !== nodeBinary) entries.push({ dest: program, source: program });
+    if (program !== nodeBinary) entries.push({ dest: program, source: fs.realpathSync(program) });
     for (const lib of sharedLibraries(program)) libs.add(lib);
   }
   // iptables-nft (for firewall-mark labs): the command names and its extensions
