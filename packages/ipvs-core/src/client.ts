@@ -1,0 +1,197 @@
+import type { IpvsApi, Operation } from './api';
+import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
+import { resolveIpvsFamily } from './family';
+import type {
+  Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
+  ServiceOptions, Timeouts,
+} from './model';
+import {
+  decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, RequestEncoder,
+} from './protocol/codec';
+import type { NetlinkMessage } from './protocol/message';
+import { NetlinkTransport } from './transport/netlink-transport';
+import { RawGenericSocket } from './transport/raw-socket';
+import type { Transport } from './transport/transport';
+
+export interface OpenOptions {
+  /** Deadline of each request in milliseconds (default 5000). */
+  readonly timeoutMs?: number;
+  /** Most requests left unanswered on the socket during a batch (default 64, at most 128). */
+  readonly window?: number;
+  /** SO_RCVBUF to ask for (default 1 MiB; the kernel may cap it, the window keeps us safe anyway). */
+  readonly recvBufferSize?: number;
+  /** Use this transport instead of a netlink socket (tests: fake or replay transports). */
+  readonly transport?: Transport;
+}
+
+/** Result of one batch operation. */
+export type BatchResult = { ok: true } | { ok: false; error: Error };
+
+/** Average encoded size of a batch request, to size the encoder's buffer once. */
+const BATCH_BYTES_PER_OPERATION = 160;
+
+function operationObject(op: Operation): unknown {
+  switch (op.op) {
+    case 'addService': case 'editService': return { service: op.service, options: op.options };
+    case 'deleteService': return { service: op.service };
+    case 'addDestination': case 'editDestination': return { service: op.service, destination: op.destination, options: op.options };
+    case 'deleteDestination': return { service: op.service, destination: op.destination };
+  }
+}
+
+/** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
+export class IpvsClient implements IpvsApi {
+  constructor(private readonly transport: Transport, readonly familyId: number) {}
+
+  /** An encoder for this kernel's family id, for callers that build large batches themselves. */
+  newEncoder(initialSize?: number): RequestEncoder {
+    return new RequestEncoder(this.familyId, initialSize);
+  }
+
+  /** Sends pre-encoded ACK-only requests pipelined; one errno per message (0 = done). */
+  sendEncoded(messages: readonly Buffer[]): Promise<number[]> {
+    return this.transport.batch(messages);
+  }
+
+  private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
+    try {
+      return await run(new RequestEncoder(this.familyId, 256));
+    } catch (error) {
+      if (error instanceof NetlinkError) throw new IpvsError(error.errno, operation, object);
+      throw error;
+    }
+  }
+
+  private async exchange(operation: IpvsOperation, object: unknown, encode: (e: RequestEncoder) => Buffer): Promise<NetlinkMessage[]> {
+    return this.call(operation, object, (e) => this.transport.request(encode(e)));
+  }
+
+  private async listing(operation: IpvsOperation, object: unknown, encode: (e: RequestEncoder) => Buffer): Promise<NetlinkMessage[]> {
+    return this.call(operation, object, (e) => this.transport.dump(encode(e)));
+  }
+
+  private static only(replies: NetlinkMessage[], what: string): NetlinkMessage {
+    const reply = replies[0];
+    if (!reply) throw new IpvsProtocolError(`${what}: the kernel acknowledged without sending a reply`);
+    return reply;
+  }
+
+  async getInfo(): Promise<Info> {
+    return decodeInfo(IpvsClient.only(await this.exchange('getInfo', undefined, (e) => e.getInfo()), 'getInfo'));
+  }
+
+  async getTimeouts(): Promise<Timeouts> {
+    return decodeTimeouts(IpvsClient.only(await this.exchange('getTimeouts', undefined, (e) => e.getConfig()), 'getTimeouts'));
+  }
+
+  async setTimeouts(timeouts: Partial<Timeouts>): Promise<void> {
+    await this.exchange('setTimeouts', timeouts, (e) => e.setConfig(timeouts));
+  }
+
+  async getServices(): Promise<Service[]> {
+    return (await this.listing('getServices', undefined, (e) => e.dumpServices())).map(decodeService);
+  }
+
+  async getService(key: ServiceKey): Promise<Service> {
+    return decodeService(IpvsClient.only(await this.exchange('getService', { service: key }, (e) => e.getService(key)), 'getService'));
+  }
+
+  async addService(key: ServiceKey, options: ServiceOptions): Promise<void> {
+    await this.exchange('addService', { service: key, options }, (e) => e.newService(key, options));
+  }
+
+  async editService(key: ServiceKey, options: ServiceOptions): Promise<void> {
+    await this.exchange('editService', { service: key, options }, (e) => e.setService(key, options));
+  }
+
+  async deleteService(key: ServiceKey): Promise<void> {
+    await this.exchange('deleteService', { service: key }, (e) => e.delService(key));
+  }
+
+  async getDestinations(service: ServiceKey): Promise<Destination[]> {
+    const replies = await this.listing('getDestinations', { service }, (e) => e.dumpDestinations(service));
+    return replies.map((reply) => decodeDestination(reply, service.family));
+  }
+
+  async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
+    await this.exchange('addDestination', { service, destination, options }, (e) => e.newDestination(service, destination, options));
+  }
+
+  async editDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
+    await this.exchange('editDestination', { service, destination, options }, (e) => e.setDestination(service, destination, options));
+  }
+
+  async deleteDestination(service: ServiceKey, destination: DestinationKey): Promise<void> {
+    await this.exchange('deleteDestination', { service, destination }, (e) => e.delDestination(service, destination));
+  }
+
+  async zero(service?: ServiceKey): Promise<void> {
+    await this.exchange('zero', service && { service }, (e) => e.zero(service));
+  }
+
+  async flush(): Promise<void> {
+    await this.exchange('flush', undefined, (e) => e.flush());
+  }
+
+  async getDaemons(): Promise<Daemon[]> {
+    return (await this.listing('getDaemons', undefined, (e) => e.dumpDaemons())).map(decodeDaemon);
+  }
+
+  async startDaemon(config: DaemonConfig): Promise<void> {
+    await this.exchange('startDaemon', config, (e) => e.newDaemon(config));
+  }
+
+  async stopDaemon(state: DaemonState): Promise<void> {
+    await this.exchange('stopDaemon', { state }, (e) => e.delDaemon(state));
+  }
+
+  async batch(operations: readonly Operation[]): Promise<BatchResult[]> {
+    const encoder = this.newEncoder(operations.length * BATCH_BYTES_PER_OPERATION);
+    const results: BatchResult[] = new Array(operations.length);
+    const messages: Buffer[] = [];
+    const sentIndex: number[] = [];
+    operations.forEach((op, index) => {
+      try {
+        messages.push(encoder.operation(op));
+        sentIndex.push(index);
+      } catch (error) {
+        results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    });
+    const errnos = await this.transport.batch(messages);
+    errnos.forEach((errno, i) => {
+      const index = sentIndex[i]!;
+      const op = operations[index]!;
+      results[index] = errno === 0 ? { ok: true } : { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
+    });
+    return results;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/**
+ * Opens a generic netlink socket and resolves the IPVS family. Rejects with an IpvsError whose
+ * operation is 'resolveFamily' when IPVS is missing ("IPVS is not available in this kernel: load
+ * the ip_vs module").
+ */
+export async function openIpvs(options: OpenOptions = {}): Promise<IpvsClient> {
+  let transport = options.transport;
+  if (!transport) {
+    try {
+      transport = new NetlinkTransport(new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
+    } catch (error) {
+      const errno = (error as { errno?: unknown }).errno;
+      if (typeof errno === 'number') throw new IpvsError(Math.abs(errno), 'resolveFamily', undefined, `cannot open a generic netlink socket: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+  try {
+    return new IpvsClient(transport, await resolveIpvsFamily(transport));
+  } catch (error) {
+    if (!options.transport) transport.close();
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+import { Errno, errnoCode, strerror } from './errno';
+import { describeObject } from './describe';
+
+/** What an `IpvsError` reports as its operation: an `IpvsApi` method name, or a setup step. */
+export type IpvsOperation =
+  | 'resolveFamily' | 'getInfo' | 'getTimeouts' | 'setTimeouts'
+  | 'getServices' | 'getService' | 'addService' | 'editService' | 'deleteService'
+  | 'getDestinations' | 'addDestination' | 'editDestination' | 'deleteDestination'
+  | 'zero' | 'flush' | 'getDaemons' | 'startDaemon' | 'stopDaemon';
+
+/** ipvsadm's own messages for one operation's errnos (libipvs ipvs_strerror, per-call rows). */
+const OPERATION_MESSAGES: Partial<Record<IpvsOperation, Partial<Record<number, string>>>> = {
+  addService: { [Errno.EEXIST]: 'Service already exists', [Errno.ENOENT]: 'Scheduler or persistence engine not found' },
+  editService: { [Errno.ESRCH]: 'No such service', [Errno.ENOENT]: 'Scheduler or persistence engine not found' },
+  deleteService: { [Errno.ESRCH]: 'No such service' },
+  zero: { [Errno.ESRCH]: 'No such service' },
+  addDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.EEXIST]: 'Destination already exists' },
+  editDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.ENOENT]: 'No such destination' },
+  deleteDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.ENOENT]: 'No such destination' },
+  startDaemon: { [Errno.EEXIST]: 'Daemon has already run' },
+  stopDaemon: { [Errno.ESRCH]: 'No daemon is running' },
+  getDestinations: { [Errno.ESRCH]: 'No such service' },
+  getService: { [Errno.ESRCH]: 'No such service' },
+};
+
+/** ipvsadm's messages that apply to every operation. */
+const GENERIC_MESSAGES: Partial<Record<number, string>> = {
+  [Errno.EPERM]: 'Permission denied (you must be root)',
+  [Errno.EINVAL]: 'Invalid operation.  Possibly wrong module version, address not unicast, ...',
+  [Errno.ENOPROTOOPT]: 'Protocol not available',
+  [Errno.ENOMEM]: 'Memory allocation problem',
+  [Errno.EOPNOTSUPP]: 'Operation not supported with IPv6',
+  [Errno.EAFNOSUPPORT]: 'Operation not supported with specified address family',
+  [Errno.EMSGSIZE]: 'Module is wrong version',
+};
+
+export const FAMILY_MISSING_MESSAGE = 'IPVS is not available in this kernel: load the ip_vs module';
+
+/** The text ipvsadm prints when `operation` fails with `errno`. */
+export function ipvsadmMessage(operation: IpvsOperation, errno: number): string {
+  if (operation === 'resolveFamily' && errno === Errno.ENOENT) return FAMILY_MISSING_MESSAGE;
+  return OPERATION_MESSAGES[operation]?.[errno] ?? GENERIC_MESSAGES[errno] ?? strerror(errno);
+}
+
+/** A refusal by the kernel (or a failed exchange with it) of one IPVS operation. */
+export class IpvsError extends Error {
+  override readonly name = 'IpvsError';
+  /** Positive errno, e.g. 17. */
+  readonly errno: number;
+  /** Symbolic errno, e.g. 'EEXIST'. */
+  readonly code: string;
+  readonly operation: IpvsOperation;
+  /** The key/options the operation was about (undefined for global operations). */
+  readonly object: unknown;
+  /** Plain-English explanation naming the object. `message` is ipvsadm's text. */
+  readonly detail: string;
+
+  constructor(errno: number, operation: IpvsOperation, object?: unknown, detail?: string) {
+    super(ipvsadmMessage(operation, errno));
+    this.errno = errno;
+    this.code = errnoCode(errno);
+    this.operation = operation;
+    this.object = object;
+    this.detail = detail ?? explain(errno, operation, object);
+  }
+}
+
+/** A reply the decoder could not make sense of (truncated, bad lengths, missing attributes). */
+export class IpvsProtocolError extends Error {
+  override readonly name = 'IpvsProtocolError';
+  readonly code = 'EPROTO';
+}
+
+/** An argument refused before anything was sent to the kernel. */
+export class IpvsValidationError extends Error {
+  override readonly name = 'IpvsValidationError';
+  readonly code = 'EINVAL';
+  /** Which field was wrong, e.g. 'service.address'. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A failure reported by the netlink layer (kernel errno, deadline, socket error), before it is tied to an operation. */
+export class NetlinkError extends Error {
+  override readonly name = 'NetlinkError';
+  readonly errno: number;
+  constructor(errno: number, message?: string) {
+    super(message ?? `${errnoCode(errno)}: ${strerror(errno)}`);
+    this.errno = errno;
+  }
+}
+
+function explain(errno: number, operation: IpvsOperation, object: unknown): string {
+  const what = describeObject(object);
+  const about = what ? `${operation} ${what}` : operation;
+  switch (errno) {
+    case Errno.EPERM:
+      return `${about}: the IPVS netlink interface requires CAP_NET_ADMIN in the initial user namespace (run as root)`;
+    case Errno.EEXIST:
+      if (operation === 'startDaemon') return `${about}: a sync daemon in that state is already running`;
+      return `${about}: it already exists`;
+    case Errno.ESRCH:
+      if (operation === 'stopDaemon') return `${about}: no sync daemon in that state is running`;
+      return `${about}: the service does not exist`;
+    case Errno.ENOENT:
+      if (operation === 'resolveFamily') return 'the generic netlink family "IPVS" is not registered: the ip_vs kernel module is not loaded (modprobe ip_vs)';
+      if (operation === 'addService' || operation === 'editService') {
+        return `${about}: the kernel has no such scheduler or persistence engine (no ip_vs_<name> module)`;
+      }
+      return `${about}: the real server is not part of the service`;
+    case Errno.EINVAL:
+      return `${about}: the kernel refused the request as invalid (real server address not unicast, ` +
+        'mixed address families without tunnel forwarding or with a sync daemon running, GUE tunnel without port, ' +
+        'IPv6 prefix outside 1..128, timeout too large, bad daemon state or multicast group)';
+    case Errno.ERANGE:
+      return `${about}: weight is negative or the lower threshold is above the upper threshold`;
+    case Errno.ENODEV:
+      return `${about}: the network interface does not exist`;
+    case Errno.EAFNOSUPPORT:
+      return `${about}: the address family is not supported (is IPv6 disabled?)`;
+    case Errno.ETIMEDOUT:
+      return `${about}: no reply from the kernel before the deadline`;
+    case Errno.ECANCELED:
+      return `${about}: the client was closed before the kernel answered`;
+    default:
+      return `${about}: ${strerror(errno)}`;
+  }
+}

@@ -1,0 +1,234 @@
+import { IpvsProtocolError } from '../errors';
+import { NLA_TYPE_MASK, NLMSG_HDRLEN, GENL_HDRLEN } from './constants';
+
+/** Rounds a length up to netlink's 4-byte alignment. */
+export function align4(length: number): number {
+  return (length + 3) & ~3;
+}
+
+/**
+ * Appends netlink messages and their attributes into one growing buffer (no per-attribute
+ * allocation). Integers are host order (little-endian on every platform Node runs IPVS on) unless
+ * the method name ends in "BE". Each finished message is returned as a view of the buffer.
+ */
+export class MessageWriter {
+  private buffer: Buffer;
+  private position = 0;
+
+  constructor(initialSize = 1024) {
+    this.buffer = Buffer.allocUnsafe(Math.max(64, initialSize));
+  }
+
+  private reserve(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+
+  /** Starts a generic netlink message; returns its start offset for `endMessage`. */
+  beginMessage(type: number, flags: number, command: number, version: number): number {
+    this.reserve(NLMSG_HDRLEN + GENL_HDRLEN);
+    const start = this.position;
+    const b = this.buffer;
+    b.writeUInt32LE(0, start); // length, set by endMessage
+    b.writeUInt16LE(type, start + 4);
+    b.writeUInt16LE(flags, start + 6);
+    b.writeUInt32LE(0, start + 8); // seq, set by the transport
+    b.writeUInt32LE(0, start + 12); // port id: 0 lets the kernel fill it in
+    b[start + 16] = command;
+    b[start + 17] = version;
+    b.writeUInt16LE(0, start + 18);
+    this.position = start + NLMSG_HDRLEN + GENL_HDRLEN;
+    return start;
+  }
+
+  /** Finishes a message: writes its length and returns a view of its bytes. */
+  endMessage(start: number): Buffer {
+    this.buffer.writeUInt32LE(this.position - start, start);
+    return this.buffer.subarray(start, this.position);
+  }
+
+  /** Starts a nested attribute (sent without NLA_F_NESTED, as the kernel itself does). */
+  beginNest(type: number): number {
+    this.reserve(4);
+    const start = this.position;
+    this.buffer.writeUInt16LE(type, start + 2);
+    this.position += 4;
+    return start;
+  }
+
+  endNest(start: number): void {
+    this.buffer.writeUInt16LE(this.position - start, start);
+  }
+
+  /** Writes an attribute header for `length` payload bytes and returns the payload offset; pads after it. */
+  private attribute(type: number, length: number): number {
+    const padded = align4(4 + length);
+    this.reserve(padded);
+    const b = this.buffer;
+    const start = this.position;
+    b.writeUInt16LE(4 + length, start);
+    b.writeUInt16LE(type, start + 2);
+    b.fill(0, start + 4 + length, start + padded);
+    this.position = start + padded;
+    return start + 4;
+  }
+
+  u8(type: number, value: number): void {
+    this.buffer[this.attribute(type, 1)] = value;
+  }
+
+  u16(type: number, value: number): void {
+    this.buffer.writeUInt16LE(value, this.attribute(type, 2));
+  }
+
+  u16BE(type: number, value: number): void {
+    this.buffer.writeUInt16BE(value, this.attribute(type, 2));
+  }
+
+  u32(type: number, value: number): void {
+    this.buffer.writeUInt32LE(value, this.attribute(type, 4));
+  }
+
+  u32BE(type: number, value: number): void {
+    this.buffer.writeUInt32BE(value, this.attribute(type, 4));
+  }
+
+  /** Two host-order u32 values in one 8-byte attribute (struct ip_vs_flags). */
+  u32Pair(type: number, first: number, second: number): void {
+    const at = this.attribute(type, 8);
+    this.buffer.writeUInt32LE(first, at);
+    this.buffer.writeUInt32LE(second, at + 4);
+  }
+
+  /** NUL-terminated string attribute (ASCII/latin1). */
+  string(type: number, value: string): void {
+    const at = this.attribute(type, value.length + 1);
+    this.buffer.write(value, at, 'latin1');
+    this.buffer[at + value.length] = 0;
+  }
+
+  /**
+   * Binary attribute of `length` bytes filled by `fill(buffer, offset)`; returns what `fill`
+   * returned (used to write addresses straight into the message).
+   */
+  binary(type: number, length: number, fill: (buffer: Buffer, offset: number) => boolean): boolean {
+    const at = this.attribute(type, length);
+    return fill(this.buffer, at);
+  }
+
+  /** Drops everything written since `start` (used when an object fails validation mid-way). */
+  rewind(start: number): void {
+    this.position = start;
+  }
+
+  get offset(): number {
+    return this.position;
+  }
+}
+
+/** Where one attribute's payload sits in a buffer. */
+export interface AttributeSpan {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Parses the attributes between `start` and `end` into a table indexed by attribute type
+ * (flag bits removed; a repeated type keeps the last one; types above `maxType` are ignored).
+ */
+export function parseAttributes(buffer: Buffer, start: number, end: number, maxType: number): Array<AttributeSpan | undefined> {
+  const table: Array<AttributeSpan | undefined> = new Array(maxType + 1);
+  let position = start;
+  while (position + 4 <= end) {
+    const length = buffer.readUInt16LE(position);
+    const type = buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK;
+    if (length < 4 || position + length > end) {
+      throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
+    }
+    if (type <= maxType) table[type] = { offset: position + 4, length: length - 4 };
+    position += align4(length);
+  }
+  return table;
+}
+
+/** Typed access to a parsed attribute table; every getter checks the payload size. */
+export class Attributes {
+  constructor(private readonly buffer: Buffer, private readonly table: Array<AttributeSpan | undefined>, private readonly where: string) {}
+
+  static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string): Attributes {
+    return new Attributes(buffer, parseAttributes(buffer, start, end, maxType), where);
+  }
+
+  has(type: number): boolean {
+    return this.table[type] !== undefined;
+  }
+
+  private span(type: number, minLength: number): AttributeSpan | undefined {
+    const span = this.table[type];
+    if (span && span.length < minLength) {
+      throw new IpvsProtocolError(`${this.where}: attribute ${type} has ${span.length} bytes, expected at least ${minLength}`);
+    }
+    return span;
+  }
+
+  private required<T>(type: number, value: T | undefined): T {
+    if (value === undefined) throw new IpvsProtocolError(`${this.where}: attribute ${type} is missing`);
+    return value;
+  }
+
+  u8(type: number): number | undefined {
+    const span = this.span(type, 1);
+    return span && this.buffer[span.offset];
+  }
+
+  u16(type: number): number | undefined {
+    const span = this.span(type, 2);
+    return span && this.buffer.readUInt16LE(span.offset);
+  }
+
+  u16BE(type: number): number | undefined {
+    const span = this.span(type, 2);
+    return span && this.buffer.readUInt16BE(span.offset);
+  }
+
+  u32(type: number): number | undefined {
+    const span = this.span(type, 4);
+    return span && this.buffer.readUInt32LE(span.offset);
+  }
+
+  /** An unsigned counter of 4 or 8 bytes (the 32-bit STATS set mixes both sizes). */
+  counter(type: number): bigint | undefined {
+    const span = this.span(type, 4);
+    if (!span) return undefined;
+    return span.length >= 8 ? this.buffer.readBigUInt64LE(span.offset) : BigInt(this.buffer.readUInt32LE(span.offset));
+  }
+
+  /** A NUL-terminated (or unterminated) string. */
+  string(type: number): string | undefined {
+    const span = this.span(type, 0);
+    if (!span) return undefined;
+    const end = this.buffer.indexOf(0, span.offset);
+    const stop = end < 0 || end > span.offset + span.length ? span.offset + span.length : end;
+    return this.buffer.toString('latin1', span.offset, stop);
+  }
+
+  /** Payload bounds of an attribute that must have at least `minLength` bytes. */
+  bytes(type: number, minLength: number): AttributeSpan | undefined {
+    return this.span(type, minLength);
+  }
+
+  nested(type: number, maxType: number): Attributes | undefined {
+    const span = this.span(type, 0);
+    return span && Attributes.parse(this.buffer, span.offset, span.offset + span.length, maxType, `${this.where}/${type}`);
+  }
+
+  requiredU16(type: number): number { return this.required(type, this.u16(type)); }
+  requiredU32(type: number): number { return this.required(type, this.u32(type)); }
+  requiredBytes(type: number, minLength: number): AttributeSpan { return this.required(type, this.bytes(type, minLength)); }
+
+  get source(): Buffer {
+    return this.buffer;
+  }
+}

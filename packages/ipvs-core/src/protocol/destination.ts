@@ -1,0 +1,52 @@
+import { IpvsProtocolError, IpvsValidationError } from '../errors';
+import { AddressFamily, type Destination, type DestinationKey, type DestinationOptions } from '../model';
+import { Attributes, MessageWriter } from './attributes';
+import { CmdAttr, DestAttr } from './constants';
+import { checkFamily, decodeAddress, writeAddressAttribute } from './service';
+import { checkInteger, checkPort, checkU32, checkU8 } from './validate';
+import { decodeStats } from './stats';
+
+/** Writes the DEST nest: identity only, or the full settings when `options` is given (ipvsadm's attribute order). */
+export function writeDestinationNest(w: MessageWriter, key: DestinationKey, options?: DestinationOptions): void {
+  if (typeof key !== 'object' || key === null) throw new IpvsValidationError('destination', 'expected a destination key');
+  const nest = w.beginNest(CmdAttr.Dest);
+  const family = checkFamily('destination.family', key.family);
+  w.u16(DestAttr.AddrFamily, family);
+  writeAddressAttribute(w, DestAttr.Addr, family, key.address, 'destination.address');
+  w.u16BE(DestAttr.Port, checkPort('destination.port', key.port));
+  if (options) {
+    if (typeof options !== 'object' || options === null) throw new IpvsValidationError('options', 'expected destination options');
+    w.u32(DestAttr.FwdMethod, checkInteger('options.forwarding', options.forwarding, 0, 7));
+    // The kernel reads the weight as a signed int and refuses negative values.
+    w.u32(DestAttr.Weight, checkInteger('options.weight', options.weight, 0, 0x7fffffff));
+    w.u8(DestAttr.TunType, checkU8('options.tunnelType', options.tunnelType ?? 0));
+    w.u16BE(DestAttr.TunPort, checkPort('options.tunnelPort', options.tunnelPort ?? 0));
+    w.u16(DestAttr.TunFlags, checkInteger('options.tunnelFlags', options.tunnelFlags ?? 0, 0, 0xffff));
+    w.u32(DestAttr.UThresh, checkU32('options.upperThreshold', options.upperThreshold));
+    w.u32(DestAttr.LThresh, checkU32('options.lowerThreshold', options.lowerThreshold));
+  }
+  w.endNest(nest);
+}
+
+/** Decodes the DEST nest of a NEW_DEST reply; a missing ADDR_FAMILY (< 3.18) means the service's family. */
+export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFamily): Destination {
+  const familyValue = nest.u16(DestAttr.AddrFamily);
+  const family = familyValue === undefined || familyValue === 0 ? serviceFamily : familyValue;
+  if (family !== AddressFamily.IPv4 && family !== AddressFamily.IPv6) {
+    throw new IpvsProtocolError(`destination: unknown address family ${family}`);
+  }
+  return {
+    key: { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family },
+    forwarding: (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,
+    weight: nest.u32(DestAttr.Weight) ?? 0,
+    upperThreshold: nest.u32(DestAttr.UThresh) ?? 0,
+    lowerThreshold: nest.u32(DestAttr.LThresh) ?? 0,
+    tunnelType: nest.u8(DestAttr.TunType) ?? 0,
+    tunnelPort: nest.u16BE(DestAttr.TunPort) ?? 0,
+    tunnelFlags: nest.u16(DestAttr.TunFlags) ?? 0,
+    activeConnections: nest.u32(DestAttr.ActiveConns) ?? 0,
+    inactiveConnections: nest.u32(DestAttr.InactConns) ?? 0,
+    persistentConnections: nest.u32(DestAttr.PersistConns) ?? 0,
+    stats: decodeStats(nest, DestAttr.Stats64, DestAttr.Stats),
+  };
+}

@@ -1,0 +1,37 @@
+import type { Stats } from '../model';
+import { Attributes } from './attributes';
+import { StatsAttr } from './constants';
+
+const ZERO = BigInt(0);
+
+/** All-zero counters (an object the kernel sent without any statistics). */
+export const EMPTY_STATS: Stats = {
+  connections: ZERO, packetsIn: ZERO, packetsOut: ZERO, bytesIn: ZERO, bytesOut: ZERO,
+  connectionsPerSecond: ZERO, packetsInPerSecond: ZERO, packetsOutPerSecond: ZERO,
+  bytesInPerSecond: ZERO, bytesOutPerSecond: ZERO, wide: false,
+};
+
+function readStats(nest: Attributes, wide: boolean): Stats {
+  const get = (type: StatsAttr): bigint => nest.counter(type) ?? ZERO;
+  return {
+    connections: get(StatsAttr.Conns),
+    packetsIn: get(StatsAttr.InPkts),
+    packetsOut: get(StatsAttr.OutPkts),
+    bytesIn: get(StatsAttr.InBytes),
+    bytesOut: get(StatsAttr.OutBytes),
+    connectionsPerSecond: get(StatsAttr.Cps),
+    packetsInPerSecond: get(StatsAttr.InPps),
+    packetsOutPerSecond: get(StatsAttr.OutPps),
+    bytesInPerSecond: get(StatsAttr.InBps),
+    bytesOutPerSecond: get(StatsAttr.OutBps),
+    wide,
+  };
+}
+
+/** Decodes a service's or real server's counters: STATS64 when present (4.1+), else STATS. */
+export function decodeStats(object: Attributes, stats64Type: number, statsType: number): Stats {
+  const wide = object.nested(stats64Type, StatsAttr.Pad);
+  if (wide) return readStats(wide, true);
+  const narrow = object.nested(statsType, StatsAttr.Pad);
+  return narrow ? readStats(narrow, false) : EMPTY_STATS;
+}

@@ -1,0 +1,170 @@
+import { IpvsProtocolError, NetlinkError } from '../errors';
+import { Errno } from '../errno';
+import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
+import { messageErrno, parseMessages, setSequence, type NetlinkMessage } from '../protocol/message';
+import {
+  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type NetlinkTransportOptions, type Transport,
+} from './transport';
+
+interface Pending {
+  readonly message: Buffer;
+  readonly dump: boolean;
+  seq: number;
+  readonly replies: NetlinkMessage[];
+  timer: NodeJS.Timeout | undefined;
+  readonly resolve: (replies: NetlinkMessage[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Request/ACK matching over one netlink socket. Requests queue up and are sent in groups (several
+ * messages per datagram) while fewer than `window` are unanswered; dumps go alone and one at a time
+ * (the kernel runs one dump per socket). Every request has a deadline.
+ */
+export class NetlinkTransport implements Transport {
+  private readonly timeoutMs: number;
+  private readonly window: number;
+  private readonly queue: Pending[] = [];
+  private readonly inFlight = new Map<number, Pending>();
+  private dumpRunning = false;
+  private nextSeq = 1;
+  private closed = false;
+
+  constructor(private readonly socket: DatagramSocket, options: NetlinkTransportOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
+    socket.listen((datagram) => this.receive(datagram), (errno) => this.failAll(new NetlinkError(errno)));
+    socket.setActive(false);
+  }
+
+  request(message: Buffer): Promise<NetlinkMessage[]> {
+    return this.enqueue(message, false);
+  }
+
+  dump(message: Buffer): Promise<NetlinkMessage[]> {
+    return this.enqueue(message, true);
+  }
+
+  async batch(messages: readonly Buffer[]): Promise<number[]> {
+    const settled = messages.map((message) => this.enqueue(message, false).then(
+      () => 0,
+      (error: unknown) => {
+        if (error instanceof NetlinkError) return error.errno;
+        throw error;
+      },
+    ));
+    return Promise.all(settled);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.failAll(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
+    this.closed = true;
+    this.socket.close();
+  }
+
+  private enqueue(message: Buffer, dump: boolean): Promise<NetlinkMessage[]> {
+    if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ message, dump, seq: 0, replies: [], timer: undefined, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Sends what the window allows: a run of doit requests in one datagram, or one dump alone. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight.size < this.window) {
+      const head = this.queue[0]!;
+      if (head.dump) {
+        if (this.dumpRunning || this.inFlight.size > 0) return;
+        this.queue.shift();
+        this.dumpRunning = true;
+        this.send([head]);
+        continue;
+      }
+      const group: Pending[] = [];
+      while (this.queue.length > 0 && !this.queue[0]!.dump && this.inFlight.size + group.length < this.window) {
+        group.push(this.queue.shift()!);
+      }
+      this.send(group);
+    }
+  }
+
+  private send(group: Pending[]): void {
+    for (const pending of group) {
+      pending.seq = this.nextSeq;
+      this.nextSeq = this.nextSeq >= 0x7fffffff ? 1 : this.nextSeq + 1;
+      setSequence(pending.message, pending.seq);
+      this.inFlight.set(pending.seq, pending);
+      this.arm(pending);
+    }
+    this.socket.setActive(true);
+    this.socket.send(group.map((p) => p.message), (errno) => {
+      for (const pending of group) this.settle(pending, new NetlinkError(errno));
+    });
+  }
+
+  /** (Re)starts a request's deadline; dumps re-arm on every part, so only silence times out. */
+  private arm(pending: Pending): void {
+    if (pending.timer) clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => {
+      this.settle(pending, new NetlinkError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+  }
+
+  /** Finishes one request (with its replies, or an error) and lets the queue move on. */
+  private settle(pending: Pending, error?: Error): void {
+    if (this.inFlight.get(pending.seq) !== pending) return;
+    this.inFlight.delete(pending.seq);
+    if (pending.timer) clearTimeout(pending.timer);
+    if (pending.dump) this.dumpRunning = false;
+    if (error) pending.reject(error);
+    else pending.resolve(pending.replies);
+    if (this.inFlight.size === 0 && this.queue.length === 0) this.socket.setActive(false);
+    this.pump();
+  }
+
+  private receive(datagram: Buffer): void {
+    let messages: NetlinkMessage[];
+    try {
+      messages = parseMessages(datagram);
+    } catch (error) {
+      // Broken framing: no way to tell whose reply it was.
+      this.failAll(error instanceof Error ? error : new IpvsProtocolError(String(error)));
+      return;
+    }
+    for (const message of messages) {
+      const pending = this.inFlight.get(message.seq);
+      if (!pending) continue; // a late answer to a request that already timed out
+      try {
+        this.handle(pending, message);
+      } catch (error) {
+        this.settle(pending, error instanceof Error ? error : new IpvsProtocolError(String(error)));
+      }
+    }
+  }
+
+  private handle(pending: Pending, message: NetlinkMessage): void {
+    if (message.type === NLMSG_ERROR) {
+      const errno = messageErrno(message);
+      if (errno < 0) throw new IpvsProtocolError(`positive error code ${-errno} in an NLMSG_ERROR message`);
+      this.settle(pending, errno === 0 ? undefined : new NetlinkError(errno));
+    } else if (message.type === NLMSG_DONE && pending.dump) {
+      const errno = messageErrno(message);
+      this.settle(pending, errno === 0 ? undefined : new NetlinkError(Math.abs(errno)));
+    } else {
+      pending.replies.push(message);
+      if (pending.dump) this.arm(pending);
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of [...this.inFlight.values(), ...this.queue.splice(0)]) {
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.inFlight.clear();
+    this.dumpRunning = false;
+    this.socket.setActive(false);
+  }
+}

@@ -1,0 +1,46 @@
+import type { NetlinkMessage } from '../protocol/message';
+
+/**
+ * Moves encoded requests to the kernel and brings back its replies. Kernel refusals reject with
+ * `NetlinkError` (errno), broken replies with `IpvsProtocolError`; the client turns them into
+ * `IpvsError`s tied to an operation.
+ */
+export interface Transport {
+  /** One doit request (REQUEST|ACK): resolves with the reply messages that came before the ACK. */
+  request(message: Buffer): Promise<NetlinkMessage[]>;
+  /** One dump request: resolves with every message of the dump (after checking DONE's error code). */
+  dump(message: Buffer): Promise<NetlinkMessage[]>;
+  /**
+   * Many ACK-only requests, pipelined with a bounded number unanswered. Resolves with one entry
+   * per message, in order: 0 for an ACK, else the positive errno (ETIMEDOUT when no answer came).
+   */
+  batch(messages: readonly Buffer[]): Promise<number[]>;
+  close(): void;
+}
+
+/** What the netlink transport needs from a socket (the real one, or an in-memory fake). */
+export interface DatagramSocket {
+  /** Sends the parts as one datagram; `done` gets a positive errno on failure. */
+  send(parts: readonly Buffer[], done: (errno: number) => void): void;
+  /** Registers the receiver of every datagram and of socket errors (once, before any send). */
+  listen(onDatagram: (datagram: Buffer) => void, onError: (errno: number) => void): void;
+  /** Keep the process alive (requests pending) or not (idle). */
+  setActive(active: boolean): void;
+  close(): void;
+}
+
+export interface NetlinkTransportOptions {
+  /** Deadline of every request, and silence allowed between two parts of a dump (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Most requests left unanswered on the socket at once (default 64). */
+  readonly window?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * ACKs and error replies are small, but each costs about 1 KiB of socket receive buffer; the
+ * guest kernel caps the buffer near 208 KiB and npm `netlink` aborts the process on overflow.
+ * 64 unanswered requests stay far below that.
+ */
+export const DEFAULT_WINDOW = 64;
+export const MAX_WINDOW = 128;
