@@ -1,0 +1,75 @@
+/**
+ * Applying a plan all-or-nothing, and reverting what was applied. If a step fails, the steps already
+ * made are undone in reverse order before the error is reported.
+ */
+import { SysctlError, messageOf } from './errors';
+import { parseSysctlName } from './names';
+import { Plan } from './plan';
+import { Environment, Step, applyStep, describeStep, undoStep } from './steps';
+
+/** Applies every step of the plan; returns them (what a revert must undo). */
+export async function applyPlan(plan: Plan, env: Environment): Promise<readonly Step[]> {
+  const applied: Step[] = [];
+  for (const step of plan.steps) {
+    try {
+      await applyStep(step, env);
+      applied.push(step);
+    } catch (error) {
+      const rollback = await revertSteps(applied, env);
+      throw new SysctlError('apply-failed', `${describeStep(step)} failed: ${messageOf(error)}; ${describeRollback(applied.length, rollback)}`);
+    }
+  }
+  return applied;
+}
+
+export interface RevertReport {
+  /** Steps undone. */
+  readonly restored: readonly Step[];
+  /** Settings somebody changed after they were applied (they were restored anyway), with the value found. */
+  readonly drifted: readonly { readonly step: Step; readonly found: string }[];
+  /** Steps whose object is gone (interface or address removed meanwhile): nothing left to undo. */
+  readonly gone: readonly Step[];
+  /** Steps that could not be undone. */
+  readonly failed: readonly { readonly step: Step; readonly error: string }[];
+}
+
+/** Undoes applied steps in reverse order, going on past failures and reporting each outcome. */
+export async function revertSteps(steps: readonly Step[], env: Environment): Promise<RevertReport> {
+  const report = { restored: [] as Step[], drifted: [] as { step: Step; found: string }[], gone: [] as Step[], failed: [] as { step: Step; error: string }[] };
+  for (const step of [...steps].reverse()) {
+    try {
+      if (await isGone(step, env)) {
+        report.gone.push(step);
+        continue;
+      }
+      if (step.kind === 'sysctl') {
+        const found = env.tree.read(parseSysctlName(step.key));
+        if (found !== step.to) report.drifted.push({ step, found });
+      }
+      await undoStep(step, env);
+      report.restored.push(step);
+    } catch (error) {
+      report.failed.push({ step, error: messageOf(error) });
+    }
+  }
+  return report;
+}
+
+async function isGone(step: Step, env: Environment): Promise<boolean> {
+  switch (step.kind) {
+    case 'sysctl':
+      return !env.tree.exists(parseSysctlName(step.key));
+    case 'link-up':
+      return (await env.network.link(step.dev)) === undefined;
+    case 'address':
+      return (await env.network.link(step.dev)) === undefined || !(await env.network.hasAddress(step.dev, step.address, step.prefixLength));
+    case 'file':
+      return false;
+  }
+}
+
+function describeRollback(count: number, rollback: RevertReport): string {
+  if (rollback.failed.length === 0) return `rolled back the ${count} change${count === 1 ? '' : 's'} already made`;
+  const failures = rollback.failed.map((f) => `${describeStep(f.step)} (${f.error})`).join('; ');
+  return `rolling back failed for: ${failures}`;
+}

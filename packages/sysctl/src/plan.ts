@@ -1,0 +1,79 @@
+/** Turns a desired state into a plan: the steps that change something, from the current value to the wanted one. */
+import * as fs from 'node:fs';
+import { Desired } from './desired';
+import { SysctlError, errnoCode } from './errors';
+import { IpvsSysctls, ipvsKnobOf } from './ipvs';
+import { Environment, Step } from './steps';
+import { SysctlKey, sysctlKey } from './names';
+import { normalizeValue } from './tree';
+
+export interface Plan {
+  readonly title: string;
+  /** The changes, in the order they are applied (undone in reverse). */
+  readonly steps: readonly Step[];
+  /** What is already as wanted, e.g. `{ item: 'net.ipv4.conf.all.arp_ignore', value: '1' }`. */
+  readonly unchanged: readonly { readonly item: string; readonly value: string }[];
+}
+
+export async function planChanges(title: string, desired: Desired, env: Environment): Promise<Plan> {
+  const steps: Step[] = [];
+  const unchanged: { item: string; value: string }[] = [];
+
+  for (const dev of new Set([...desired.linksUp, ...desired.addresses].map((d) => d.dev))) {
+    if (!(await env.network.link(dev))) throw missingInterface(dev);
+  }
+
+  const ipvs = new IpvsSysctls(env.tree);
+  for (const { key, value, reason } of desired.sysctls) {
+    const knob = ipvsKnobOf(key);
+    if (knob !== undefined) ipvs.requireKnob(knob);
+    const from = readSetting(key, env);
+    const to = normalizeValue(value);
+    if (from === to) unchanged.push({ item: key.dotted, value: to });
+    else steps.push({ kind: 'sysctl', key: key.dotted, from, to, reason });
+  }
+
+  for (const { dev, reason } of desired.linksUp) {
+    if ((await env.network.link(dev))?.up) unchanged.push({ item: `link ${dev}`, value: 'up' });
+    else steps.push({ kind: 'link-up', dev, reason });
+  }
+
+  for (const { dev, address, prefixLength, reason } of desired.addresses) {
+    if (await env.network.hasAddress(dev, address, prefixLength)) {
+      unchanged.push({ item: `address ${address}/${prefixLength} on ${dev}`, value: 'present' });
+    } else {
+      steps.push({ kind: 'address', dev, address, prefixLength, reason });
+    }
+  }
+
+  for (const { path, content, reason } of desired.files) {
+    const from = readFileIfPresent(path);
+    if (from === content) unchanged.push({ item: `file ${path}`, value: 'written' });
+    else steps.push({ kind: 'file', path, from, to: content, reason });
+  }
+
+  return { title, steps, unchanged };
+}
+
+/** Reads a setting; a per-interface one of an interface that does not exist says so. */
+function readSetting(key: SysctlKey, env: Environment): string {
+  const [net, ipv4, conf, dev] = key.components;
+  if (net === 'net' && ipv4 === 'ipv4' && conf === 'conf' && dev !== undefined && !env.tree.isDirectory(sysctlKey(['net', 'ipv4', 'conf', dev]))) {
+    throw missingInterface(dev);
+  }
+  return env.tree.read(key);
+}
+
+function missingInterface(dev: string): SysctlError {
+  const hint = dev === 'tunl0' ? ' (tunl0 appears when the ipip module is loaded: modprobe ipip)' : '';
+  return new SysctlError('no-such-interface', `no network interface named ${dev}${hint}`);
+}
+
+function readFileIfPresent(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw new SysctlError('permission-denied', `cannot read ${file}: ${errnoCode(error) ?? String(error)}`);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Setting up and tearing down a preset: plan, apply all-or-nothing, record what was there before in
+ * a state file, and on teardown restore it exactly.
+ */
+import { applyPlan, revertSteps, RevertReport } from './apply';
+import { SysctlError } from './errors';
+import { dropinFor } from './dropin';
+import { NetworkInterfaces } from './interfaces';
+import { Plan, planChanges } from './plan';
+import { Preset, Role } from './presets';
+import { RtnetlinkInterfaces } from './rtnetlink';
+import { SetupRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
+import { Environment, describeStep } from './steps';
+import { SysctlTree } from './tree';
+
+export interface SetupContext {
+  /** Sysctl tree (default /proc/sys). */
+  readonly tree?: SysctlTree;
+  /** Links and addresses (default rtnetlink; closed afterwards only when created here). */
+  readonly network?: NetworkInterfaces;
+  /** State file (default /run/tsipvs/<role>.json). */
+  readonly stateFile?: string;
+}
+
+export interface SetupOptions extends SetupContext {
+  /** Also write the settings to this /etc/sysctl.d drop-in. */
+  readonly dropinFile?: string;
+  /** Only compute the plan. */
+  readonly dryRun?: boolean;
+}
+
+export interface SetupOutcome {
+  readonly plan: Plan;
+  readonly applied: boolean;
+  readonly stateFile: string;
+}
+
+export async function setupPreset(preset: Preset, options: SetupOptions = {}): Promise<SetupOutcome> {
+  const stateFile = options.stateFile ?? defaultStateFile(preset.role);
+  const existing = readRecord(stateFile);
+  if (existing) {
+    throw new SysctlError(
+      'state',
+      `${preset.role} is already set up (${existing.mode}, ${existing.appliedAt}, recorded in ${stateFile}); run "tsipvs ${preset.role} teardown" first`,
+    );
+  }
+  const desired = options.dropinFile
+    ? { ...preset.desired, files: [dropinFor(options.dropinFile, preset.title, preset.role, preset.desired.sysctls)] }
+    : preset.desired;
+
+  return withEnvironment(options, async (env) => {
+    const plan = await planChanges(preset.title, desired, env);
+    if (options.dryRun) return { plan, applied: false, stateFile };
+    const steps = await applyPlan(plan, env);
+    const record: SetupRecord = {
+      version: 1,
+      role: preset.role,
+      mode: preset.mode,
+      ...(preset.dev ? { dev: preset.dev } : {}),
+      ...(preset.vips ? { vips: preset.vips } : {}),
+      appliedAt: new Date().toISOString(),
+      steps,
+    };
+    try {
+      writeRecord(stateFile, record);
+    } catch (error) {
+      await revertSteps(steps, env);
+      throw error;
+    }
+    return { plan, applied: true, stateFile };
+  });
+}
+
+export interface TeardownOptions extends SetupContext {
+  /** Only show what would be restored. */
+  readonly dryRun?: boolean;
+  /** Refuse unless the recorded setup has this mode. */
+  readonly expectMode?: string;
+  /** Refuse unless the recorded setup has exactly these VIPs. */
+  readonly expectVips?: readonly string[];
+}
+
+export interface TeardownOutcome {
+  readonly record: SetupRecord;
+  readonly stateFile: string;
+  /** Undefined for a dry run. */
+  readonly report?: RevertReport;
+}
+
+export async function teardownPreset(role: Role, options: TeardownOptions = {}): Promise<TeardownOutcome> {
+  const stateFile = options.stateFile ?? defaultStateFile(role);
+  const record = readRecord(stateFile);
+  if (!record) throw new SysctlError('state', `${role} is not set up: no state file ${stateFile}`);
+  if (record.role !== role) throw new SysctlError('state', `${stateFile} records a ${record.role} setup, not a ${role} one`);
+  checkExpected(record, options);
+  if (options.dryRun) return { record, stateFile };
+
+  return withEnvironment(options, async (env) => {
+    const report = await revertSteps(record.steps, env);
+    if (report.failed.length > 0) {
+      // Keep what could not be undone on record, so that teardown can be retried.
+      writeRecord(stateFile, { ...record, steps: record.steps.filter((s) => report.failed.some((f) => f.step === s)) });
+      const failures = report.failed.map((f) => `${describeStep(f.step)}: ${f.error}`).join('; ');
+      throw new SysctlError('revert-failed', `could not restore: ${failures} (kept in ${stateFile}; fix and run teardown again)`);
+    }
+    removeRecord(stateFile);
+    return { record, stateFile, report };
+  });
+}
+
+function checkExpected(record: SetupRecord, options: TeardownOptions): void {
+  if (options.expectMode !== undefined && options.expectMode !== record.mode) {
+    throw new SysctlError('state', `the recorded ${record.role} setup is mode ${record.mode}, not ${options.expectMode}`);
+  }
+  if (options.expectVips !== undefined) {
+    const recorded = [...(record.vips ?? [])].sort();
+    const expected = [...new Set(options.expectVips)].sort();
+    if (recorded.join(',') !== expected.join(',')) {
+      throw new SysctlError('state', `the recorded ${record.role} setup has VIPs ${recorded.join(', ') || '(none)'}, not ${expected.join(', ')}`);
+    }
+  }
+}
+
+async function withEnvironment<T>(context: SetupContext, body: (env: Environment) => Promise<T>): Promise<T> {
+  const network = context.network ?? new RtnetlinkInterfaces();
+  try {
+    return await body({ tree: context.tree ?? new SysctlTree(), network });
+  } finally {
+    if (!context.network) network.close();
+  }
+}

@@ -1,0 +1,63 @@
+/** The record of an applied preset, kept in a JSON file (default /run/tsipvs/<role>.json) until teardown. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SysctlError, errnoCode, messageOf } from './errors';
+import { Role } from './presets';
+import { Step, writeFileAtomically } from './steps';
+
+export const DEFAULT_STATE_DIR = '/run/tsipvs';
+
+export interface SetupRecord {
+  readonly version: 1;
+  readonly role: Role;
+  readonly mode: string;
+  readonly dev?: string;
+  readonly vips?: readonly string[];
+  /** ISO time of the setup. */
+  readonly appliedAt: string;
+  /** Steps applied, in order; teardown undoes them in reverse. */
+  readonly steps: readonly Step[];
+}
+
+export function defaultStateFile(role: Role): string {
+  return path.join(DEFAULT_STATE_DIR, `${role}.json`);
+}
+
+export function readRecord(file: string): SetupRecord | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new SysctlError('state', `cannot read state file ${file}: ${messageOf(error)}`);
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (error) {
+    throw new SysctlError('state', `state file ${file} is not valid JSON: ${messageOf(error)}`);
+  }
+  if (!isRecord(record)) throw new SysctlError('state', `state file ${file} is not a tsipvs setup record`);
+  return record;
+}
+
+export function writeRecord(file: string, record: SetupRecord): void {
+  try {
+    writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
+  } catch (error) {
+    throw new SysctlError('state', `cannot write state file ${file}: ${messageOf(error)}`);
+  }
+}
+
+export function removeRecord(file: string): void {
+  fs.rmSync(file, { force: true });
+}
+
+function isRecord(value: unknown): value is SetupRecord {
+  const r = value as Partial<SetupRecord> | null;
+  return (
+    typeof r === 'object' && r !== null && r.version === 1 && (r.role === 'realserver' || r.role === 'director') &&
+    typeof r.mode === 'string' && typeof r.appliedAt === 'string' && Array.isArray(r.steps) &&
+    r.steps.every((s: unknown) => typeof s === 'object' && s !== null && typeof (s as { kind?: unknown }).kind === 'string')
+  );
+}
