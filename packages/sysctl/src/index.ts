@@ -14,3 +14,4 @@ export * from './apply';
 export * from './state';
 export * from './dropin';
 export * from './setup';
+export * from './cli';

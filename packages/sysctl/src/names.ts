@@ -26,6 +26,7 @@ export function parseSysctlName(name: string): SysctlKey {
   if (name.startsWith('/')) {
     throw invalidName(name, 'absolute paths are not accepted; give the path relative to /proc/sys, e.g. net/ipv4/ip_forward');
   }
+  if (name.split('/').includes('..')) throw invalidName(name, "'..' is not allowed");
   const firstSeparator = name.search(/[./]/);
   const isPath = firstSeparator >= 0 && name[firstSeparator] === '/';
   const components = isPath ? name.split('/') : name.split('.').map((part) => part.replaceAll('/', '.'));

@@ -78,6 +78,8 @@ export interface TeardownOptions extends SetupContext {
   readonly expectMode?: string;
   /** Refuse unless the recorded setup has exactly these VIPs. */
   readonly expectVips?: readonly string[];
+  /** Refuse unless the recorded setup used this interface. */
+  readonly expectDev?: string;
 }
 
 export interface TeardownOutcome {
@@ -111,6 +113,9 @@ export async function teardownPreset(role: Role, options: TeardownOptions = {}):
 function checkExpected(record: SetupRecord, options: TeardownOptions): void {
   if (options.expectMode !== undefined && options.expectMode !== record.mode) {
     throw new SysctlError('state', `the recorded ${record.role} setup is mode ${record.mode}, not ${options.expectMode}`);
+  }
+  if (options.expectDev !== undefined && options.expectDev !== record.dev) {
+    throw new SysctlError('state', `the recorded ${record.role} setup used interface ${record.dev ?? '(none)'}, not ${options.expectDev}`);
   }
   if (options.expectVips !== undefined) {
     const recorded = [...(record.vips ?? [])].sort();

@@ -1,0 +1,7 @@
+/** `tsipvs sysctl`: implemented in @tsipvs/sysctl, next to the library it drives (and unit-tested there). */
+import type { Command } from 'commander';
+import { registerSysctlCommand } from '@tsipvs/sysctl';
+
+export function register(program: Command): void {
+  registerSysctlCommand(program);
+}

@@ -1,0 +1,46 @@
+/**
+ * What the sysctl, realserver and director commands share: injectable dependencies (tests use a
+ * temporary tree and a fake network), output through commander's configured writers, and errors
+ * reported as one clear line with a non-zero exit status.
+ */
+import type { Command } from 'commander';
+import { SysctlError, messageOf } from '../errors';
+import { NetworkInterfaces } from '../interfaces';
+import { SysctlTree } from '../tree';
+
+export interface CommandDeps {
+  /** Sysctl tree (default /proc/sys). */
+  readonly tree?: SysctlTree;
+  /** Links and addresses (default rtnetlink). */
+  readonly network?: NetworkInterfaces;
+}
+
+export function printLines(command: Command, lines: readonly string[]): void {
+  const write = command.configureOutput().writeOut ?? ((text: string) => process.stdout.write(text));
+  if (lines.length > 0) write(`${lines.join('\n')}\n`);
+}
+
+export function printJson(command: Command, value: unknown): void {
+  printLines(command, [JSON.stringify(value, null, 2)]);
+}
+
+/** Runs an action; any failure becomes `tsipvs <command>: <message>` on stderr and exit status 1. */
+export async function runAction(command: Command, action: () => Promise<void> | void): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    const code = error instanceof SysctlError ? error.code : 'error';
+    command.error(`tsipvs ${commandPath(command)}: ${messageOf(error)}`, { exitCode: 1, code: `tsipvs.${code}` });
+  }
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
