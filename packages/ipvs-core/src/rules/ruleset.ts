@@ -1,0 +1,76 @@
+/**
+ * A ruleset: the desired (or current) IPVS table as plain data, and the identities used to match
+ * services and real servers between two tables.
+ */
+import type { Destination, DestinationKey, DestinationOptions, Service, ServiceKey, ServiceOptions } from '../model';
+
+export interface RuleDestination {
+  readonly key: DestinationKey;
+  readonly options: DestinationOptions;
+}
+
+export interface RuleService {
+  readonly key: ServiceKey;
+  readonly options: ServiceOptions;
+  readonly destinations: readonly RuleDestination[];
+}
+
+/** The whole table: services, each with its real servers. */
+export interface Ruleset {
+  readonly services: readonly RuleService[];
+}
+
+/** A stable text identity of a service ("tcp 10.0.0.1 80", "fwm 2 7"). */
+export function serviceId(key: ServiceKey): string {
+  return 'fwmark' in key ? `fwm ${key.family} ${key.fwmark >>> 0}` : `${key.protocol} ${key.address} ${key.port}`;
+}
+
+/** A stable text identity of a real server within its service. */
+export function destinationId(key: DestinationKey): string {
+  return `${key.address} ${key.port}`;
+}
+
+const HASHED = 0x2;
+
+/** Drops what the kernel reports but does not take back (stats, HASHED, connection counts). */
+export function ruleFromKernel(service: Service, destinations: readonly Destination[]): RuleService {
+  const { scheduler, timeout, netmask, flags, persistenceEngine } = service;
+  return {
+    key: service.key,
+    options: { scheduler, timeout, netmask, flags: flags & ~HASHED, ...(persistenceEngine ? { persistenceEngine } : {}) },
+    destinations: destinations.map((d) => ({
+      key: d.key,
+      options: {
+        forwarding: d.forwarding,
+        weight: d.weight,
+        upperThreshold: d.upperThreshold,
+        lowerThreshold: d.lowerThreshold,
+        tunnelType: d.tunnelType,
+        tunnelPort: d.tunnelPort,
+        tunnelFlags: d.tunnelFlags,
+      },
+    })),
+  };
+}
+
+export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
+  return (
+    a.scheduler === b.scheduler &&
+    (a.flags & ~HASHED) === (b.flags & ~HASHED) &&
+    a.timeout === b.timeout &&
+    String(a.netmask) === String(b.netmask) &&
+    (a.persistenceEngine ?? '') === (b.persistenceEngine ?? '')
+  );
+}
+
+export function sameDestinationOptions(a: DestinationOptions, b: DestinationOptions): boolean {
+  return (
+    a.forwarding === b.forwarding &&
+    a.weight === b.weight &&
+    a.upperThreshold === b.upperThreshold &&
+    a.lowerThreshold === b.lowerThreshold &&
+    a.tunnelType === b.tunnelType &&
+    a.tunnelPort === b.tunnelPort &&
+    a.tunnelFlags === b.tunnelFlags
+  );
+}
