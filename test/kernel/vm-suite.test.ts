@@ -3,7 +3,9 @@
  * globalSetup (harness/host/global-setup.ts), and left its report in the lab cache.
  */
 import * as fs from 'node:fs';
-import { REPORT_PATH, type SuiteReport } from '../harness/host/suite';
+import { reportPath, type SuiteReport } from '../harness/host/suite';
+
+const REPORT_PATH = reportPath();
 
 const report: SuiteReport = fs.existsSync(REPORT_PATH)
   ? (JSON.parse(fs.readFileSync(REPORT_PATH, 'utf8')) as SuiteReport)

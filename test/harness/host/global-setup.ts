@@ -1,7 +1,8 @@
 /** jest globalSetup of the kernel suite: one VM boot runs every in-VM test. */
-import { runSuite } from './suite';
+import { reportPath, runSuite } from './suite';
 
 export default async function globalSetup(): Promise<void> {
+  process.env.TSIPVS_VM_REPORT = reportPath();
   const report = await runSuite();
   const line = report.unavailable
     ? `kernel lab unavailable: ${report.unavailable}`

@@ -179,10 +179,11 @@ export function buildInitramfs(inputs: InitramfsInputs, log: (line: string) => v
   const stampFile = `${image}.stamp`;
   if (fs.existsSync(image) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return image;
   log(`building initramfs (${entries.length} files)`);
-  const stagingDir = path.join(inputs.cacheDir, 'initramfs-root');
+  const stagingDir = path.join(inputs.cacheDir, `initramfs-root.${process.pid}`);
   stage(entries, stagingDir);
-  const tmp = `${image}.tmp`;
+  const tmp = `${image}.${process.pid}.tmp`;
   exec('sh', ['-c', `cd "${stagingDir}" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > "${tmp}"`]);
+  // several labs may build at once: each renames its own complete image into place
   fs.renameSync(tmp, image);
   fs.writeFileSync(stampFile, stamp);
   fs.rmSync(stagingDir, { recursive: true, force: true });

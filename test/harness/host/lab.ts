@@ -43,14 +43,16 @@ export function prepareLab(log: (line: string) => void = defaultLog): PreparedLa
 /** Boots the VM and runs one shell command in it (as root, from the project root). */
 export async function runInGuest(command: string, options: GuestRunOptions = {}): Promise<BootResult & { kernel: string }> {
   const lab = prepareLab(options.log ?? defaultLog);
+  const workDir = path.join(CACHE_DIR, `run-${process.pid}`);
   const result = await bootGuest({
     vmlinuz: lab.kernel.vmlinuz,
     initrd: lab.initrd,
     command: `cd '${PROJECT_ROOT}' && ${command}`,
-    workDir: path.join(CACHE_DIR, 'run'),
+    workDir,
     timeoutMs: options.timeoutMs ?? 30 * 60_000,
     memoryMb: options.memoryMb,
     onLine: options.onLine,
   });
+  if (!result.failure) fs.rmSync(workDir, { recursive: true, force: true }); // kept for post-mortems only
   return { ...result, kernel: lab.kernel.version };
 }

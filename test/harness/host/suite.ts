@@ -29,7 +29,10 @@ export interface SuiteReport {
   readonly outputTail?: string;
 }
 
-export const REPORT_PATH = path.join(CACHE_DIR, 'report.json');
+/** Where a run leaves its report (per process, so concurrent runs don't mix; jest workers inherit the env). */
+export function reportPath(): string {
+  return process.env.TSIPVS_VM_REPORT ?? path.join(CACHE_DIR, `report-${process.pid}.json`);
+}
 
 export async function runSuite(filter = process.env.VM_TESTS ?? ''): Promise<SuiteReport> {
   const quoted = filter.replace(/'/g, '');
@@ -62,6 +65,6 @@ export async function runSuite(filter = process.env.VM_TESTS ?? ''): Promise<Sui
     }
   }
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  fs.writeFileSync(REPORT_PATH, JSON.stringify(report, null, 2));
+  fs.writeFileSync(reportPath(), JSON.stringify(report, null, 2));
   return report;
 }
