@@ -1,0 +1,52 @@
+import { AddressFamily } from '@tsipvs/ipvs-core';
+import { formatIPv4, inetAton } from '../net/ipv4';
+import { formatIPv6, parseIPv6 } from '../net/ipv6';
+import type { NameResolver, PortProtocol } from '../names/resolver';
+import { numberInRange } from './numbers';
+
+/** A parsed `host[:port]` word; the port stays text until the protocol is known. */
+export interface HostPort {
+  readonly family: AddressFamily;
+  readonly address: string;
+  readonly portText: string | undefined;
+}
+
+/**
+ * ipvsadm's parse_service: all-digit words are refused; "[...]" must be followed by ":port"; an IPv6
+ * literal has no port unless bracketed; otherwise the text after the last ':' is the port and the
+ * host is read by inet_aton, then as an IPv4 host name. Quirk kept: "[1.2.3.4]:80" loses its port.
+ */
+export async function parseHostPort(word: string, resolver: NameResolver): Promise<HostPort | undefined> {
+  if (/^\d*$/.test(word)) return undefined;
+  let host = word;
+  let portText: string | undefined;
+  let bracketed = false;
+  if (word.startsWith('[')) {
+    const close = word.indexOf(']');
+    if (close < 0 || word[close + 1] !== ':') return undefined;
+    host = word.slice(1, close);
+    portText = word.slice(close + 2);
+    bracketed = true;
+  }
+  const v6 = parseIPv6(host);
+  if (v6) return { family: AddressFamily.IPv6, address: formatIPv6(v6), portText };
+  if (bracketed) {
+    portText = undefined;
+  } else {
+    const colon = host.lastIndexOf(':');
+    if (colon >= 0) {
+      portText = host.slice(colon + 1);
+      host = host.slice(0, colon);
+    }
+  }
+  const value = inetAton(host);
+  const address = value !== undefined ? formatIPv4(value) : await resolver.hostToIPv4(host);
+  return address === undefined ? undefined : { family: AddressFamily.IPv4, address, portText };
+}
+
+/** A port word: decimal 0..65535, else a service name for `protocol` (none: numbers only). */
+export function resolvePort(text: string, protocol: PortProtocol | undefined, resolver: NameResolver): number | undefined {
+  const number = numberInRange(text, 0, 65535);
+  if (number !== undefined) return number;
+  return protocol ? resolver.serviceToPort(text, protocol) : undefined;
+}

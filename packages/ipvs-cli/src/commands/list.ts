@@ -1,0 +1,91 @@
+import type { IpvsApi, Service } from '@tsipvs/ipvs-core';
+import type { ParsedCommand } from '../argv/command';
+import type { CommandContext } from '../environment';
+import { EXIT_LIST, messageOf } from '../errors';
+import { connectionLine, connectionTitle, parseConnections } from '../format/connections';
+import { daemonLine, timeoutsLine } from '../format/daemons';
+import type { Naming } from '../format/endpoint';
+import { connectionsJson, daemonsJson, servicesJson, timeoutsJson, type ListedService } from '../format/json';
+import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
+import { sortDestinations, sortServices } from '../format/sort';
+import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
+
+/** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
+export async function runList(command: ParsedCommand, context: CommandContext): Promise<number> {
+  const format = command.format;
+  const naming: Naming = { numeric: format.numeric, resolver: context.env.resolver };
+  if (format.connections) return listConnections(command, context, naming);
+  if (format.timeouts || format.daemons) return listTimeoutsOrDaemons(command, context);
+  return listServices(command, context, naming);
+}
+
+/** A listing failure: the message on stderr, exit 1 (output already written stays). */
+function failed(context: CommandContext, error: unknown): number {
+  context.output.err(`${messageOf(error)}\n`);
+  return EXIT_LIST;
+}
+
+async function listTimeoutsOrDaemons(command: ParsedCommand, context: CommandContext): Promise<number> {
+  const { format } = command;
+  const out = (text: string): void => context.output.out(text);
+  try {
+    const api = await context.api();
+    if (format.timeouts) {
+      const timeouts = await api.getTimeouts();
+      out(format.json ? timeoutsJson(timeouts) : format.pretty ? await prettyTimeouts(timeouts) : timeoutsLine(timeouts));
+    } else {
+      const daemons = await api.getDaemons();
+      out(format.json ? daemonsJson(daemons) : format.pretty ? await prettyDaemons(daemons) : daemons.map(daemonLine).join(''));
+    }
+    return 0;
+  } catch (error) {
+    return failed(context, error);
+  }
+}
+
+async function listConnections(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
+  const text = await context.env.readConnections();
+  if (text === undefined) return failed(context, 'cannot open file /proc/net/ip_vs_conn');
+  const connections = parseConnections(text);
+  if (!connections) return failed(context, 'unexpected input from /proc/net/ip_vs_conn');
+  const { format } = command;
+  if (format.json) context.output.out(connectionsJson(connections));
+  else if (format.pretty) context.output.out(await prettyConnections(connections, naming));
+  else {
+    context.output.out(connectionTitle(format.persistentConn));
+    for (const c of connections) context.output.out(connectionLine(c, format.persistentConn, naming));
+  }
+  return 0;
+}
+
+async function destinationsOf(api: IpvsApi, service: Service, sort: boolean): Promise<ListedService> {
+  const destinations = await api.getDestinations(service.key);
+  return { service, destinations: sort ? sortDestinations(destinations) : destinations };
+}
+
+async function listServices(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
+  const { format } = command;
+  const api = await context.api();
+  const out = (text: string): void => context.output.out(text);
+  const structured = format.json || format.pretty;
+  try {
+    const info = await api.getInfo();
+    if (!command.service && !structured) out(versionLine(info.version, info.connectionTableSize));
+    const found = command.service ? [await api.getService(command.service)] : await api.getServices();
+    const services = format.sort ? sortServices(found) : found;
+    if (structured) {
+      const listed = await Promise.all(services.map((s) => destinationsOf(api, s, format.sort)));
+      out(format.json ? servicesJson(info.version, info.connectionTableSize, listed) : await prettyServices(listed, format, naming));
+      return 0;
+    }
+    out(titleLines(format));
+    for (const service of services) {
+      const { destinations } = await destinationsOf(api, service, format.sort);
+      out(serviceLine(service, format, naming));
+      for (const d of destinations) out(destinationLine(d, service, format, naming));
+    }
+    return 0;
+  } catch (error) {
+    return failed(context, error);
+  }
+}

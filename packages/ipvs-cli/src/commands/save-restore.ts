@@ -1,0 +1,110 @@
+import type { Operation } from '@tsipvs/ipvs-core';
+import type { ParsedCommand } from '../argv/command';
+import { parseCommandLine } from '../argv/parse';
+import { Output, type CommandContext } from '../environment';
+import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
+import type { Naming } from '../format/endpoint';
+import { sortDestinations, sortServices } from '../format/sort';
+import { operationOf, TableModel } from '../rules/operations';
+import { splitRestoreInput } from '../rules/restore-input';
+import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
+
+/** -S [-n]: the table in the save grammar, sorted like the listing. */
+export async function runSave(command: ParsedCommand, context: CommandContext): Promise<number> {
+  const api = await context.api();
+  const naming: Naming = { numeric: command.format.numeric, resolver: context.env.resolver };
+  try {
+    for (const service of sortServices(await api.getServices())) {
+      const destinations = sortDestinations(await api.getDestinations(service.key));
+      context.output.out(saveServiceLine(service, naming));
+      for (const d of destinations) context.output.out(saveDestinationLine(service, d, naming));
+    }
+    return 0;
+  } catch (error) {
+    context.output.err(`${messageOf(error)}\n`);
+    return 1;
+  }
+}
+
+interface RestoreStep {
+  readonly lineNumber: number;
+  readonly command: ParsedCommand;
+}
+
+/** Runs one parsed command line (used by restore for lines that are not plain changes). */
+export type CommandRunner = (command: ParsedCommand, context: CommandContext) => Promise<number>;
+
+/**
+ * -R: reads all of stdin, validates every line first (nothing is applied if one is bad), then
+ * applies. Plain changes (-A -E -D -a -e -d) go through one pipelined batch; if any fails, the ones
+ * that succeeded are undone in reverse order. Other commands run one by one.
+ */
+export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
+  const { env, output } = context;
+  const steps: RestoreStep[] = [];
+  let firstFailure = 0;
+  for (const line of splitRestoreInput(await env.readStdin())) {
+    try {
+      const parsed = await parseCommandLine(line.argv, env.resolver, env.program);
+      if (parsed.kind !== 'run' || parsed.command.command === 'restore') {
+        throw new CliError(`${line.argv[0]} is not allowed in restore input`, EXIT_USAGE);
+      }
+      steps.push({ lineNumber: line.lineNumber, command: parsed.command });
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      output.err(`line ${line.lineNumber}: ${error.message.replace(/\n+$/, '')}\n`);
+      firstFailure ||= error.exitCode;
+    }
+  }
+  if (firstFailure) return firstFailure;
+  const operations = steps.map((s) => operationOf(s.command));
+  if (operations.every((op) => op !== undefined)) return applyBatch(steps, operations as Operation[], context);
+  return applyOneByOne(steps, context, runCommand);
+}
+
+async function applyBatch(steps: readonly RestoreStep[], operations: Operation[], context: CommandContext): Promise<number> {
+  if (operations.length === 0) return 0;
+  const api = await context.api();
+  const needsSnapshot = operations.some((op) => !op.op.startsWith('add'));
+  const model = needsSnapshot ? await TableModel.read(api) : new TableModel();
+  const results = await api.batch(operations);
+  const undo: Operation[][] = [];
+  let failed = false;
+  results.forEach((result, i) => {
+    if (result.ok) undo.push(model.apply(operations[i]!));
+    else {
+      failed = true;
+      context.output.err(`line ${steps[i]!.lineNumber}: ${result.error.message}\n`);
+    }
+  });
+  if (!failed) return 0;
+  const rollback = undo.reverse().flat();
+  const rollbackResults = rollback.length ? await api.batch(rollback) : [];
+  const rollbackErrors = rollbackResults.filter((r) => !r.ok).length;
+  context.output.err(
+    rollbackErrors
+      ? `restore failed; rollback incomplete: ${rollbackErrors} of ${rollback.length} undo operations failed\n`
+      : `restore failed; nothing applied (${undo.length} successful changes rolled back)\n`,
+  );
+  return EXIT_KERNEL;
+}
+
+async function applyOneByOne(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner): Promise<number> {
+  let status = 0;
+  for (const step of steps) {
+    const lineOutput = new Output();
+    const lineContext = context.withOutput(lineOutput);
+    let code: number;
+    try {
+      code = await runCommand(step.command, lineContext);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      lineOutput.err(`${error.message}\n`);
+      code = error.exitCode;
+    }
+    context.output.out(lineOutput.stdout);
+    if (lineOutput.stderr) context.output.err(`line ${step.lineNumber}: ${lineOutput.stderr}`);
+    status ||= code;
+  }
+  return status;
+}

@@ -1,0 +1,75 @@
+import { AddressFamily, type Destination, type Service } from '@tsipvs/ipvs-core';
+import { addressWords } from '../net/address';
+
+/**
+ * ipvsadm's sort: libipvs comparators that subtract 32-bit values and read the result as a signed
+ * int (so values more than 2^31 apart compare the wrong way), run by glibc 2.36 qsort, a top-down
+ * merge sort. With such a non-transitive comparator the order depends on the algorithm, so it is
+ * reproduced exactly.
+ */
+
+type Compare<T> = (a: T, b: T) => number;
+
+/** Signed 32-bit difference of two unsigned 32-bit values. */
+function wrappedDifference(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+/** glibc msort: left half = floor(n/2) elements; on ties the left element goes first. */
+export function mergeSort<T>(items: readonly T[], compare: Compare<T>): T[] {
+  if (items.length <= 1) return [...items];
+  const half = Math.floor(items.length / 2);
+  const left = mergeSort(items.slice(0, half), compare);
+  const right = mergeSort(items.slice(half), compare);
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) out.push(compare(left[i]!, right[j]!) <= 0 ? left[i++]! : right[j++]!);
+  return out.concat(left.slice(i), right.slice(j));
+}
+
+function compareAddresses(family: AddressFamily, a: number[], b: number[]): number {
+  const count = family === AddressFamily.IPv6 ? 4 : 1;
+  for (let i = 0; i < count; i++) {
+    const r = wrappedDifference(a[i]!, b[i]!);
+    if (r !== 0) return r;
+  }
+  return 0;
+}
+
+interface ServiceSortKey {
+  readonly fwmark: number;
+  readonly family: number;
+  readonly protocol: number;
+  readonly words: number[];
+  readonly port: number;
+}
+
+function serviceSortKey(service: Service): ServiceSortKey {
+  const key = service.key;
+  if ('fwmark' in key) return { fwmark: key.fwmark, family: key.family, protocol: 0, words: [0, 0, 0, 0], port: 0 };
+  return { fwmark: 0, family: key.family, protocol: key.protocol, words: addressWords(key.family, key.address), port: key.port };
+}
+
+function compareServiceKeys(a: ServiceSortKey, b: ServiceSortKey): number {
+  return (
+    wrappedDifference(a.fwmark, b.fwmark) ||
+    a.family - b.family ||
+    a.protocol - b.protocol ||
+    compareAddresses(a.family as AddressFamily, a.words, b.words) ||
+    a.port - b.port
+  );
+}
+
+export function sortServices(services: readonly Service[]): Service[] {
+  const keyed = services.map((service) => ({ service, key: serviceSortKey(service) }));
+  return mergeSort(keyed, (a, b) => compareServiceKeys(a.key, b.key)).map((k) => k.service);
+}
+
+/** Real servers by address then port; the first element's family decides how addresses compare. */
+export function sortDestinations(destinations: readonly Destination[]): Destination[] {
+  const keyed = destinations.map((d) => ({ d, words: addressWords(d.key.family, d.key.address) }));
+  return mergeSort(keyed, (a, b) => compareAddresses(a.d.key.family, a.words, b.words) || a.d.key.port - b.d.key.port).map(
+    (k) => k.d,
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * IPv4 text forms. `inetAton` accepts what glibc's inet_aton accepts (1 to 4 parts, each decimal,
+ * 0x-hex or 0-octal; "10.1" is 10.0.0.1); ipvsadm uses it for addresses and -M masks.
+ */
+
+function parsePart(text: string): number | undefined {
+  let digits = text;
+  let radix = 10;
+  if (/^0[xX]/.test(text)) {
+    digits = text.slice(2);
+    radix = 16;
+    if (!/^[0-9a-fA-F]*$/.test(digits)) return undefined;
+    if (digits === '') return 0; // glibc reads "0x" as 0
+  } else if (text.startsWith('0')) {
+    radix = 8;
+    if (!/^[0-7]+$/.test(text)) return undefined;
+  } else if (!/^[0-9]+$/.test(text)) {
+    return undefined;
+  }
+  const value = parseInt(digits, radix);
+  return value <= 0xffffffff ? value : undefined;
+}
+
+/** The address as an unsigned 32-bit number, or undefined when inet_aton would refuse it. */
+export function inetAton(text: string): number | undefined {
+  const word = text.split(/[ \t\n\v\f\r]/)[0] ?? '';
+  const parts = word.split('.');
+  if (parts.length > 4 || parts.some((p) => p === '')) return undefined;
+  const values: number[] = [];
+  for (const part of parts) {
+    const value = parsePart(part);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  const last = values.pop()!;
+  const lastLimit = [0xffffffff, 0xffffff, 0xffff, 0xff][values.length]!;
+  if (last > lastLimit || values.some((v) => v > 0xff)) return undefined;
+  let result = 0;
+  values.forEach((v, i) => {
+    result += v * 2 ** (24 - 8 * i);
+  });
+  return result + last;
+}
+
+/** Strict dotted quad (inet_pton AF_INET): four decimal parts 0..255. */
+export function parseDottedQuad(text: string): number | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!match) return undefined;
+  const parts = match.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + p, 0);
+}
+
+export function formatIPv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}

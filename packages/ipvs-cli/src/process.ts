@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import type { CliEnvironment } from './environment';
+import { main, SUBCOMMANDS } from './main';
+import { FilesResolver } from './names/files';
+
+const PROGRAM = 'tsipvs';
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    stream.on('error', reject);
+  });
+}
+
+export function processEnvironment(): CliEnvironment {
+  return {
+    program: PROGRAM,
+    openApi: async () => (await import('@tsipvs/ipvs-core')).openIpvs(),
+    resolver: new FilesResolver({ systemLookup: true }),
+    readStdin: () => readAll(process.stdin),
+    readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
+  };
+}
+
+const SUBCOMMAND_MODULES: Record<string, () => Promise<{ register(program: import('commander').Command): void }>> = {
+  sysctl: () => import('./commands/sysctl'),
+  realserver: () => import('./commands/realserver'),
+  director: () => import('./commands/director'),
+};
+
+/** `tsipvs sysctl|realserver|director ...`: commander programs (loaded only for these words). */
+async function runSubcommand(argv: readonly string[]): Promise<void> {
+  const { Command } = await import('commander');
+  const program = new Command(PROGRAM);
+  for (const load of Object.values(SUBCOMMAND_MODULES)) (await load()).register(program);
+  await program.parseAsync([...argv], { from: 'user' });
+}
+
+/** The bin entry: runs with the real process's argv, streams and kernel. */
+export async function runProcess(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] !== undefined && SUBCOMMANDS.has(argv[0])) {
+    await runSubcommand(argv);
+    return;
+  }
+  const result = await main(argv, processEnvironment());
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.status;
+}
