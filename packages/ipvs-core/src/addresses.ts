@@ -50,7 +50,7 @@ export function writeIPv6(text: string, target: Uint8Array, offset: number): boo
   while (i < text.length) {
     // An embedded IPv4 address may end the text.
     const rest = text.slice(i);
-    if (rest.includes('.')) {
+    if (rest.includes('.') && !rest.includes(':')) {
       const v4 = new Uint8Array(4);
       if (!writeIPv4(rest, v4, 0)) return false;
       groups.push(((v4[0]! << 8) | v4[1]!), ((v4[2]! << 8) | v4[3]!));

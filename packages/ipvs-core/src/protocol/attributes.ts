@@ -75,24 +75,30 @@ export class MessageWriter {
     return start + 4;
   }
 
+  // Each writer takes the payload offset first: attribute() may replace the buffer while growing it.
   u8(type: number, value: number): void {
-    this.buffer[this.attribute(type, 1)] = value;
+    const at = this.attribute(type, 1);
+    this.buffer[at] = value;
   }
 
   u16(type: number, value: number): void {
-    this.buffer.writeUInt16LE(value, this.attribute(type, 2));
+    const at = this.attribute(type, 2);
+    this.buffer.writeUInt16LE(value, at);
   }
 
   u16BE(type: number, value: number): void {
-    this.buffer.writeUInt16BE(value, this.attribute(type, 2));
+    const at = this.attribute(type, 2);
+    this.buffer.writeUInt16BE(value, at);
   }
 
   u32(type: number, value: number): void {
-    this.buffer.writeUInt32LE(value, this.attribute(type, 4));
+    const at = this.attribute(type, 4);
+    this.buffer.writeUInt32LE(value, at);
   }
 
   u32BE(type: number, value: number): void {
-    this.buffer.writeUInt32BE(value, this.attribute(type, 4));
+    const at = this.attribute(type, 4);
+    this.buffer.writeUInt32BE(value, at);
   }
 
   /** Two host-order u32 values in one 8-byte attribute (struct ip_vs_flags). */
