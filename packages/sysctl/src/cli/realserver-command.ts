@@ -19,7 +19,7 @@ export function registerRealserverCommand(program: Command, deps: CommandDeps = 
     .command('setup')
     .description('apply the real server settings and record the previous values')
     .requiredOption('--mode <mode>', 'dr or tun')
-    .requiredOption('--vip <address>', 'virtual IPv4 address (repeat for several)', collect, [])
+    .option('--vip <address>', 'virtual IPv4 address (required; repeat for several)', collect, [])
     .option('--dev <interface>', 'interface for the VIPs (default lo for dr, tunl0 for tun)');
   addSetupAction(
     setup,

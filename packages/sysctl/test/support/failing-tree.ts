@@ -1,0 +1,14 @@
+/** A SysctlTree whose writes to one setting fail the way the kernel rejects a value. */
+import { SysctlError } from '../../src/errors';
+import { SysctlKeyLike, toKey } from '../../src/names';
+import { SysctlTree } from '../../src/tree';
+
+export class FailingTree extends SysctlTree {
+  /** Dotted name whose writes fail. */
+  failWritesTo: string | undefined;
+
+  override write(name: SysctlKeyLike, value: string): void {
+    if (toKey(name).dotted === this.failWritesTo) throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} (EINVAL)`);
+    super.write(name, value);
+  }
+}
