@@ -29,6 +29,7 @@ export class NetlinkTransport implements Transport {
   private dumpRunning = false;
   private nextSeq = 1;
   private closed = false;
+  private holdPump = false;
 
   constructor(private readonly socket: DatagramSocket, options: NetlinkTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -46,6 +47,8 @@ export class NetlinkTransport implements Transport {
   }
 
   async batch(messages: readonly Buffer[]): Promise<number[]> {
+    // Queue everything first so that the first sends fill the window in one datagram.
+    this.holdPump = true;
     const settled = messages.map((message) => this.enqueue(message, false).then(
       () => 0,
       (error: unknown) => {
@@ -53,6 +56,8 @@ export class NetlinkTransport implements Transport {
         throw error;
       },
     ));
+    this.holdPump = false;
+    this.pump();
     return Promise.all(settled);
   }
 
@@ -73,6 +78,7 @@ export class NetlinkTransport implements Transport {
 
   /** Sends what the window allows: a run of doit requests in one datagram, or one dump alone. */
   private pump(): void {
+    if (this.holdPump) return;
     while (this.queue.length > 0 && this.inFlight.size < this.window) {
       const head = this.queue[0]!;
       if (head.dump) {
@@ -121,7 +127,8 @@ export class NetlinkTransport implements Transport {
     if (error) pending.reject(error);
     else pending.resolve(pending.replies);
     if (this.inFlight.size === 0 && this.queue.length === 0) this.socket.setActive(false);
-    this.pump();
+    // Refill once half the window is free: fewer, larger sends than one message per ACK.
+    if (this.inFlight.size <= this.window >> 1) this.pump();
   }
 
   private receive(datagram: Buffer): void {

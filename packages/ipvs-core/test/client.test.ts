@@ -1,0 +1,117 @@
+import {
+  AddressFamily, createFakeTransport, DaemonState, ForwardingMethod, IpvsError, IpvsValidationError, ipvsadmMessage, openIpvs,
+  Protocol, TunnelType, type DestinationOptions, type Operation, type ServiceKey,
+} from '../src';
+import { FakeKernel } from './support';
+
+const SERVICE: ServiceKey = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
+const OPTIONS = { scheduler: 'rr', timeout: 0, netmask: '255.255.255.255', flags: 0 };
+const MASQ: DestinationOptions = {
+  forwarding: ForwardingMethod.Masquerade, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
+};
+const RS = { family: AddressFamily.IPv4, address: '10.0.0.2', port: 80 };
+
+async function open(kernel = new FakeKernel()) {
+  return { kernel, ipvs: await openIpvs({ transport: createFakeTransport(kernel.answer, { timeoutMs: 500 }) }) };
+}
+
+describe('IpvsClient over a fake kernel', () => {
+  it('resolves the family once and manages services, real servers, timeouts and daemons', async () => {
+    const { kernel, ipvs } = await open();
+    expect(ipvs.familyId).toBe(32);
+    await ipvs.addService(SERVICE, OPTIONS);
+    await ipvs.addService({ family: AddressFamily.IPv6, fwmark: 9 }, { ...OPTIONS, netmask: 64, flags: 1, timeout: 60 });
+    expect((await ipvs.getServices()).map((s) => s.key)).toEqual([SERVICE, { family: AddressFamily.IPv6, fwmark: 9 }]);
+    await ipvs.editService(SERVICE, { ...OPTIONS, scheduler: 'wrr', persistenceEngine: 'sip' });
+    expect(await ipvs.getService(SERVICE)).toMatchObject({ scheduler: 'wrr', persistenceEngine: 'sip' });
+    await ipvs.addDestination(SERVICE, RS, MASQ);
+    await ipvs.addDestination(SERVICE, { ...RS, address: '10.0.0.3' }, { ...MASQ, weight: 5 });
+    await ipvs.editDestination(SERVICE, RS, { ...MASQ, weight: 7 });
+    expect((await ipvs.getDestinations(SERVICE)).map((d) => [d.key.address, d.weight])).toEqual([['10.0.0.3', 5], ['10.0.0.2', 7]]);
+    await ipvs.deleteDestination(SERVICE, RS);
+    expect(await ipvs.getDestinations({ ...SERVICE, port: 81 })).toEqual([]);
+    await ipvs.setTimeouts({ udp: 10 });
+    expect(await ipvs.getTimeouts()).toEqual({ tcp: 900, tcpFin: 120, udp: 10 });
+    await ipvs.startDaemon({ state: DaemonState.Backup, interface: 'eth0', syncId: 3 });
+    expect(await ipvs.getDaemons()).toMatchObject([{ state: DaemonState.Backup, interface: 'eth0', syncId: 3 }]);
+    await ipvs.stopDaemon(DaemonState.Backup);
+    await ipvs.zero(SERVICE);
+    await ipvs.zero();
+    await ipvs.deleteService(SERVICE);
+    await ipvs.flush();
+    expect(await ipvs.getServices()).toEqual([]);
+    expect(await ipvs.getInfo()).toMatchObject({ version: '1.2.1' });
+    expect(kernel.received.filter((m) => m.type === 0x10)).toHaveLength(1);
+    ipvs.close();
+  });
+
+  it('turns kernel errnos into IpvsErrors with ipvsadm\'s message, the operation and the object', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, OPTIONS);
+    const error = await ipvs.addService(SERVICE, OPTIONS).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IpvsError);
+    expect(error).toMatchObject({ errno: 17, code: 'EEXIST', operation: 'addService', message: 'Service already exists', object: { service: SERVICE, options: OPTIONS } });
+    expect((error as IpvsError).detail).toContain('TCP 10.0.0.1:80');
+    await expect(ipvs.addService({ ...SERVICE, port: 2 }, { ...OPTIONS, scheduler: 'bogus' })).rejects.toMatchObject({ code: 'ENOENT', message: 'Scheduler or persistence engine not found' });
+    await expect(ipvs.deleteService({ ...SERVICE, port: 2 })).rejects.toMatchObject({ code: 'ESRCH', message: 'No such service' });
+    await expect(ipvs.addDestination({ ...SERVICE, port: 2 }, RS, MASQ)).rejects.toMatchObject({ code: 'ESRCH', message: 'Service not defined' });
+    await ipvs.addDestination(SERVICE, RS, MASQ);
+    await expect(ipvs.addDestination(SERVICE, RS, MASQ)).rejects.toMatchObject({ code: 'EEXIST', message: 'Destination already exists' });
+    const missingDest = ipvs.editDestination(SERVICE, { ...RS, port: 9 }, MASQ);
+    await expect(missingDest).rejects.toMatchObject({ code: 'ENOENT', message: 'No such destination', operation: 'editDestination' });
+    await expect(ipvs.deleteDestination(SERVICE, { ...RS, port: 9 })).rejects.toMatchObject({ detail: expect.stringContaining('10.0.0.2:9') });
+    await expect(ipvs.addDestination(SERVICE, { ...RS, port: 3 }, { ...MASQ, upperThreshold: 1, lowerThreshold: 2 })).rejects.toMatchObject({ code: 'ERANGE', message: 'Numerical result out of range' });
+    await expect(ipvs.setTimeouts({ tcp: 0x80000000 })).rejects.toMatchObject({ code: 'EINVAL', message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' });
+    await expect(ipvs.stopDaemon(DaemonState.Master)).rejects.toMatchObject({ message: 'No daemon is running' });
+    await ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 });
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 })).rejects.toMatchObject({ message: 'Daemon has already run', detail: expect.stringContaining('master sync daemon on eth0') });
+    await expect(ipvs.addService({ ...SERVICE, address: '1.2.3' }, OPTIONS)).rejects.toBeInstanceOf(IpvsValidationError);
+    ipvs.close();
+  });
+
+  it('reports a missing IPVS family and missing privileges clearly', async () => {
+    const absent = new FakeKernel();
+    absent.familyRegistered = false;
+    const error = await open(absent).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'IpvsError', operation: 'resolveFamily', code: 'ENOENT', message: 'IPVS is not available in this kernel: load the ip_vs module' });
+
+    const unprivileged = new FakeKernel();
+    unprivileged.privileged = false;
+    const { ipvs } = await open(unprivileged);
+    const denied = await ipvs.getServices().catch((e: unknown) => e);
+    expect(denied).toMatchObject({ code: 'EPERM', errno: 1, operation: 'getServices', message: 'Permission denied (you must be root)' });
+    expect((denied as IpvsError).detail).toContain('CAP_NET_ADMIN');
+    ipvs.close();
+  });
+
+  it('batches: results in order, validation failures without sending, kernel failures as IpvsErrors', async () => {
+    const { kernel, ipvs } = await open();
+    const operations: Operation[] = [];
+    for (let i = 0; i < 300; i++) {
+      const service = { ...SERVICE, port: 1000 + i };
+      operations.push({ op: 'addService', service, options: OPTIONS }, { op: 'addDestination', service, destination: RS, options: MASQ });
+    }
+    operations.push({ op: 'addService', service: { ...SERVICE, port: 1000 }, options: OPTIONS });
+    operations.push({ op: 'addService', service: { ...SERVICE, address: 'nope' }, options: OPTIONS });
+    operations.push({ op: 'deleteDestination', service: SERVICE, destination: RS });
+    operations.push({ op: 'editService', service: { ...SERVICE, port: 1000 }, options: { ...OPTIONS, scheduler: 'wlc' } });
+    const sentBefore = kernel.received.length;
+    const results = await ipvs.batch(operations);
+    expect(results.slice(0, 600).every((r) => r.ok)).toBe(true);
+    const tail = results.slice(600).map((r) => (r.ok ? 'ok' : `${r.error.name}:${(r.error as IpvsError).code}`));
+    expect(tail).toEqual(['IpvsError:EEXIST', 'IpvsValidationError:EINVAL', 'IpvsError:ESRCH', 'ok']);
+    expect(kernel.received.length - sentBefore).toBe(603);
+    expect(kernel.services.size).toBe(300);
+    const failed = results[602]!;
+    expect(!failed.ok && failed.error.message).toBe(ipvsadmMessage('deleteDestination', 3));
+    ipvs.close();
+  });
+
+  it('rejects with ETIMEDOUT when the kernel stays silent', async () => {
+    const kernel = new FakeKernel();
+    const transport = createFakeTransport((request) => (request.type === 0x10 ? kernel.answer(request) : undefined), { timeoutMs: 30 });
+    const ipvs = await openIpvs({ transport });
+    await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getInfo', message: 'Connection timed out' });
+    ipvs.close();
+  });
+});

@@ -1,0 +1,101 @@
+import {
+  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestEncoder,
+  type NetlinkMessage,
+} from '../src';
+import { FAMILY_ID } from './support';
+
+const encoder = new RequestEncoder(FAMILY_ID);
+const flushRequest = (): Buffer => Buffer.from(encoder.flush());
+const ack = (request: NetlinkMessage): Buffer[] => [buildErrorMessage(request.bytes, 0)];
+
+describe('NetlinkTransport', () => {
+  it('pipelines a batch: several requests per datagram, never more than the window unanswered', async () => {
+    const socket = new FakeSocket((request) => (request.seq % 7 === 0 ? [buildErrorMessage(request.bytes, 17)] : ack(request)));
+    const transport = new NetlinkTransport(socket, { window: 32 });
+    const messages = Array.from({ length: 2000 }, flushRequest);
+    const errnos = await transport.batch(messages);
+    expect(errnos).toHaveLength(2000);
+    // Sequence numbers start at 1 and follow the batch order, so every 7th fails.
+    errnos.forEach((errno, i) => expect(errno).toBe((i + 1) % 7 === 0 ? 17 : 0));
+    expect(socket.maxUnanswered).toBeLessThanOrEqual(32);
+    expect(Math.max(...socket.datagramSizes)).toBeGreaterThan(1);
+    expect(socket.datagramSizes.reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(socket.active).toBe(false);
+  });
+
+  it('caps the window at 128 whatever is asked', async () => {
+    const socket = new FakeSocket(ack);
+    const transport = new NetlinkTransport(socket, { window: 100_000 });
+    await transport.batch(Array.from({ length: 1000 }, flushRequest));
+    expect(socket.maxUnanswered).toBeLessThanOrEqual(128);
+  });
+
+  it('keeps the process alive only while requests are pending', async () => {
+    const socket = new FakeSocket(ack);
+    const transport = new NetlinkTransport(socket);
+    expect(socket.active).toBe(false);
+    const pending = transport.request(flushRequest());
+    expect(socket.active).toBe(true);
+    await pending;
+    expect(socket.active).toBe(false);
+  });
+
+  it('fires the deadline when the kernel never answers', async () => {
+    const socket = new FakeSocket(() => undefined);
+    const transport = new NetlinkTransport(socket, { timeoutMs: 50 });
+    const started = Date.now();
+    await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkError', errno: 110 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    const errnos = await transport.batch([flushRequest(), flushRequest()]);
+    expect(errnos).toEqual([110, 110]);
+    expect(socket.active).toBe(false);
+  });
+
+  it('returns dump parts and checks the error code of DONE', async () => {
+    const socket = new FakeSocket((request) => {
+      const part = Buffer.from(request.bytes);
+      part.writeUInt16LE(2, 6); // NLM_F_MULTI
+      return request.seq === 1 ? [part, Buffer.concat([part, buildDoneMessage(request.seq)])] : [buildDoneMessage(request.seq, 4)];
+    });
+    const transport = new NetlinkTransport(socket);
+    expect(await transport.dump(Buffer.from(encoder.dumpServices()))).toHaveLength(2);
+    await expect(transport.dump(Buffer.from(encoder.dumpServices()))).rejects.toMatchObject({ errno: 4 });
+  });
+
+  it('runs one dump at a time and never mixes a dump with other requests in a datagram', async () => {
+    let dumpRunning = false;
+    const socket = new FakeSocket((request) => {
+      if (!(request.flags & 0x300)) return ack(request);
+      expect(dumpRunning).toBe(false);
+      dumpRunning = true;
+      setImmediate(() => { dumpRunning = false; }); // runs right after the DONE is delivered
+      return [buildDoneMessage(request.seq)];
+    });
+    const sends: number[][] = [];
+    const send = socket.send.bind(socket);
+    socket.send = (parts, done) => { sends.push(parts.map((p) => p.readUInt16LE(6))); send(parts, done); };
+    const transport = new NetlinkTransport(socket);
+    await Promise.all([
+      transport.dump(Buffer.from(encoder.dumpServices())), transport.request(flushRequest()),
+      transport.dump(Buffer.from(encoder.dumpDaemons())), transport.batch([flushRequest(), flushRequest()]),
+    ]);
+    for (const flags of sends) if (flags.some((f) => f & 0x300)) expect(flags).toHaveLength(1);
+    expect(sends.flat()).toHaveLength(5);
+  });
+
+  it('rejects everything pending with a typed error when a datagram is malformed', async () => {
+    const socket = new FakeSocket(() => [Buffer.from('ff000000', 'hex')]);
+    const transport = new NetlinkTransport(socket);
+    await expect(transport.request(flushRequest())).rejects.toBeInstanceOf(IpvsProtocolError);
+  });
+
+  it('reports send failures and closing as errors of the pending requests', async () => {
+    const socket = new FakeSocket(() => undefined);
+    const transport = new NetlinkTransport(socket);
+    const pending = transport.request(flushRequest());
+    transport.close();
+    await expect(pending).rejects.toMatchObject({ errno: 125 });
+    await expect(transport.request(flushRequest())).rejects.toBeInstanceOf(NetlinkError);
+    expect(socket.closed).toBe(true);
+  });
+});
