@@ -83,8 +83,8 @@ async function applyBatch(steps: readonly RestoreStep[], operations: Operation[]
   const rollbackErrors = rollbackResults.filter((r) => !r.ok).length;
   context.output.err(
     rollbackErrors
-      ? `restore failed; rollback incomplete: ${rollbackErrors} of ${rollback.length} undo operations failed\n`
-      : `restore failed; nothing applied (${undo.length} successful changes rolled back)\n`,
+      ? `restore failed: rollback incomplete (${rollbackErrors} of ${rollback.length} undo operations failed)\n`
+      : `restore failed: nothing applied (rolled back ${undo.length} change${undo.length === 1 ? '' : 's'})\n`,
   );
   return EXIT_KERNEL;
 }

@@ -66,7 +66,7 @@ export function formatIPv6(words: Ipv6Words): string {
     if (embedsIPv4 && w === 6) {
       const hi = words[6]!;
       const lo = words[7]!;
-      return `${out}${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+      return `${out.endsWith(':') ? out : `${out}:`}${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
     }
     if (out !== '' && !out.endsWith(':')) out += ':';
     out += words[w]!.toString(16);

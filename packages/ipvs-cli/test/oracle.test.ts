@@ -1,0 +1,89 @@
+/**
+ * Replays every public oracle scenario (recorded runs of the real ipvsadm on a real kernel) through
+ * tsipvs backed by the in-memory fake kernel, and compares stdout, stderr and exit status byte for
+ * byte ("ipvsadm" → "tsipvs" where ipvsadm names itself). Deliberate differences
+ * (docs/compatibility.md) are asserted explicitly in oracle-differences.ts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runWithFake } from './support/environment';
+import { FakeIpvs } from './support/fake-ipvs';
+import { DELIBERATE_DIFFERENCES, type ExpectedRun } from './support/oracle-differences';
+
+const ORACLE = process.env.TSIPVS_ORACLE ?? '/work/shared/oracle/public';
+
+interface Run {
+  readonly cmd: string;
+  readonly argv?: string[];
+  readonly stdin?: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exit: number;
+}
+
+type Step = Run | { readonly snapshot: Run[] };
+
+interface Scenario {
+  readonly scenario: string;
+  readonly env_dependent: boolean;
+  readonly volatile: string | null;
+  readonly unstable_order: string[];
+  readonly steps: Step[];
+  readonly roundtrip?: Record<'save' | 'clear' | 'restore' | 'save_again', Run> & { identical: boolean };
+}
+
+const renamed = (text: string): string => text.replaceAll('ipvsadm', 'tsipvs');
+const lineSet = (text: string): string => text.split('\n').sort().join('\n');
+
+const scenarioFiles = readdirSync(ORACLE).filter((f) => f.endsWith('.json')).sort();
+let compared = 0;
+
+afterAll(() => {
+  console.log(`oracle replay: ${compared} command lines compared with recorded ipvsadm runs`);
+});
+
+function applyShellStep(fake: FakeIpvs, cmd: string): void {
+  for (const match of cmd.matchAll(/ip link add (\S+) type dummy/g)) fake.interfaces.set(match[1]!, 1500);
+}
+
+describe.each(scenarioFiles)('oracle %s', (file) => {
+  const scenario = JSON.parse(readFileSync(join(ORACLE, file), 'utf8')) as Scenario;
+  const name = file.replace(/\.json$/, '');
+  const skip = scenario.volatile !== null;
+  (skip ? test.skip : test)('matches ipvsadm', async () => {
+    const fake = new FakeIpvs();
+    const mismatches: string[] = [];
+    const deliberate = DELIBERATE_DIFFERENCES[name] ?? {};
+    let index = 0;
+    const check = async (run: Run): Promise<void> => {
+      const at = index++;
+      if (!run.argv) {
+        applyShellStep(fake, run.cmd);
+        return;
+      }
+      const actual = await runWithFake(fake, run.argv, { stdin: run.stdin ?? '' });
+      const recorded: ExpectedRun = { stdout: renamed(run.stdout), stderr: renamed(run.stderr), exit: run.exit };
+      const difference = deliberate[at];
+      const expected = difference ? difference.expect(recorded) : recorded;
+      for (const argv of difference?.align ?? []) await runWithFake(fake, argv);
+      const unordered = scenario.unstable_order.includes(run.cmd);
+      const same = (a: string, b: string): boolean => (unordered ? lineSet(a) === lineSet(b) : a === b);
+      compared++;
+      if (!same(actual.stdout, expected.stdout) || actual.stderr !== expected.stderr || actual.status !== expected.exit) {
+        mismatches.push(
+          `#${at} ${run.cmd}\n--- expected (exit ${expected.exit})\n${expected.stdout}${expected.stderr}` +
+            `--- actual (exit ${actual.status})\n${actual.stdout}${actual.stderr}`,
+        );
+      }
+    };
+    for (const step of scenario.steps) {
+      if ('snapshot' in step) for (const run of step.snapshot) await check(run);
+      else await check(step);
+    }
+    if (scenario.roundtrip) {
+      const { save, clear, restore, save_again } = scenario.roundtrip;
+      for (const run of [save, clear, { ...restore, stdin: save.stdout }, save_again]) await check(run);
+    }
+    expect(mismatches.join('\n')).toBe('');
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliEnvironment } from '../../src/environment';
+import { FilesResolver } from '../../src/names/files';
+import { main, type RunResult } from '../../src/main';
+import { FakeIpvs } from './fake-ipvs';
+
+/** The /etc/hosts of the oracle's recording guest (oracle README). */
+export const ORACLE_HOSTS = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+192.0.2.1\tvip1.example.test
+192.0.2.10\trs1.example.test
+192.0.2.11\trs2.example.test
+2001:db8::1\tvip6.example.test
+2001:db8::10\trs6.example.test
+`;
+
+const EMPTY_CONNECTIONS = 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n';
+
+let hostsPath: string | undefined;
+
+function oracleHostsFile(): string {
+  if (!hostsPath) {
+    hostsPath = join(mkdtempSync(join(tmpdir(), 'tsipvs-hosts-')), 'hosts');
+    writeFileSync(hostsPath, ORACLE_HOSTS);
+  }
+  return hostsPath;
+}
+
+export interface FakeRunOptions {
+  readonly stdin?: string;
+  readonly connections?: string | undefined;
+}
+
+/** Runs tsipvs against `fake` with deterministic names (oracle hosts, this system's /etc/services). */
+export function runWithFake(fake: FakeIpvs, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
+  const env: CliEnvironment = {
+    program: 'tsipvs',
+    openApi: async () => fake,
+    resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
+    readStdin: async () => options.stdin ?? '',
+    readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
+  };
+  return main(argv, env);
+}
