@@ -45,15 +45,20 @@ export class SysctlTree {
     if (/[\n\0]/.test(value)) {
       throw new SysctlError('invalid-value', `value for ${key.dotted} must be one line without NUL bytes`);
     }
-    let fd: number | undefined;
+    let fd: number;
     try {
       // No O_CREAT: writing never creates a setting that does not exist.
       fd = fs.openSync(this.fileOf(key), fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+    } catch (error) {
+      throw this.fileError(error, key, 'write');
+    }
+    try {
       fs.writeSync(fd, `${value}\n`);
     } catch (error) {
-      throw this.fileError(error, key, 'write', value);
+      // Once open, any error is the kernel's verdict on the value (EINVAL, ERANGE, even ENOENT).
+      throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${errnoCode(error) ?? messageOf(error)})`);
     } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+      fs.closeSync(fd);
     }
   }
 
@@ -96,7 +101,7 @@ export class SysctlTree {
     }
   }
 
-  private fileError(error: unknown, key: SysctlKey, action: 'read' | 'write', value?: string): SysctlError {
+  private fileError(error: unknown, key: SysctlKey, action: 'read' | 'write'): SysctlError {
     if (error instanceof SysctlError) return error;
     switch (errnoCode(error)) {
       case 'ENOENT':
@@ -109,10 +114,7 @@ export class SysctlTree {
       case 'EROFS':
         return new SysctlError('permission-denied', `permission denied to ${action} ${key.dotted} (${errnoCode(error)})`);
       default:
-        if (action === 'write') {
-          return new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${errnoCode(error) ?? messageOf(error)})`);
-        }
-        return new SysctlError('not-found', `cannot read ${key.dotted}: ${messageOf(error)}`);
+        return new SysctlError(action === 'write' ? 'write-rejected' : 'not-found', `cannot ${action} ${key.dotted}: ${messageOf(error)}`);
     }
   }
 }
