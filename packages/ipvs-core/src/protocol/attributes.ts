@@ -128,10 +128,6 @@ export class MessageWriter {
   rewind(start: number): void {
     this.position = start;
   }
-
-  get offset(): number {
-    return this.position;
-  }
 }
 
 /** Where one attribute's payload sits in a buffer. */
@@ -165,10 +161,6 @@ export class Attributes {
 
   static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string): Attributes {
     return new Attributes(buffer, parseAttributes(buffer, start, end, maxType), where);
-  }
-
-  has(type: number): boolean {
-    return this.table[type] !== undefined;
   }
 
   private span(type: number, minLength: number): AttributeSpan | undefined {

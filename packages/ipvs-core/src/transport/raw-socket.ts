@@ -15,7 +15,6 @@ export class RawGenericSocket implements DatagramSocket {
 
   constructor(options: RawSocketOptions = {}) {
     // Loaded on first use so that importing the library stays cheap.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { RawNetlinkSocket: Socket } = require('netlink/dist/raw') as typeof import('netlink/dist/raw');
     this.socket = new Socket(NETLINK_GENERIC, {
       recvBufferSize: options.recvBufferSize ?? 1 << 20,
