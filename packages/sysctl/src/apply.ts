@@ -35,24 +35,27 @@ export interface RevertReport {
 
 /** Undoes applied steps in reverse order, going on past failures and reporting each outcome. */
 export async function revertSteps(steps: readonly Step[], env: Environment): Promise<RevertReport> {
-  const report = { restored: [] as Step[], drifted: [] as { step: Step; found: string }[], gone: [] as Step[], failed: [] as { step: Step; error: string }[] };
+  const restored: Step[] = [];
+  const drifted: { step: Step; found: string }[] = [];
+  const gone: Step[] = [];
+  const failed: { step: Step; error: string }[] = [];
   for (const step of [...steps].reverse()) {
     try {
       if (await isGone(step, env)) {
-        report.gone.push(step);
+        gone.push(step);
         continue;
       }
       if (step.kind === 'sysctl') {
         const found = env.tree.read(parseSysctlName(step.key));
-        if (found !== step.to) report.drifted.push({ step, found });
+        if (found !== step.to) drifted.push({ step, found });
       }
       await undoStep(step, env);
-      report.restored.push(step);
+      restored.push(step);
     } catch (error) {
-      report.failed.push({ step, error: messageOf(error) });
+      failed.push({ step, error: messageOf(error) });
     }
   }
-  return report;
+  return { restored, drifted, gone, failed };
 }
 
 async function isGone(step: Step, env: Environment): Promise<boolean> {

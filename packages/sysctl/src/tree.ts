@@ -76,9 +76,7 @@ export class SysctlTree {
    */
   list(prefix?: SysctlKeyLike): SysctlEntry[] {
     const start = prefix === undefined ? undefined : toKey(prefix);
-    if (start && !this.isDirectory(start)) {
-      return this.exists(start) ? [{ key: start, value: this.read(start) }] : throwNotFound(start);
-    }
+    if (start && !this.isDirectory(start)) return [{ key: start, value: this.read(start) }];
     const entries: SysctlEntry[] = [];
     this.collect(start?.components ?? [], entries);
     return entries.sort((a, b) => (a.key.dotted < b.key.dotted ? -1 : a.key.dotted > b.key.dotted ? 1 : 0));
@@ -129,8 +127,4 @@ function statOf(file: string): fs.Stats | undefined {
 
 function notFound(key: SysctlKey): SysctlError {
   return new SysctlError('not-found', `no such sysctl: ${key.dotted}`);
-}
-
-function throwNotFound(key: SysctlKey): never {
-  throw notFound(key);
 }

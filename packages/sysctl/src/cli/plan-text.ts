@@ -32,14 +32,16 @@ export function describeUndo(step: Step): string {
 
 export function teardownLines(record: SetupRecord, stateFile: string, report: RevertReport | undefined): string[] {
   const title = `${record.role} ${record.mode} teardown (set up ${record.appliedAt}, recorded in ${stateFile})`;
+  const nothing = record.steps.length === 0 ? ['  nothing to restore'] : [];
   if (!report) {
-    return [`${title} (dry run: nothing is changed)`, ...[...record.steps].reverse().map((s) => `  would restore ${describeUndo(s)}`), ...(record.steps.length === 0 ? ['  nothing to restore'] : [])];
+    const undo = [...record.steps].reverse().map((s) => `  would restore ${describeUndo(s)}`);
+    return [`${title} (dry run: nothing is changed)`, ...undo, ...nothing];
   }
   return [
     title,
     ...report.restored.map((s) => `  restored ${describeUndo(s)}`),
-    ...report.drifted.map(({ step, found }) => `  note: ${step.kind === 'sysctl' ? step.key : describeStep(step)} had been changed to ${found} after setup; restored anyway`),
+    ...report.drifted.map(({ step, found }) => `  note: ${describeStep(step)} had been changed to ${found} after setup; restored anyway`),
     ...report.gone.map((s) => `  note: ${describeStep(s)}: no longer exists, nothing to restore`),
-    ...(record.steps.length === 0 ? ['  nothing to restore'] : []),
+    ...nothing,
   ];
 }
