@@ -55,6 +55,7 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
     const mismatches: string[] = [];
     const deliberate = DELIBERATE_DIFFERENCES[name] ?? {};
     let index = 0;
+    let lastStdout = '';
     const check = async (run: Run): Promise<void> => {
       const at = index++;
       if (!run.argv) {
@@ -68,6 +69,7 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
       for (const argv of difference?.align ?? []) await runWithFake(fake, argv);
       const unordered = scenario.unstable_order.includes(run.cmd);
       const same = (a: string, b: string): boolean => (unordered ? lineSet(a) === lineSet(b) : a === b);
+      lastStdout = actual.stdout;
       compared++;
       if (!same(actual.stdout, expected.stdout) || actual.stderr !== expected.stderr || actual.status !== expected.exit) {
         mismatches.push(
@@ -81,8 +83,12 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
       else await check(step);
     }
     if (scenario.roundtrip) {
-      const { save, clear, restore, save_again } = scenario.roundtrip;
-      for (const run of [save, clear, { ...restore, stdin: save.stdout }, save_again]) await check(run);
+      const { save, clear, restore, save_again } = scenario.roundtrip; // we restore what we saved
+      await check(save);
+      const saved = lastStdout;
+      await check(clear);
+      await check({ ...restore, stdin: saved });
+      await check(save_again);
     }
     expect(mismatches.join('\n')).toBe('');
   });

@@ -43,7 +43,10 @@ const RESTORE_DUPLICATE_1 = [
   ['-a', '-t', '192.0.2.1:80', '-r', '192.0.2.11:80'],
 ];
 
-/** scenario name → step index (commands, snapshot entries, then roundtrip, in file order) → difference. */
+/**
+ * scenario name → step index (commands, snapshot entries, then the round trip save/clear/restore/save,
+ * in file order) → difference. The round trip restores what the tool itself saved.
+ */
 export const DELIBERATE_DIFFERENCES: Record<string, Record<number, Difference>> = {
   // ipvsadm: the command must come first ("Try ..." exit 255); we accept it anywhere, so -6 is
   // then read before -f and refused like ipvsadm refuses "-A -6 -f 1".
@@ -51,20 +54,23 @@ export const DELIBERATE_DIFFERENCES: Record<string, Record<number, Difference>> 
     23: { expect: () => ({ stdout: '', stderr: '-6 used before -f\n\n', exit: 2 }) },
   },
   // ipvsadm never saves thresholds (-x/-y); we do, when set.
-  'errors-dest': { 55: savesThresholds({ '192.0.2.35:80': ' -x 65536' }), 65: savesThresholds({ '192.0.2.35:80': ' -x 65536' }) },
+  'errors-dest': Object.fromEntries([55, 65, 68].map((at) => [at, savesThresholds({ '192.0.2.35:80': ' -x 65536' })])),
   'list-variants': {
     21: savesThresholds({ '192.0.2.10:80': ' -x 5 -y 1' }),
     22: savesThresholds({ '192.0.2.10:80': ' -x 5 -y 1' }),
     33: savesThresholds({ '192.0.2.10:80': ' -x 5 -y 1' }),
     43: savesThresholds({ '192.0.2.10:80': ' -x 5 -y 1' }),
+    46: savesThresholds({ '192.0.2.10:80': ' -x 5 -y 1' }),
   },
   'restore-basic': {
     8: savesThresholds({ '[2001:db8::10]:443': ' -x 10 -y 2' }),
     19: savesThresholds({ '[2001:db8::10]:443': ' -x 10 -y 2' }),
+    22: savesThresholds({ '[2001:db8::10]:443': ' -x 10 -y 2' }),
   },
   thresholds: {
     13: savesThresholds({ '192.0.2.10:80': ' -x 100 -y 50', '192.0.2.12:80': ' -x 65535 -y 1', '192.0.2.13:80': ' -x 1000' }),
     21: savesThresholds({ '192.0.2.10:80': ' -x 100 -y 50', '192.0.2.12:80': ' -x 65535 -y 1', '192.0.2.13:80': ' -x 1000' }),
+    24: savesThresholds({ '192.0.2.10:80': ' -x 100 -y 50', '192.0.2.12:80': ' -x 65535 -y 1', '192.0.2.13:80': ' -x 1000' }),
   },
   // ipvsadm -R applies line by line, reports kernel errors and goes on (exit = last line's); a bad
   // line aborts mid-file. We validate everything first and apply all or nothing.
