@@ -13,9 +13,11 @@ export interface Plan {
   readonly steps: readonly Step[];
   /** What is already as wanted, e.g. `{ item: 'net.ipv4.conf.all.arp_ignore', value: '1' }`. */
   readonly unchanged: readonly { readonly item: string; readonly value: string }[];
+  /** Advice shown with the plan. */
+  readonly notes: readonly string[];
 }
 
-export async function planChanges(title: string, desired: Desired, env: Environment): Promise<Plan> {
+export async function planChanges(title: string, desired: Desired, env: Environment, notes: readonly string[] = []): Promise<Plan> {
   const steps: Step[] = [];
   const unchanged: { item: string; value: string }[] = [];
 
@@ -52,7 +54,7 @@ export async function planChanges(title: string, desired: Desired, env: Environm
     else steps.push({ kind: 'file', path, from, to: content, reason });
   }
 
-  return { title, steps, unchanged };
+  return { title, steps, unchanged, notes };
 }
 
 /** Reads a setting; a per-interface one of an interface that does not exist says so. */

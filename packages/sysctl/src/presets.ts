@@ -41,6 +41,8 @@ export interface Preset {
   readonly role: Role;
   readonly mode: string;
   readonly title: string;
+  /** Advice about what the preset does not cover, shown with the plan. */
+  readonly notes: readonly string[];
   readonly dev?: string;
   readonly vips?: readonly string[];
   readonly desired: Desired;
@@ -74,6 +76,7 @@ export function realserverPreset(options: RealserverOptions): Preset {
     dev,
     vips,
     title: `realserver ${options.mode}: VIP${vips.length > 1 ? 's' : ''} ${vips.join(', ')} on ${dev}`,
+    notes: [],
     desired: { sysctls: uniqueSysctls(sysctls), linksUp, addresses, files: [] },
   };
 }
@@ -95,6 +98,9 @@ export function directorPreset(options: DirectorOptions): Preset {
     mode: options.mode,
     ...(dev ? { dev } : {}),
     title: `director ${options.mode}${dev ? ` on ${dev}` : ''}`,
+    notes: dev
+      ? []
+      : ['interfaces that exist already keep their own send_redirects, and the kernel sends redirects if all OR the interface says so: give --dev'],
     desired: { sysctls: uniqueSysctls(sysctls), linksUp: [], addresses: [], files: [] },
   };
 }

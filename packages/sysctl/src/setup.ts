@@ -49,7 +49,7 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
     : preset.desired;
 
   return withEnvironment(options, async (env) => {
-    const plan = await planChanges(preset.title, desired, env);
+    const plan = await planChanges(preset.title, desired, env, preset.notes);
     if (options.dryRun) return { plan, applied: false, stateFile };
     const steps = await applyPlan(plan, env);
     const record: SetupRecord = {

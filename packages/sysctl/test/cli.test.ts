@@ -209,5 +209,12 @@ describe('tsipvs sysctl, realserver and director commands', () => {
       const result = await cli('director', 'setup', '--mode', 'dr', '--ipvs', 'conntrack', '--state-file', path.join(scratch, 'd.json'));
       expect(result).toMatchObject({ status: 1, stderr: expect.stringContaining('--ipvs expects NAME=VALUE') });
     });
+
+    it('advises --dev when it is not given', async () => {
+      const result = await cli('director', 'setup', '--mode', 'nat', '--dry-run', '--state-file', path.join(scratch, 'd.json'));
+      expect(result.stdout).toContain('  note: interfaces that exist already keep their own send_redirects');
+      const withDev = await cli('director', 'setup', '--mode', 'nat', '--dev', 'eth0', '--dry-run', '--json', '--state-file', path.join(scratch, 'd.json'));
+      expect(JSON.parse(withDev.stdout)).toMatchObject({ notes: [] });
+    });
   });
 });

@@ -9,11 +9,12 @@ export function planLines(plan: Plan, dryRun: boolean): string[] {
   for (const step of plan.steps) lines.push(`  ${dryRun ? 'would change' : 'changed'} ${describeStep(step)}    # ${step.reason}`);
   for (const { item, value } of plan.unchanged) lines.push(`  unchanged ${item}: ${value}`);
   if (plan.steps.length === 0) lines.push('  nothing to change');
+  for (const note of plan.notes) lines.push(`  note: ${note}`);
   return lines;
 }
 
 export function planJson(plan: Plan, dryRun: boolean, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: plan.title, dryRun, changes: plan.steps, unchanged: plan.unchanged, ...extra };
+  return { title: plan.title, dryRun, changes: plan.steps, unchanged: plan.unchanged, notes: plan.notes, ...extra };
 }
 
 /** How undoing a step reads, e.g. `net.ipv4.conf.all.arp_ignore: 1 -> 0`. */
