@@ -9,6 +9,8 @@ import {
   decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, RequestEncoder,
 } from './protocol/codec';
 import type { NetlinkMessage } from './protocol/message';
+import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
+import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { RawGenericSocket } from './transport/raw-socket';
 import type { Transport } from './transport/transport';
@@ -165,6 +167,15 @@ export class IpvsClient implements IpvsApi {
       results[index] = errno === 0 ? { ok: true } : { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
     });
     return results;
+  }
+
+  /**
+   * Brings the kernel's table to `desired` with the minimal change set (adds, in-place edits,
+   * deletions), pipelined and all-or-nothing: a refusal undoes everything and throws a
+   * `TransactionError`. With `dryRun` only the plan is computed.
+   */
+  apply(desired: Ruleset, options?: ApplyOptions): Promise<ApplyOutcome> {
+    return applyRuleset(this, desired, options);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ export {
   writeAddress,
 } from './addresses';
 export { resolveIpvsFamily } from './family';
+export * from './rules';
 export * as codec from './protocol/codec';
 export { RequestEncoder } from './protocol/codec';
 export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';

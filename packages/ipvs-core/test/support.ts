@@ -14,7 +14,8 @@ import { decodeDaemonNest } from '../src/protocol/daemon';
 import { decodeDestinationNest } from '../src/protocol/destination';
 import { decodeServiceNest } from '../src/protocol/service';
 
-export const ORACLE = '/work/shared/oracle/public';
+/** The oracle corpus: `shared/` sits beside the repository (this file runs from packages/ipvs-core/dist/test). */
+export const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../../../../shared/oracle/public');
 export const FAMILY_ID = 32;
 
 /** Mulberry32: small deterministic PRNG so failures reproduce. */

@@ -1,5 +1,5 @@
 /**
- * The IPVS tunables under net.ipv4.vs (see /work/shared/docs/ipvs-genl-protocol.md §9 and the kernel's
+ * The IPVS tunables under net.ipv4.vs (see shared/docs/ipvs-genl-protocol.md §9 and the kernel's
  * Documentation/networking/ipvs-sysctl.rst): kind, accepted range, and meaning of each.
  */
 export const INT_MAX = 2 ** 31 - 1;
