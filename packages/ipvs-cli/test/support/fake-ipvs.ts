@@ -198,6 +198,16 @@ export class FakeIpvs implements IpvsApi {
     this.closed++;
   }
 
+  /** Test hook: sets the counters of a service, or of one of its real servers. */
+  setStats(key: ServiceKey, stats: Partial<Stats>, destination?: DestinationKey): void {
+    const service = this.find(key, 'getService');
+    if (!destination) {
+      service.stats = { ...service.stats, ...stats };
+      return;
+    }
+    service.destinations = service.destinations.map((d) => (sameDestination(d.key, destination) ? { ...d, stats: { ...d.stats, ...stats } } : d));
+  }
+
   private applyOperation(op: Operation): Promise<void> {
     switch (op.op) {
       case 'addService': return this.addService(op.service, op.options);
