@@ -7,8 +7,11 @@ import { parseSysctlName } from './names';
 import { Plan } from './plan';
 import { Environment, Step, applyStep, describeStep, undoStep } from './steps';
 
-/** Applies every step of the plan; returns them (what a revert must undo). */
-export async function applyPlan(plan: Plan, env: Environment): Promise<readonly Step[]> {
+/**
+ * Applies every step of the plan. On failure throws `apply-failed` once everything applied was undone,
+ * or `rollback-failed` when some of it could not be.
+ */
+export async function applyPlan(plan: Plan, env: Environment): Promise<void> {
   const applied: Step[] = [];
   for (const step of plan.steps) {
     try {
@@ -16,10 +19,10 @@ export async function applyPlan(plan: Plan, env: Environment): Promise<readonly 
       applied.push(step);
     } catch (error) {
       const rollback = await revertSteps(applied, env);
-      throw new SysctlError('apply-failed', `${describeStep(step)} failed: ${messageOf(error)}; ${describeRollback(applied.length, rollback)}`);
+      const code = rollback.failed.length === 0 ? 'apply-failed' : 'rollback-failed';
+      throw new SysctlError(code, `${describeStep(step)} failed: ${messageOf(error)}; ${describeRollback(applied.length, rollback)}`);
     }
   }
-  return applied;
 }
 
 export interface RevertReport {
@@ -47,6 +50,10 @@ export async function revertSteps(steps: readonly Step[], env: Environment): Pro
       }
       if (step.kind === 'sysctl') {
         const found = env.tree.read(parseSysctlName(step.key));
+        if (found === step.from) {
+          restored.push(step); // already as before (e.g. a step a crash kept from being made)
+          continue;
+        }
         if (found !== step.to) drifted.push({ step, found });
       }
       await undoStep(step, env);

@@ -13,6 +13,7 @@ export type SysctlErrorCode =
   | 'netlink'
   | 'state'
   | 'apply-failed'
+  | 'rollback-failed'
   | 'revert-failed';
 
 export class SysctlError extends Error {

@@ -9,7 +9,7 @@ import { NetworkInterfaces } from './interfaces';
 import { Plan, planChanges } from './plan';
 import { Preset, Role } from './presets';
 import { RtnetlinkInterfaces } from './rtnetlink';
-import { SetupRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
+import { SetupRecord, createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
 import { Environment, describeStep } from './steps';
 import { SysctlTree } from './tree';
 
@@ -51,20 +51,25 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
   return withEnvironment(options, async (env) => {
     const plan = await planChanges(preset.title, desired, env, preset.notes);
     if (options.dryRun) return { plan, applied: false, stateFile };
-    const steps = await applyPlan(plan, env);
-    const record: SetupRecord = {
+    // Recorded before applying, so that even a crash mid-way leaves something teardown can undo
+    // (undoing a step that was never made restores the value it already has).
+    createRecord(stateFile, {
       version: 1,
       role: preset.role,
       mode: preset.mode,
       ...(preset.dev ? { dev: preset.dev } : {}),
       ...(preset.vips ? { vips: preset.vips } : {}),
       appliedAt: new Date().toISOString(),
-      steps,
-    };
+      steps: plan.steps,
+    });
     try {
-      writeRecord(stateFile, record);
+      await applyPlan(plan, env);
     } catch (error) {
-      await revertSteps(steps, env);
+      // Rolled back completely: nothing to record. Otherwise the record lets teardown finish the job.
+      if (error instanceof SysctlError && error.code === 'rollback-failed') {
+        throw new SysctlError('rollback-failed', `${error.message}; kept in ${stateFile}: run "tsipvs ${preset.role} teardown" to retry`);
+      }
+      removeRecord(stateFile);
       throw error;
     }
     return { plan, applied: true, stateFile };

@@ -43,10 +43,32 @@ export function readRecord(file: string): SetupRecord | undefined {
 
 export function writeRecord(file: string, record: SetupRecord): void {
   try {
-    writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
+    writeFileAtomically(file, recordText(record));
   } catch (error) {
     throw new SysctlError('state', `cannot write state file ${file}: ${messageOf(error)}`);
   }
+}
+
+/**
+ * Writes a new record, atomically and only if there is none yet (two setups cannot both win): the
+ * text goes to a temporary file that is then hard-linked to the final name.
+ */
+export function createRecord(file: string, record: SetupRecord): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temporary, recordText(record), { mode: 0o600 });
+    fs.linkSync(temporary, file);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') throw new SysctlError('state', `${record.role} is already set up (recorded in ${file}); run "tsipvs ${record.role} teardown" first`);
+    throw new SysctlError('state', `cannot write state file ${file}: ${messageOf(error)}`);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+function recordText(record: SetupRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
 }
 
 export function removeRecord(file: string): void {

@@ -124,6 +124,35 @@ describe('setup and teardown', () => {
     expect(network.snapshot()).toEqual(new FakeNetwork().snapshot());
   });
 
+  it('keeps the record when a rollback fails, so that teardown can finish it', async () => {
+    const failing = new FailingTree(root);
+    const before = snapshot(root);
+    failing.failWritesTo = 'net.ipv4.conf.all.arp_ignore';
+    failing.failingValue = '0';
+    network.failAddingAddress = '192.0.2.10';
+    await expect(setupPreset(realserverPreset({ mode: 'dr', vips: ['192.0.2.10'] }), { tree: failing, network, stateFile })).rejects.toMatchObject({
+      code: 'rollback-failed',
+      message: expect.stringMatching(/rolling back failed for: net\.ipv4\.conf\.all\.arp_ignore: 0 -> 1 .*run "tsipvs realserver teardown" to retry/),
+    });
+    expect(tree.read('net.ipv4.conf.all.arp_ignore')).toBe('1');
+    failing.failWritesTo = undefined;
+    const { report } = await teardownPreset('realserver', { tree: failing, network, stateFile });
+    expect(report?.gone.map((s) => s.kind)).toEqual(['address']);
+    expect(snapshot(root)).toEqual(before);
+    expect(fs.existsSync(stateFile)).toBe(false);
+  });
+
+  it('records the plan before applying it', async () => {
+    let recordedDuringApply: unknown;
+    const addAddress = network.addAddress.bind(network);
+    network.addAddress = async (dev, address, prefixLength) => {
+      recordedDuringApply = readRecord(stateFile)?.steps.length;
+      await addAddress(dev, address, prefixLength);
+    };
+    await setupPreset(realserverPreset({ mode: 'dr', vips: ['192.0.2.10'] }), { tree, network, stateFile });
+    expect(recordedDuringApply).toBe(5);
+  });
+
   it('keeps what could not be restored on record', async () => {
     const failing = new FailingTree(root);
     tree = failing;

@@ -1,4 +1,4 @@
-/** A SysctlTree whose writes to one setting fail the way the kernel rejects a value. */
+/** A SysctlTree whose writes to one setting (optionally of one value) fail the way the kernel rejects a value. */
 import { SysctlError } from '../../src/errors';
 import { SysctlKeyLike, toKey } from '../../src/names';
 import { SysctlTree } from '../../src/tree';
@@ -6,9 +6,11 @@ import { SysctlTree } from '../../src/tree';
 export class FailingTree extends SysctlTree {
   /** Dotted name whose writes fail. */
   failWritesTo: string | undefined;
+  /** Only writes of this value fail, when set. */
+  failingValue: string | undefined;
 
   override write(name: SysctlKeyLike, value: string): void {
-    if (toKey(name).dotted === this.failWritesTo) throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} (EINVAL)`);
+    if (toKey(name).dotted === this.failWritesTo && (this.failingValue === undefined || value === this.failingValue)) throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} (EINVAL)`);
     super.write(name, value);
   }
 }
