@@ -34,6 +34,8 @@ export interface DirectorOptions {
   readonly dev?: string;
   /** Extra IPVS tunables to set, by knob name: `{ expire_nodest_conn: '1' }`. */
   readonly ipvs?: Readonly<Record<string, string>>;
+  /** VIPs the director answers for, each added as /32 on `dev` (which is then required). */
+  readonly vips?: readonly string[];
 }
 
 /** A preset made concrete: what it wants, and what to record about it. */
@@ -84,6 +86,8 @@ export function realserverPreset(options: RealserverOptions): Preset {
 export function directorPreset(options: DirectorOptions): Preset {
   if (!DIRECTOR_MODES.includes(options.mode)) throw badMode('director', options.mode, DIRECTOR_MODES);
   const dev = options.dev === undefined ? undefined : checkInterfaceName(options.dev);
+  const vips = [...new Set((options.vips ?? []).map(checkVip))];
+  if (vips.length > 0 && !dev) throw new SysctlError('invalid-value', 'director: --vip needs --dev, the interface facing the clients');
   const forwarding: DesiredSysctl[] =
     options.mode === 'nat'
       ? [{ key: sysctlKey(['net', 'ipv4', 'ip_forward']), value: '1', reason: 'NAT replies from the real servers are routed back through the director' }]
@@ -93,15 +97,22 @@ export function directorPreset(options: DirectorOptions): Preset {
     ...['all', 'default', ...(dev ? [dev] : [])].map((scope) => noRedirects(scope, options.mode)),
     ...ipvsSettings(options.ipvs ?? {}),
   ];
+  const addresses: DesiredAddress[] = vips.map((address) => ({
+    dev: dev!,
+    address,
+    prefixLength: VIP_PREFIX_LENGTH,
+    reason: 'the director receives the clients\' packets for the VIP (a /32, so no subnet route is added)',
+  }));
   return {
     role: 'director',
     mode: options.mode,
     ...(dev ? { dev } : {}),
-    title: `director ${options.mode}${dev ? ` on ${dev}` : ''}`,
+    ...(vips.length > 0 ? { vips } : {}),
+    title: `director ${options.mode}${dev ? ` on ${dev}` : ''}${vips.length > 0 ? ` with VIP${vips.length > 1 ? 's' : ''} ${vips.join(', ')}` : ''}`,
     notes: dev
       ? []
       : ['interfaces that exist already keep their own send_redirects, and the kernel sends redirects if all OR the interface says so: give --dev'],
-    desired: { sysctls: uniqueSysctls(sysctls), linksUp: [], addresses: [], files: [] },
+    desired: { sysctls: uniqueSysctls(sysctls), linksUp: [], addresses, files: [] },
   };
 }
 

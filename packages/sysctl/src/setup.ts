@@ -18,7 +18,7 @@ export interface SetupContext {
   readonly tree?: SysctlTree;
   /** Links and addresses (default rtnetlink; closed afterwards only when created here). */
   readonly network?: NetworkInterfaces;
-  /** State file (default /run/tsipvs/<role>.json). */
+  /** State file (default /run/tsipvs/<role>-netns<inode>.json, one per network namespace). */
   readonly stateFile?: string;
 }
 

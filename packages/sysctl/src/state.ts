@@ -1,4 +1,8 @@
-/** The record of an applied preset, kept in a JSON file (default /run/tsipvs/<role>.json) until teardown. */
+/**
+ * The record of an applied preset, kept in a JSON file until teardown. The default file is per
+ * network namespace (the settings are), `/run/tsipvs/<role>-netns<inode>.json`, so each namespace of a
+ * host can hold its own setup.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SysctlError, errnoCode, messageOf } from './errors';
@@ -20,7 +24,16 @@ export interface SetupRecord {
 }
 
 export function defaultStateFile(role: Role): string {
-  return path.join(DEFAULT_STATE_DIR, `${role}.json`);
+  return path.join(DEFAULT_STATE_DIR, `${role}-netns${networkNamespaceId()}.json`);
+}
+
+/** The inode of this process's network namespace (what `ip netns identify` and `lsns` compare). */
+function networkNamespaceId(): string {
+  try {
+    return String(fs.statSync('/proc/self/ns/net').ino);
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function readRecord(file: string): SetupRecord | undefined {

@@ -98,3 +98,15 @@ describe('director presets', () => {
     expect(() => directorPreset({ mode: 'nat', ipvs: { sync_retries: '7' } })).toThrow(/out of range/);
   });
 });
+
+describe('director VIPs', () => {
+  test('each VIP becomes a /32 on the client-facing interface', () => {
+    const preset = directorPreset({ mode: 'dr', dev: 'eth0', vips: ['10.10.0.50', '10.10.0.50', '10.10.0.51'] });
+    expect(preset.vips).toEqual(['10.10.0.50', '10.10.0.51']);
+    expect(preset.desired.addresses.map((a) => `${a.address}/${a.prefixLength} ${a.dev}`)).toEqual(['10.10.0.50/32 eth0', '10.10.0.51/32 eth0']);
+  });
+
+  test('a VIP without --dev is refused', () => {
+    expect(() => directorPreset({ mode: 'nat', vips: ['10.10.0.50'] })).toThrow(/--vip needs --dev/);
+  });
+});

@@ -1,4 +1,4 @@
-/** `tsipvs director setup|teardown --mode nat|dr|tun [--dev IF]`: forwarding and redirect settings of a director. */
+/** `tsipvs director setup|teardown --mode nat|dr|tun [--dev IF] [--vip ADDR]`: forwarding, redirects and VIPs of a director. */
 import type { Command } from 'commander';
 import { SysctlError } from '../errors';
 import { DirectorMode, directorPreset } from '../presets';
@@ -9,24 +9,31 @@ interface DirectorSetupOptions extends SetupCommandOptions {
   readonly mode: string;
   readonly dev?: string;
   readonly ipvs: readonly string[];
+  readonly vip: readonly string[];
 }
 
 export function registerDirectorCommand(program: Command, deps: CommandDeps = {}): void {
   const director = program
     .command('director')
-    .description('prepare a director: ip_forward for NAT, no ICMP redirects, optional IPVS tunables');
+    .description('prepare a director: ip_forward for NAT, no ICMP redirects, VIPs, optional IPVS tunables');
 
   const setup = director
     .command('setup')
     .description('apply the director settings and record the previous values')
     .requiredOption('--mode <mode>', 'nat, dr or tun')
     .option('--dev <interface>', 'interface facing clients and real servers (gets send_redirects=0 too)')
-    .option('--ipvs <name=value>', 'also set an IPVS tunable, e.g. expire_nodest_conn=1 (repeatable)', collect, []);
+    .option('--ipvs <name=value>', 'also set an IPVS tunable, e.g. expire_nodest_conn=1 (repeatable)', collect, [])
+    .option('--vip <address>', 'add this virtual IPv4 address as /32 on --dev (repeatable)', collect, []);
   addSetupAction(
     setup,
     'director',
     (o: DirectorSetupOptions) =>
-      directorPreset({ mode: o.mode as DirectorMode, ...(o.dev ? { dev: o.dev } : {}), ipvs: Object.fromEntries(o.ipvs.map(splitAssignment)) }),
+      directorPreset({
+        mode: o.mode as DirectorMode,
+        ...(o.dev ? { dev: o.dev } : {}),
+        ipvs: Object.fromEntries(o.ipvs.map(splitAssignment)),
+        vips: o.vip,
+      }),
     deps,
   );
 
