@@ -93,9 +93,9 @@ export class Lab {
     return run(IP, ['netns', 'exec', ns, file, ...args], input);
   }
 
-  /** Runs tsipvs inside a namespace, with its own state folder for presets. */
+  /** Runs tsipvs inside a namespace (preset state files are per namespace by default). */
   tsipvs(ns: string, args: readonly string[], input = ''): CommandResult {
-    return this.exec(ns, 'env', [`TSIPVS_STATE_DIR=/run/tsipvs/${ns}`, process.execPath, TSIPVS_BIN, ...args], input);
+    return this.exec(ns, process.execPath, [TSIPVS_BIN, ...args], input);
   }
 
   /** Runs tsipvs and throws on a non-zero exit. */
