@@ -36,18 +36,14 @@ export class Output {
   }
 }
 
-/** What a command needs while running: the (lazily opened) API, names and output. */
-export class CommandContext {
-  private apiPromise: Promise<IpvsApi> | undefined;
+/** Opens the API on first use (failing to open is ipvsadm's "Can't initialize ipvs", exit 2). */
+class LazyApi {
+  private opened: Promise<IpvsApi> | undefined;
 
-  constructor(
-    readonly env: CliEnvironment,
-    readonly output: Output,
-  ) {}
+  constructor(private readonly open: () => Promise<IpvsApi>) {}
 
-  /** The API; failing to open it is ipvsadm's "Can't initialize ipvs" (exit 2). */
-  api(): Promise<IpvsApi> {
-    return (this.apiPromise ??= this.env.openApi().catch((error: unknown) => {
+  get(): Promise<IpvsApi> {
+    return (this.opened ??= this.open().catch((error: unknown) => {
       throw new CliError(
         `Can't initialize ipvs: ${messageOf(error)}\nAre you sure that IP Virtual Server is built in the kernel or as module?`,
         EXIT_USAGE,
@@ -55,20 +51,34 @@ export class CommandContext {
     }));
   }
 
-  /** A context that writes to `output` and shares this one's API. */
-  withOutput(output: Output): CommandContext {
-    const context = new CommandContext(this.env, output);
-    context.apiPromise = this.apiPromise ?? this.api();
-    return context;
-  }
-
-  /** Closes the API if it was opened. */
   async close(): Promise<void> {
-    if (!this.apiPromise) return;
+    if (!this.opened) return;
     try {
-      (await this.apiPromise).close();
+      (await this.opened).close();
     } catch {
       // opening failed: nothing to close
     }
+  }
+}
+
+/** What a command needs while running: the (lazily opened) API, names and output. */
+export class CommandContext {
+  constructor(
+    readonly env: CliEnvironment,
+    readonly output: Output,
+    private readonly lazyApi = new LazyApi(() => env.openApi()),
+  ) {}
+
+  api(): Promise<IpvsApi> {
+    return this.lazyApi.get();
+  }
+
+  /** A context that writes to `output` and shares this one's API. */
+  withOutput(output: Output): CommandContext {
+    return new CommandContext(this.env, output, this.lazyApi);
+  }
+
+  close(): Promise<void> {
+    return this.lazyApi.close();
   }
 }
