@@ -5,4 +5,4 @@ export { FilesResolver } from './names/files';
 export { processEnvironment, runProcess } from './process';
 export * from './rules/save-format';
 export { splitRestoreInput, type RestoreLine } from './rules/restore-input';
-export { operationOf, TableModel } from './rules/operations';
+export { operationOf } from './rules/operations';

@@ -187,7 +187,7 @@ describe('restore', () => {
     const r = await run(fake, '-R', input);
     expect(r).toEqual({
       stdout: '',
-      stderr: 'line 5: Invalid operation.  Possibly wrong module version, address not unicast, ...\nrestore failed: nothing applied (rolled back 4 changes)\n',
+      stderr: 'line 5: Invalid operation.  Possibly wrong module version, address not unicast, ...\nrestore failed: nothing applied (the table is as before)\n',
       status: 255,
     });
     expect((await run(fake, '-Sn')).stdout).toBe(before);

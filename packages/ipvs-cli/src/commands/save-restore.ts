@@ -1,11 +1,11 @@
-import type { Operation } from '@tsipvs/ipvs-core';
+import { applyAllOrNothing, readRuleset, type Operation } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
-import { operationOf, TableModel } from '../rules/operations';
+import { operationOf } from '../rules/operations';
 import { splitRestoreInput } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 
@@ -36,8 +36,8 @@ export type CommandRunner = (command: ParsedCommand, context: CommandContext) =>
 
 /**
  * -R: reads all of stdin, validates every line first (nothing is applied if one is bad), then
- * applies. Plain changes (-A -E -D -a -e -d) go through one pipelined batch; if any fails, the ones
- * that succeeded are undone in reverse order. Other commands run one by one.
+ * applies. Plain changes (-A -E -D -a -e -d) go through one pipelined batch; if any fails, the table
+ * is brought back to what it was. Other commands run one by one.
  */
 export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
   const { env, output } = context;
@@ -62,29 +62,18 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
   return applyOneByOne(steps, context, runCommand);
 }
 
+/** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
 async function applyBatch(steps: readonly RestoreStep[], operations: Operation[], context: CommandContext): Promise<number> {
   if (operations.length === 0) return 0;
   const api = await context.api();
-  const needsSnapshot = operations.some((op) => !op.op.startsWith('add'));
-  const model = needsSnapshot ? await TableModel.read(api) : new TableModel();
-  const results = await api.batch(operations);
-  const undo: Operation[][] = [];
-  let failed = false;
-  results.forEach((result, i) => {
-    if (result.ok) undo.push(model.apply(operations[i]!));
-    else {
-      failed = true;
-      context.output.err(`line ${steps[i]!.lineNumber}: ${result.error.message}\n`);
-    }
-  });
-  if (!failed) return 0;
-  const rollback = undo.reverse().flat();
-  const rollbackResults = rollback.length ? await api.batch(rollback) : [];
-  const rollbackErrors = rollbackResults.filter((r) => !r.ok).length;
+  const before = await readRuleset(api);
+  const result = await applyAllOrNothing(api, before, operations);
+  if (result.ok) return 0;
+  for (const failure of result.failures) context.output.err(`line ${steps[failure.index]!.lineNumber}: ${failure.error.message}\n`);
   context.output.err(
-    rollbackErrors
-      ? `restore failed: rollback incomplete (${rollbackErrors} of ${rollback.length} undo operations failed)\n`
-      : `restore failed: nothing applied (rolled back ${undo.length} change${undo.length === 1 ? '' : 's'})\n`,
+    result.rollbackErrors.length
+      ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map((e) => e.message).join('; ')})\n`
+      : 'restore failed: nothing applied (the table is as before)\n',
   );
   return EXIT_KERNEL;
 }

@@ -1,6 +1,6 @@
 import {
   AddressFamily, ForwardingMethod, Protocol, ServiceFlags, TunnelType,
-  type Destination, type Service, type ServiceKey,
+  type Destination, type DestinationOptions, type Service, type ServiceKey, type ServiceOptions,
 } from '@tsipvs/ipvs-core';
 import { schedulerFlagNames } from '../argv/sched-flags';
 import { endpointName, type Naming } from '../format/endpoint';
@@ -24,7 +24,8 @@ export function serviceArguments(key: ServiceKey, naming: Naming): string {
   return `${option} ${endpointName(key.family, key.address, key.port, key.protocol, naming)}`;
 }
 
-export function saveServiceLine(service: Service, naming: Naming): string {
+/** A service's save line; only its identity and settings are read (a ruleset entry will do). */
+export function saveServiceLine(service: Pick<Service, 'key'> & ServiceOptions, naming: Naming): string {
   let line = `-A ${serviceArguments(service.key, naming)} -s ${service.scheduler}`;
   if (service.flags & ServiceFlags.Persistent) {
     line += ` -p ${service.timeout}`;
@@ -50,7 +51,7 @@ const METHOD_SWITCHES: Partial<Record<number, string>> = {
 
 const CHECKSUM_SWITCHES = ['--tun-nocsum', '--tun-csum', '--tun-remcsum'];
 
-function tunnelArguments(d: Destination): string {
+function tunnelArguments(d: DestinationOptions): string {
   if (d.forwarding !== ForwardingMethod.Tunnel) return '';
   const checksum = CHECKSUM_SWITCHES[d.tunnelFlags] ?? '';
   if (d.tunnelType === TunnelType.IPIP) return ' --tun-type ipip';
@@ -59,7 +60,7 @@ function tunnelArguments(d: Destination): string {
   return '';
 }
 
-export function saveDestinationLine(service: Service, d: Destination, naming: Naming): string {
+export function saveDestinationLine(service: Pick<Service, 'key'>, d: Pick<Destination, 'key'> & DestinationOptions, naming: Naming): string {
   const protocol = 'fwmark' in service.key ? 0 : service.key.protocol;
   const server = endpointName(d.key.family, d.key.address, d.key.port, protocol, naming);
   let line = `-a ${serviceArguments(service.key, naming)} -r ${server} ${METHOD_SWITCHES[d.forwarding] ?? '(null)'} -w ${d.weight | 0}`;

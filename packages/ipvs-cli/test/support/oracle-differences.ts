@@ -75,15 +75,15 @@ export const DELIBERATE_DIFFERENCES: Record<string, Record<number, Difference>> 
   // ipvsadm -R applies line by line, reports kernel errors and goes on (exit = last line's); a bad
   // line aborts mid-file. We validate everything first and apply all or nothing.
   'restore-duplicate': {
-    0: restoreFails('line 3: Service already exists\nrestore failed: nothing applied (rolled back 3 changes)\n', 255, RESTORE_DUPLICATE_1),
-    2: restoreFails('line 1: Destination already exists\nrestore failed: nothing applied (rolled back 1 change)\n', 255, [
+    0: restoreFails('line 3: Service already exists\nrestore failed: nothing applied (the table is as before)\n', 255, RESTORE_DUPLICATE_1),
+    2: restoreFails('line 1: Destination already exists\nrestore failed: nothing applied (the table is as before)\n', 255, [
       ['-A', '-t', '192.0.2.2:80', '-s', 'rr'],
     ]),
   },
   'restore-malformed': {
     0: restoreFails('line 3: illegal weight specified\n', 2, RESTORE_DUPLICATE_1.slice(0, 2)),
     2: restoreFails("line 2: Try `tsipvs -h' or 'tsipvs --help' for more information.\n", 255, [['-A', '-t', '192.0.2.3:80', '-s', 'rr']]),
-    4: restoreFails('line 1: Scheduler or persistence engine not found\nrestore failed: nothing applied (rolled back 1 change)\n', 255, [
+    4: restoreFails('line 1: Scheduler or persistence engine not found\nrestore failed: nothing applied (the table is as before)\n', 255, [
       ['-A', '-t', '192.0.2.6:80', '-s', 'rr'],
     ]),
   },

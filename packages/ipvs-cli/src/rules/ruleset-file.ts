@@ -1,0 +1,158 @@
+/**
+ * Reads a rules file into a ruleset for `tsipvs apply`: either the ipvsadm save grammar (only -A and
+ * -a lines, `#` comments allowed) or the JSON of `tsipvs -L --json`. Every problem is reported with its
+ * line number, all at once; nothing is applied from a file with a problem.
+ */
+import {
+  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, serviceId,
+  type DestinationOptions, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
+} from '@tsipvs/ipvs-core';
+import { parseCommandLine } from '../argv/parse';
+import { CliError, EXIT_USAGE } from '../errors';
+import type { NameResolver } from '../names/resolver';
+import { splitRestoreInput } from './restore-input';
+
+/** A ruleset and where each object came from, to name the line when the kernel refuses it. */
+export interface RulesetFile {
+  readonly ruleset: Ruleset;
+  /** serviceId → line, and `serviceId|destinationId` → line. */
+  readonly lines: ReadonlyMap<string, number>;
+}
+
+interface Building {
+  key: ServiceKey;
+  options: ServiceOptions;
+  destinations: Map<string, RuleDestination>;
+}
+
+export async function readRulesetText(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
+  return /^\s*[{[]/.test(text) ? readJson(text) : readSaveFormat(text, resolver, program);
+}
+
+async function readSaveFormat(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
+  const services = new Map<string, Building>();
+  const lines = new Map<string, number>();
+  const problems: string[] = [];
+  for (const line of splitRestoreInput(text)) {
+    const problem = (message: string) => problems.push(`line ${line.lineNumber}: ${message}`);
+    let parsed;
+    try {
+      parsed = await parseCommandLine(line.argv, resolver, program);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      problem(error.message.trim());
+      continue;
+    }
+    if (parsed.kind !== 'run' || (parsed.command.command !== 'add-service' && parsed.command.command !== 'add-server')) {
+      problem(`only -A and -a lines describe a table (found ${line.argv[0]})`);
+      continue;
+    }
+    const command = parsed.command;
+    const id = serviceId(command.service!);
+    if (command.command === 'add-service') {
+      if (services.has(id)) problem(`service defined twice (first on line ${lines.get(id)})`);
+      else {
+        services.set(id, { key: command.service!, options: command.serviceOptions, destinations: new Map() });
+        lines.set(id, line.lineNumber);
+      }
+      continue;
+    }
+    const owner = services.get(id);
+    if (!owner) {
+      problem('real server of a service this file does not define (with -A) before it');
+      continue;
+    }
+    const did = destinationId(command.destination!);
+    if (owner.destinations.has(did)) problem(`real server listed twice (first on line ${lines.get(`${id}|${did}`)})`);
+    else {
+      owner.destinations.set(did, { key: command.destination!, options: command.destinationOptions });
+      lines.set(`${id}|${did}`, line.lineNumber);
+    }
+  }
+  if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);
+  return {
+    ruleset: { services: [...services.values()].map((s): RuleService => ({ key: s.key, options: s.options, destinations: [...s.destinations.values()] })) },
+    lines,
+  };
+}
+
+const FORWARDING: Record<string, ForwardingMethod> = {
+  masq: ForwardingMethod.Masquerade,
+  local: ForwardingMethod.Local,
+  tunnel: ForwardingMethod.Tunnel,
+  route: ForwardingMethod.DirectRoute,
+};
+const TUNNEL: Record<string, TunnelType> = { ipip: TunnelType.IPIP, gue: TunnelType.GUE, gre: TunnelType.GRE };
+const CHECKSUM: Record<string, number> = { none: 0, checksum: 1, 'remote-checksum': 2 };
+const PROTOCOL: Record<string, Protocol> = { tcp: Protocol.TCP, udp: Protocol.UDP, sctp: Protocol.SCTP };
+const HASHED = 0x2;
+
+/** The JSON of `tsipvs -L --json` (docs/cli.md); counters and connection counts are ignored. */
+function readJson(text: string): RulesetFile {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`the rules file is not valid JSON: ${(error as Error).message}`, EXIT_USAGE);
+  }
+  const list = Array.isArray(document) ? document : (document as { services?: unknown }).services;
+  if (!Array.isArray(list)) throw new CliError('the JSON rules file must hold a "services" array (the output of tsipvs -L --json)', EXIT_USAGE);
+  const services: RuleService[] = list.map((entry, i) => jsonService(entry, `services[${i}]`));
+  return { ruleset: { services }, lines: new Map() };
+}
+
+type Json = Record<string, unknown>;
+
+function field<T>(object: Json, name: string, where: string, check: (v: unknown) => v is T, expected: string): T {
+  const value = object[name];
+  if (!check(value)) throw new CliError(`${where}.${name}: expected ${expected}`, EXIT_USAGE);
+  return value;
+}
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const oneOf = <T>(table: Record<string, T>) => (v: unknown): v is string => typeof v === 'string' && v in table;
+
+function jsonService(entry: unknown, where: string): RuleService {
+  if (!isObject(entry)) throw new CliError(`${where}: expected an object`, EXIT_USAGE);
+  const family = field(entry, 'family', where, oneOf({ ipv4: 1, ipv6: 1 }), '"ipv4" or "ipv6"') === 'ipv6' ? AddressFamily.IPv6 : AddressFamily.IPv4;
+  const key: ServiceKey =
+    entry.fwmark !== null && entry.fwmark !== undefined
+      ? { family, fwmark: field(entry, 'fwmark', where, isNumber, 'a firewall mark') }
+      : {
+          family,
+          protocol: PROTOCOL[field(entry, 'protocol', where, oneOf(PROTOCOL), '"tcp", "udp" or "sctp"')]!,
+          address: field(entry, 'address', where, isString, 'an address'),
+          port: field(entry, 'port', where, isNumber, 'a port'),
+        };
+  const engine = entry.persistenceEngine;
+  const options: ServiceOptions = {
+    scheduler: field(entry, 'scheduler', where, isString, 'a scheduler name'),
+    timeout: field(entry, 'timeout', where, isNumber, 'a timeout in seconds'),
+    netmask: family === AddressFamily.IPv6 ? field(entry, 'netmask', where, isNumber, 'a prefix length') : field(entry, 'netmask', where, isString, 'a netmask'),
+    flags: field(entry, 'flags', where, isNumber, 'the flag word') & ~HASHED,
+    ...(typeof engine === 'string' ? { persistenceEngine: engine } : {}),
+  };
+  const dests = entry.destinations ?? [];
+  if (!Array.isArray(dests)) throw new CliError(`${where}.destinations: expected an array`, EXIT_USAGE);
+  return { key, options, destinations: dests.map((d, i) => jsonDestination(d, `${where}.destinations[${i}]`)) };
+}
+
+function jsonDestination(entry: unknown, where: string): RuleDestination {
+  if (!isObject(entry)) throw new CliError(`${where}: expected an object`, EXIT_USAGE);
+  const family = field(entry, 'family', where, oneOf({ ipv4: 1, ipv6: 1 }), '"ipv4" or "ipv6"') === 'ipv6' ? AddressFamily.IPv6 : AddressFamily.IPv4;
+  const tunnel = isObject(entry.tunnel) ? entry.tunnel : undefined;
+  const options: DestinationOptions = {
+    forwarding: FORWARDING[field(entry, 'forwarding', where, oneOf(FORWARDING), '"masq", "route", "tunnel" or "local"')]!,
+    weight: field(entry, 'weight', where, isNumber, 'a weight'),
+    upperThreshold: field(entry, 'upperThreshold', where, isNumber, 'a threshold'),
+    lowerThreshold: field(entry, 'lowerThreshold', where, isNumber, 'a threshold'),
+    tunnelType: tunnel ? TUNNEL[field(tunnel, 'type', `${where}.tunnel`, oneOf(TUNNEL), '"ipip", "gue" or "gre"')]! : TunnelType.IPIP,
+    tunnelPort: tunnel ? field(tunnel, 'port', `${where}.tunnel`, isNumber, 'a port') : 0,
+    tunnelFlags: tunnel ? CHECKSUM[field(tunnel, 'checksum', `${where}.tunnel`, oneOf(CHECKSUM), '"none", "checksum" or "remote-checksum"')]! : 0,
+  };
+  return {
+    key: { family, address: field(entry, 'address', where, isString, 'an address'), port: field(entry, 'port', where, isNumber, 'a port') },
+    options,
+  };
+}
