@@ -1,4 +1,4 @@
-import type { IpvsApi } from '@tsipvs/ipvs-core';
+import type { Info, IpvsApi } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
 import type { NameResolver } from './names/resolver';
 
@@ -36,25 +36,42 @@ export class Output {
   }
 }
 
-/** Opens the API on first use (failing to open is ipvsadm's "Can't initialize ipvs", exit 2). */
+interface OpenedApi {
+  readonly api: IpvsApi;
+  readonly info: Info;
+}
+
+/**
+ * Opens the API on first use and asks for the IPVS info, as ipvsadm's start-up does (so an
+ * unprivileged user gets the same "Can't initialize ipvs: ..." and exit 2 for every command).
+ */
 class LazyApi {
-  private opened: Promise<IpvsApi> | undefined;
+  private opened: Promise<OpenedApi> | undefined;
 
   constructor(private readonly open: () => Promise<IpvsApi>) {}
 
-  get(): Promise<IpvsApi> {
-    return (this.opened ??= this.open().catch((error: unknown) => {
+  get(): Promise<OpenedApi> {
+    return (this.opened ??= this.openWithInfo());
+  }
+
+  private async openWithInfo(): Promise<OpenedApi> {
+    let api: IpvsApi | undefined;
+    try {
+      api = await this.open();
+      return { api, info: await api.getInfo() };
+    } catch (error) {
+      api?.close();
       throw new CliError(
         `Can't initialize ipvs: ${messageOf(error)}\nAre you sure that IP Virtual Server is built in the kernel or as module?`,
         EXIT_USAGE,
       );
-    }));
+    }
   }
 
   async close(): Promise<void> {
     if (!this.opened) return;
     try {
-      (await this.opened).close();
+      (await this.opened).api.close();
     } catch {
       // opening failed: nothing to close
     }
@@ -69,8 +86,13 @@ export class CommandContext {
     private readonly lazyApi = new LazyApi(() => env.openApi()),
   ) {}
 
-  api(): Promise<IpvsApi> {
-    return this.lazyApi.get();
+  async api(): Promise<IpvsApi> {
+    return (await this.lazyApi.get()).api;
+  }
+
+  /** GET_INFO as read when the API was opened. */
+  async info(): Promise<Info> {
+    return (await this.lazyApi.get()).info;
   }
 
   /** A context that writes to `output` and shares this one's API. */

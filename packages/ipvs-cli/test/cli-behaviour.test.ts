@@ -1,5 +1,5 @@
 /** Behaviour beyond the oracle recordings: our fixes, our additions and parser corners. */
-import { AddressFamily, Protocol } from '@tsipvs/ipvs-core';
+import { AddressFamily, IpvsError, Protocol } from '@tsipvs/ipvs-core';
 import { runWithFake } from './support/environment';
 import { FakeIpvs } from './support/fake-ipvs';
 
@@ -82,6 +82,22 @@ describe('command line', () => {
     const fake = new FakeIpvs();
     await setup(fake, '-A -t 10.0.0.1:80 -s rr -p 60', '-a -t 10.0.0.1:80 -r 10.0.0.2 -m -w 5 -x 10 -y 2', '-E -t 10.0.0.1:80', '-e -t 10.0.0.1:80 -r 10.0.0.2');
     expect((await run(fake, '-Sn')).stdout).toBe('-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1\n');
+  });
+
+  test('IPVS that cannot be used is "Can\'t initialize ipvs" (exit 2), like ipvsadm\'s start-up', async () => {
+    const fake = new FakeIpvs();
+    fake.getInfo = async () => {
+      throw new IpvsError(1, 'getInfo');
+    };
+    const expected = {
+      stdout: '',
+      stderr: "Can't initialize ipvs: Permission denied (you must be root)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n",
+      status: 2,
+    };
+    expect(await run(fake, '-A -t 10.0.0.1:80')).toEqual(expected);
+    expect(await run(fake, '-Ln')).toEqual(expected);
+    expect(fake.closed).toBe(2);
+    expect((await run(fake, '-v')).status).toBe(0); // only commands that need the kernel open it
   });
 
   test('no arguments lists the table; -h and -v name tsipvs', async () => {

@@ -66,10 +66,10 @@ async function destinationsOf(api: IpvsApi, service: Service, sort: boolean): Pr
 async function listServices(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
   const { format } = command;
   const api = await context.api();
+  const info = await context.info();
   const out = (text: string): void => context.output.out(text);
   const structured = format.json || format.pretty;
   try {
-    const info = await api.getInfo();
     if (!command.service && !structured) out(versionLine(info.version, info.connectionTableSize));
     const found = command.service ? [await api.getService(command.service)] : await api.getServices();
     const services = format.sort ? sortServices(found) : found;
