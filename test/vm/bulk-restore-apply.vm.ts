@@ -81,7 +81,7 @@ vmTest('apply reaches the file with the minimal change set, then changes nothing
   assert.equal(t.tsipvs(['-R'], { input: `${rules(20, 4).join('\n')}\n` }).status, 0);
   const desired = rules(20, 4);
   desired[3] = desired[3]!.replace(/-w \d+/, '-w 50'); // edit one real server
-  desired.splice(10, 1); // remove one real server
+  desired.splice(11, 1); // remove one real server (line 11 is the first server of the third service)
   desired.push(...rules(2, 2, 300)); // two new services
   const removed = desired.findIndex((l) => l.startsWith('-A -t 172.16.0.19:80'));
   desired.splice(removed, 5); // delete a whole service and its servers
