@@ -77,9 +77,8 @@ export function sideBySide(run: Runner, iproute2: string, tool: string, scenario
     let sameOut = unordered ? lineSet(our.stdout) === lineSet(expected.stdout) : our.stdout === expected.stdout;
     if (!sameOut && our.reference !== undefined && lineSet(our.stdout) === lineSet(expected.stdout)) sameOut = our.stdout === renamed(our.reference);
     if (!sameOut || our.stderr !== expected.stderr || our.exit !== expected.exit) {
-      mismatches.push(
-        `#${at} ${their.cmd}\n--- ipvsadm (exit ${expected.exit})\n${expected.stdout}${expected.stderr}--- tsipvs (exit ${our.exit})\n${our.stdout}${our.stderr}`,
-      );
+      const show = (r: ExpectedRun): string => `(exit ${r.exit})\n${r.stdout}${r.stderr ? `[stderr]\n${r.stderr}` : ''}`;
+      mismatches.push(`#${at} ${their.cmd}\n--- ipvsadm ${show(expected)}--- tsipvs ${show(our)}`);
     }
   });
   return { compared, mismatches };
