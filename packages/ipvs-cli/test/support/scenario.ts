@@ -91,6 +91,8 @@ export function scenarioScript(scenario: Scenario, options: ScriptOptions): stri
     }
     flushBulk();
     const stdin = step.text.includes('<<') ? '' : '</dev/null ';
+    const listing = /^ipvsadm( -[LlS]\S*| --list| --save)( .*)?$/.exec(step.text);
+    if (listing) out.push(`$REAL ${step.text.slice('ipvsadm '.length)} </dev/null > "$D/$N.ref" 2>/dev/null`);
     out.push(`printf '%s' ${quote(step.text.split('\n')[0]!)} > "$D/$N.cmd"`);
     out.push(`{ ${step.text}\n} ${stdin}> "$D/$N.out" 2> "$D/$N.err"; done_step`);
     for (const [at, lines] of options.align ?? []) {
@@ -100,10 +102,10 @@ export function scenarioScript(scenario: Scenario, options: ScriptOptions): stri
   }
   flushBulk();
   out.push(
-    'step ipvsadm -S -n; cp "$D/$((N-1)).out" "$D/saved"',
+    'listing -S -n; cp "$D/$((N-1)).out" "$D/saved"',
     'step ipvsadm -C',
     'echo "ipvsadm -R" > "$D/$N.cmd"; ipvsadm -R < "$D/saved" > "$D/$N.out" 2> "$D/$N.err"; done_step',
-    'step ipvsadm -S -n',
+    'listing -S -n',
   );
   return out.filter((l) => l !== '').join('\n');
 }
