@@ -137,11 +137,14 @@ export interface AttributeSpan {
 }
 
 /**
- * Parses the attributes between `start` and `end` into a table indexed by attribute type
- * (flag bits removed; a repeated type keeps the last one; types above `maxType` are ignored).
+ * Parses the attributes between `start` and `end` into a table indexed by attribute type: entry
+ * 2*type is the payload offset (-1 when absent), 2*type+1 its length. Flag bits are removed, a
+ * repeated type keeps the last one, types above `maxType` are ignored. One flat array per nest keeps
+ * decoding of large dumps free of per-attribute allocations.
  */
-export function parseAttributes(buffer: Buffer, start: number, end: number, maxType: number): Array<AttributeSpan | undefined> {
-  const table: Array<AttributeSpan | undefined> = new Array(maxType + 1);
+export function parseAttributes(buffer: Buffer, start: number, end: number, maxType: number): number[] {
+  // a plain array of small integers: cheaper to allocate than a typed array in V8
+  const table: number[] = new Array<number>(2 * (maxType + 1)).fill(-1);
   let position = start;
   while (position + 4 <= end) {
     const length = buffer.readUInt16LE(position);
@@ -149,26 +152,63 @@ export function parseAttributes(buffer: Buffer, start: number, end: number, maxT
     if (length < 4 || position + length > end) {
       throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
     }
-    if (type <= maxType) table[type] = { offset: position + 4, length: length - 4 };
+    if (type <= maxType) {
+      table[2 * type] = position + 4;
+      table[2 * type + 1] = length - 4;
+    }
     position += align4(length);
   }
   return table;
 }
 
+/**
+ * Checks the framing of the attributes between `start` and `end` and that each attribute of
+ * `types` present has at least `minLength` bytes, without building a table.
+ */
+export function checkAttributes(buffer: Buffer, start: number, end: number, types: readonly number[], minLength: number, where: () => string): void {
+  let position = start;
+  while (position + 4 <= end) {
+    const length = buffer.readUInt16LE(position);
+    const type = buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK;
+    if (length < 4 || position + length > end) {
+      throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
+    }
+    if (length - 4 < minLength && types.includes(type)) {
+      throw new IpvsProtocolError(`${where()}: attribute ${type} has ${length - 4} bytes, expected at least ${minLength}`);
+    }
+    position += align4(length);
+  }
+}
+
 /** Typed access to a parsed attribute table; every getter checks the payload size. */
 export class Attributes {
-  constructor(private readonly buffer: Buffer, private readonly table: Array<AttributeSpan | undefined>, private readonly where: string) {}
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly table: number[],
+    /** Names the nest in error messages; built only when an error needs it. */
+    private readonly place: string | (() => string),
+  ) {}
 
-  static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string): Attributes {
+  static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string | (() => string)): Attributes {
     return new Attributes(buffer, parseAttributes(buffer, start, end, maxType), where);
   }
 
-  private span(type: number, minLength: number): AttributeSpan | undefined {
-    const span = this.table[type];
-    if (span && span.length < minLength) {
-      throw new IpvsProtocolError(`${this.where}: attribute ${type} has ${span.length} bytes, expected at least ${minLength}`);
+  private get where(): string {
+    return typeof this.place === 'string' ? this.place : this.place();
+  }
+
+  /** Payload offset of `type` (checking it has at least `minLength` bytes), or -1 when absent. */
+  private at(type: number, minLength: number): number {
+    const offset = type * 2 < this.table.length ? this.table[type * 2]! : -1;
+    if (offset >= 0 && this.table[type * 2 + 1]! < minLength) {
+      throw new IpvsProtocolError(`${this.where}: attribute ${type} has ${this.table[type * 2 + 1]} bytes, expected at least ${minLength}`);
     }
-    return span;
+    return offset;
+  }
+
+  private span(type: number, minLength: number): AttributeSpan | undefined {
+    const offset = this.at(type, minLength);
+    return offset < 0 ? undefined : { offset, length: this.table[type * 2 + 1]! };
   }
 
   private required<T>(type: number, value: T | undefined): T {
@@ -177,39 +217,40 @@ export class Attributes {
   }
 
   u8(type: number): number | undefined {
-    const span = this.span(type, 1);
-    return span && this.buffer[span.offset];
+    const at = this.at(type, 1);
+    return at < 0 ? undefined : this.buffer[at];
   }
 
   u16(type: number): number | undefined {
-    const span = this.span(type, 2);
-    return span && this.buffer.readUInt16LE(span.offset);
+    const at = this.at(type, 2);
+    return at < 0 ? undefined : this.buffer.readUInt16LE(at);
   }
 
   u16BE(type: number): number | undefined {
-    const span = this.span(type, 2);
-    return span && this.buffer.readUInt16BE(span.offset);
+    const at = this.at(type, 2);
+    return at < 0 ? undefined : this.buffer.readUInt16BE(at);
   }
 
   u32(type: number): number | undefined {
-    const span = this.span(type, 4);
-    return span && this.buffer.readUInt32LE(span.offset);
+    const at = this.at(type, 4);
+    return at < 0 ? undefined : this.buffer.readUInt32LE(at);
   }
 
   /** An unsigned counter of 4 or 8 bytes (the 32-bit STATS set mixes both sizes). */
   counter(type: number): bigint | undefined {
-    const span = this.span(type, 4);
-    if (!span) return undefined;
-    return span.length >= 8 ? this.buffer.readBigUInt64LE(span.offset) : BigInt(this.buffer.readUInt32LE(span.offset));
+    const at = this.at(type, 4);
+    if (at < 0) return undefined;
+    return this.table[type * 2 + 1]! >= 8 ? this.buffer.readBigUInt64LE(at) : BigInt(this.buffer.readUInt32LE(at));
   }
 
   /** A NUL-terminated (or unterminated) string. */
   string(type: number): string | undefined {
-    const span = this.span(type, 0);
-    if (!span) return undefined;
-    const end = this.buffer.indexOf(0, span.offset);
-    const stop = end < 0 || end > span.offset + span.length ? span.offset + span.length : end;
-    return this.buffer.toString('latin1', span.offset, stop);
+    const at = this.at(type, 0);
+    if (at < 0) return undefined;
+    const length = this.table[type * 2 + 1]!;
+    const end = this.buffer.indexOf(0, at);
+    const stop = end < 0 || end > at + length ? at + length : end;
+    return this.buffer.toString('latin1', at, stop);
   }
 
   /** Payload bounds of an attribute that must have at least `minLength` bytes. */
@@ -218,8 +259,22 @@ export class Attributes {
   }
 
   nested(type: number, maxType: number): Attributes | undefined {
-    const span = this.span(type, 0);
-    return span && Attributes.parse(this.buffer, span.offset, span.offset + span.length, maxType, `${this.where}/${type}`);
+    const at = this.at(type, 0);
+    if (at < 0) return undefined;
+    return Attributes.parse(this.buffer, at, at + this.table[type * 2 + 1]!, maxType, () => `${this.where}/${type}`);
+  }
+
+  /**
+   * Checks the nest `type` (framing, and the sizes of `types` inside it) and returns a function that
+   * parses it on demand; undefined when the nest is absent.
+   */
+  lazyNested(type: number, maxType: number, types: readonly number[], minLength: number): (() => Attributes) | undefined {
+    const at = this.at(type, 0);
+    if (at < 0) return undefined;
+    const end = at + this.table[type * 2 + 1]!;
+    const where = () => `${this.where}/${type}`;
+    checkAttributes(this.buffer, at, end, types, minLength, where);
+    return () => Attributes.parse(this.buffer, at, end, maxType, where);
   }
 
   requiredU16(type: number): number { return this.required(type, this.u16(type)); }

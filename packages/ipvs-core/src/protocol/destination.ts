@@ -4,7 +4,7 @@ import { Attributes, MessageWriter } from './attributes';
 import { CmdAttr, DestAttr } from './constants';
 import { checkFamily, decodeAddress, writeAddressAttribute } from './service';
 import { checkInteger, checkPort, checkU32, checkU8 } from './validate';
-import { decodeStats } from './stats';
+import { statsReader } from './stats';
 
 /** Writes the DEST nest: identity only, or the full settings when `options` is given (ipvsadm's attribute order). */
 export function writeDestinationNest(w: MessageWriter, key: DestinationKey, options?: DestinationOptions): void {
@@ -35,6 +35,7 @@ export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFa
   if (family !== AddressFamily.IPv4 && family !== AddressFamily.IPv6) {
     throw new IpvsProtocolError(`destination: unknown address family ${family}`);
   }
+  const stats = statsReader(nest, DestAttr.Stats64, DestAttr.Stats);
   return {
     key: { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family },
     forwarding: (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,
@@ -47,6 +48,8 @@ export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFa
     activeConnections: nest.u32(DestAttr.ActiveConns) ?? 0,
     inactiveConnections: nest.u32(DestAttr.InactConns) ?? 0,
     persistentConnections: nest.u32(DestAttr.PersistConns) ?? 0,
-    stats: decodeStats(nest, DestAttr.Stats64, DestAttr.Stats),
+    get stats() {
+      return stats();
+    },
   };
 }

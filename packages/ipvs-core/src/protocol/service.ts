@@ -4,7 +4,7 @@ import { AddressFamily, type Service, type ServiceKey, type ServiceOptions } fro
 import { Attributes, MessageWriter } from './attributes';
 import { CmdAttr, PE_NAME_MAX, SCHED_NAME_MAX, SVC_F_HASHED, SvcAttr } from './constants';
 import { checkInteger, checkName, checkPort, checkU16, checkU32 } from './validate';
-import { decodeStats } from './stats';
+import { statsReader } from './stats';
 
 export function checkFamily(field: string, family: unknown): AddressFamily {
   if (family !== AddressFamily.IPv4 && family !== AddressFamily.IPv6) {
@@ -94,6 +94,7 @@ export function decodeServiceNest(nest: Attributes): Service {
     ? (netmaskSpan ? nest.source.readUInt32LE(netmaskSpan.offset) : 128)
     : (netmaskSpan ? formatIPv4(nest.source, netmaskSpan.offset) : '255.255.255.255');
   const persistenceEngine = nest.string(SvcAttr.PeName);
+  const stats = statsReader(nest, SvcAttr.Stats64, SvcAttr.Stats);
   return {
     key,
     scheduler: nest.string(SvcAttr.SchedName) ?? '',
@@ -101,6 +102,8 @@ export function decodeServiceNest(nest: Attributes): Service {
     netmask,
     flags: ((nest.u32(SvcAttr.Flags) ?? 0) & ~SVC_F_HASHED) >>> 0,
     persistenceEngine: persistenceEngine ? persistenceEngine : undefined,
-    stats: decodeStats(nest, SvcAttr.Stats64, SvcAttr.Stats),
+    get stats() {
+      return stats();
+    },
   };
 }

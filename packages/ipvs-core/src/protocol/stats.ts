@@ -28,10 +28,19 @@ function readStats(nest: Attributes, wide: boolean): Stats {
   };
 }
 
-/** Decodes a service's or real server's counters: STATS64 when present (4.1+), else STATS. */
-export function decodeStats(object: Attributes, stats64Type: number, statsType: number): Stats {
-  const wide = object.nested(stats64Type, StatsAttr.Pad);
-  if (wide) return readStats(wide, true);
-  const narrow = object.nested(statsType, StatsAttr.Pad);
-  return narrow ? readStats(narrow, false) : EMPTY_STATS;
+const COUNTERS = [
+  StatsAttr.Conns, StatsAttr.InPkts, StatsAttr.OutPkts, StatsAttr.InBytes, StatsAttr.OutBytes,
+  StatsAttr.Cps, StatsAttr.InPps, StatsAttr.OutPps, StatsAttr.InBps, StatsAttr.OutBps,
+];
+
+/**
+ * Checks a service's or real server's counters (STATS64 when present, 4.1+, else STATS) now and returns a function that decodes them on first
+ * call: a listing of 100k real servers that never shows counters then creates no BigInts at all.
+ */
+export function statsReader(object: Attributes, stats64Type: number, statsType: number): () => Stats {
+  const wide = object.lazyNested(stats64Type, StatsAttr.Pad, COUNTERS, 4);
+  const nest = wide ?? object.lazyNested(statsType, StatsAttr.Pad, COUNTERS, 4);
+  if (!nest) return () => EMPTY_STATS;
+  let stats: Stats | undefined;
+  return () => (stats ??= readStats(nest(), wide !== undefined));
 }

@@ -11,7 +11,8 @@ interface Pending {
   readonly dump: boolean;
   seq: number;
   readonly replies: NetlinkMessage[];
-  timer: NodeJS.Timeout | undefined;
+  /** Time (ms) after which the request fails; dumps push it back on every part. */
+  deadline: number;
   readonly resolve: (replies: NetlinkMessage[]) => void;
   readonly reject: (error: Error) => void;
 }
@@ -19,12 +20,16 @@ interface Pending {
 /**
  * Request/ACK matching over one netlink socket. Requests queue up and are sent in groups (several
  * messages per datagram) while fewer than `window` are unanswered; dumps go alone and one at a time
- * (the kernel runs one dump per socket). Every request has a deadline.
+ * (the kernel runs one dump per socket). Every request has a deadline, enforced by one watchdog
+ * timer per transport rather than a timer per request (batches hold thousands of requests).
  */
 export class NetlinkTransport implements Transport {
   private readonly timeoutMs: number;
   private readonly window: number;
-  private readonly queue: Pending[] = [];
+  /** Requests not sent yet: `queue[queueHead..]` (an index, because shift() on a long array is O(n)). */
+  private queue: Pending[] = [];
+  private queueHead = 0;
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<number, Pending>();
   private dumpRunning = false;
   private nextSeq = 1;
@@ -71,7 +76,7 @@ export class NetlinkTransport implements Transport {
   private enqueue(message: Buffer, dump: boolean): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, dump, seq: 0, replies: [], timer: undefined, resolve, reject });
+      this.queue.push({ message, dump, seq: 0, replies: [], deadline: 0, resolve, reject });
       this.pump();
     });
   }
@@ -79,31 +84,37 @@ export class NetlinkTransport implements Transport {
   /** Sends what the window allows: a run of doit requests in one datagram, or one dump alone. */
   private pump(): void {
     if (this.holdPump) return;
-    while (this.queue.length > 0 && this.inFlight.size < this.window) {
-      const head = this.queue[0]!;
+    while (this.queueHead < this.queue.length && this.inFlight.size < this.window) {
+      const head = this.queue[this.queueHead]!;
       if (head.dump) {
         if (this.dumpRunning || this.inFlight.size > 0) return;
-        this.queue.shift();
+        this.queueHead++;
         this.dumpRunning = true;
         this.send([head]);
         continue;
       }
       const group: Pending[] = [];
-      while (this.queue.length > 0 && !this.queue[0]!.dump && this.inFlight.size + group.length < this.window) {
-        group.push(this.queue.shift()!);
+      while (this.queueHead < this.queue.length && !this.queue[this.queueHead]!.dump && this.inFlight.size + group.length < this.window) {
+        group.push(this.queue[this.queueHead++]!);
       }
       this.send(group);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
     }
   }
 
   private send(group: Pending[]): void {
+    const now = Date.now();
     for (const pending of group) {
       pending.seq = this.nextSeq;
       this.nextSeq = this.nextSeq >= 0x7fffffff ? 1 : this.nextSeq + 1;
       setSequence(pending.message, pending.seq);
       this.inFlight.set(pending.seq, pending);
-      this.arm(pending);
+      this.arm(pending, now);
     }
+    this.startWatchdog();
     this.socket.setActive(true);
     this.socket.send(group.map((p) => p.message), (errno) => {
       for (const pending of group) this.settle(pending, new NetlinkError(errno));
@@ -111,22 +122,43 @@ export class NetlinkTransport implements Transport {
   }
 
   /** (Re)starts a request's deadline; dumps re-arm on every part, so only silence times out. */
-  private arm(pending: Pending): void {
-    if (pending.timer) clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => {
-      this.settle(pending, new NetlinkError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
+  private arm(pending: Pending, now: number): void {
+    pending.deadline = now + this.timeoutMs;
+  }
+
+  /**
+   * Checks deadlines a few times per timeout period while anything is in flight, and stops itself
+   * once nothing is (so back-to-back requests share one timer). Unreferenced: the socket is what
+   * keeps the process alive while requests are pending.
+   */
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    const period = Math.max(1, Math.min(250, this.timeoutMs >> 2));
+    this.watchdog = setInterval(() => {
+      if (this.inFlight.size === 0) return this.stopWatchdog();
+      const now = Date.now();
+      for (const pending of [...this.inFlight.values()]) {
+        if (now >= pending.deadline) {
+          this.settle(pending, new NetlinkError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
+        }
+      }
+    }, period);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   /** Finishes one request (with its replies, or an error) and lets the queue move on. */
   private settle(pending: Pending, error?: Error): void {
     if (this.inFlight.get(pending.seq) !== pending) return;
     this.inFlight.delete(pending.seq);
-    if (pending.timer) clearTimeout(pending.timer);
     if (pending.dump) this.dumpRunning = false;
     if (error) pending.reject(error);
     else pending.resolve(pending.replies);
-    if (this.inFlight.size === 0 && this.queue.length === 0) this.socket.setActive(false);
+    if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.socket.setActive(false);
     // Refill once half the window is free: fewer, larger sends than one message per ACK.
     if (this.inFlight.size <= this.window >> 1) this.pump();
   }
@@ -140,18 +172,19 @@ export class NetlinkTransport implements Transport {
       this.failAll(error instanceof Error ? error : new IpvsProtocolError(String(error)));
       return;
     }
+    const now = Date.now(); // one clock read per datagram, not per message
     for (const message of messages) {
       const pending = this.inFlight.get(message.seq);
       if (!pending) continue; // a late answer to a request that already timed out
       try {
-        this.handle(pending, message);
+        this.handle(pending, message, now);
       } catch (error) {
         this.settle(pending, error instanceof Error ? error : new IpvsProtocolError(String(error)));
       }
     }
   }
 
-  private handle(pending: Pending, message: NetlinkMessage): void {
+  private handle(pending: Pending, message: NetlinkMessage, now: number): void {
     if (message.type === NLMSG_ERROR) {
       const errno = messageErrno(message);
       if (errno < 0) throw new IpvsProtocolError(`positive error code ${-errno} in an NLMSG_ERROR message`);
@@ -161,16 +194,17 @@ export class NetlinkTransport implements Transport {
       this.settle(pending, errno === 0 ? undefined : new NetlinkError(Math.abs(errno)));
     } else {
       pending.replies.push(message);
-      if (pending.dump) this.arm(pending);
+      if (pending.dump) this.arm(pending, now);
     }
   }
 
   private failAll(error: Error): void {
-    for (const pending of [...this.inFlight.values(), ...this.queue.splice(0)]) {
-      if (pending.timer) clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    const waiting = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    for (const pending of [...this.inFlight.values(), ...waiting]) pending.reject(error);
     this.inFlight.clear();
+    this.stopWatchdog();
     this.dumpRunning = false;
     this.socket.setActive(false);
   }
