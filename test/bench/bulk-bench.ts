@@ -39,7 +39,7 @@ function measure(ns: string, argv: readonly string[], inputFile?: string): Measu
     wall,
     user: num(/User time \(seconds\): ([\d.]+)/),
     sys: num(/System time \(seconds\): ([\d.]+)/),
-    rssMb: num(/Maximum resident set size \(Kbytes\): (\d+)/) / 1024,
+    rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/i) / 1024,
     stdout: r.stdout,
   };
 }
