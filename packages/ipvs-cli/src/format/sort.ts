@@ -17,15 +17,25 @@ function wrappedDifference(a: number, b: number): number {
 
 /** glibc msort: left half = floor(n/2) elements; on ties the left element goes first. */
 export function mergeSort<T>(items: readonly T[], compare: Compare<T>): T[] {
-  if (items.length <= 1) return [...items];
-  const half = Math.floor(items.length / 2);
-  const left = mergeSort(items.slice(0, half), compare);
-  const right = mergeSort(items.slice(half), compare);
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length && j < right.length) out.push(compare(left[i]!, right[j]!) <= 0 ? left[i++]! : right[j++]!);
-  return out.concat(left.slice(i), right.slice(j));
+  const out = [...items];
+  const scratch = new Array<T>(out.length);
+  const sort = (start: number, count: number): void => {
+    if (count <= 1) return;
+    const half = count >> 1;
+    sort(start, half);
+    sort(start + half, count - half);
+    let i = start;
+    let j = start + half;
+    const leftEnd = j;
+    const end = start + count;
+    let k = 0;
+    while (i < leftEnd && j < end) scratch[k++] = compare(out[i]!, out[j]!) <= 0 ? out[i++]! : out[j++]!;
+    while (i < leftEnd) scratch[k++] = out[i++]!;
+    // what is left of the right half is already in place
+    for (let m = 0; m < k; m++) out[start + m] = scratch[m]!;
+  };
+  sort(0, out.length);
+  return out;
 }
 
 function compareAddresses(family: AddressFamily, a: number[], b: number[]): number {
