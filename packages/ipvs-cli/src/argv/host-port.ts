@@ -20,25 +20,18 @@ export async function parseHostPort(word: string, resolver: NameResolver): Promi
   if (/^\d*$/.test(word)) return undefined;
   let host = word;
   let portText: string | undefined;
-  let bracketed = false;
   if (word.startsWith('[')) {
     const close = word.indexOf(']');
     if (close < 0 || word[close + 1] !== ':') return undefined;
     host = word.slice(1, close);
     portText = word.slice(close + 2);
-    bracketed = true;
   }
   const v6 = parseIPv6(host);
   if (v6) return { family: AddressFamily.IPv6, address: formatIPv6(v6), portText };
-  if (bracketed) {
-    portText = undefined;
-  } else {
-    const colon = host.lastIndexOf(':');
-    if (colon >= 0) {
-      portText = host.slice(colon + 1);
-      host = host.slice(0, colon);
-    }
-  }
+  // Not IPv6: the port is what follows the host's last ':' (a port after "[...]" is lost).
+  const colon = host.lastIndexOf(':');
+  portText = colon >= 0 ? host.slice(colon + 1) : undefined;
+  if (colon >= 0) host = host.slice(0, colon);
   const value = inetAton(host);
   const address = value !== undefined ? formatIPv4(value) : await resolver.hostToIPv4(host);
   return address === undefined ? undefined : { family: AddressFamily.IPv4, address, portText };

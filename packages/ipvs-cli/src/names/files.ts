@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { AddressFamily } from '@tsipvs/ipvs-core';
 import { canonicalAddress } from '../net/address';
 import { parseDottedQuad } from '../net/ipv4';
@@ -82,10 +83,12 @@ export class FilesResolver implements NameResolver {
       (e) => e.family === AddressFamily.IPv4 && e.names.some((n) => n.toLowerCase() === wanted),
     );
     if (entry) return entry.address;
-    if (!this.options.systemLookup) return undefined;
+    // Node answers address literals itself (any family): those are not host names.
+    if (!this.options.systemLookup || name === '' || isIP(name) !== 0) return undefined;
     const { lookup } = await import('node:dns/promises');
     try {
-      return (await lookup(name, { family: 4 })).address;
+      const found = await lookup(name, { family: 4 });
+      return found.family === 4 ? found.address : undefined;
     } catch {
       return undefined;
     }

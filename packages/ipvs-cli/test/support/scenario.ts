@@ -31,7 +31,10 @@ export function parseScenario(text: string): Scenario {
   return { steps, volatile };
 }
 
-/** The listings of an oracle snapshot, in order (then `-Ln <svc>` for up to four services). */
+/**
+ * The listings of an oracle snapshot, in order (then `-Ln <svc>` for up to four services; we take them
+ * in text order, not -S order, so runs in namespaces with a different kernel order list the same ones).
+ */
 export const SNAPSHOT_LISTINGS = [
   '-Ln', '-L -n --stats', '-L -n --rate', '-L -n --exact --stats', '-L -n --exact --rate', '-L -n --thresholds',
   '-L -n --persistent-conn', '-S -n', '-L -n --timeout', '-L -n --daemon', '-L -n -c', '-L -n --tun-info', '-L -n --nosort',
@@ -66,7 +69,7 @@ export function scenarioScript(scenario: Scenario, options: ScriptOptions): stri
     'listing() { $REAL "$@" </dev/null > "$D/$N.ref" 2>/dev/null; step ipvsadm "$@"; }',
     'snap() {',
     ...SNAPSHOT_LISTINGS.map((args) => `  listing ${args}`),
-    '  $REAL -S -n 2>/dev/null | sed -n "s/^-A \\(.*\\) -s .*$/\\1/p" | head -n 4 > "$D/svcs"',
+    '  $REAL -S -n 2>/dev/null | sed -n "s/^-A \\(.*\\) -s .*$/\\1/p" | sort | head -n 4 > "$D/svcs"',
     '  while read -r svc; do listing -Ln $svc; done < "$D/svcs"',
     '  first=$(head -n 1 "$D/svcs"); [ -n "$first" ] && listing -L -n --exact --stats $first',
     '  true',
