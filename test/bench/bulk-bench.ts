@@ -39,7 +39,9 @@ function measure(ns: string, argv: readonly string[], inputFile?: string): Measu
     wall,
     user: num(/User time \(seconds\): ([\d.]+)/),
     sys: num(/System time \(seconds\): ([\d.]+)/),
-    rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/i) / 1024,
+    // busybox's time converts ru_maxrss from pages to KiB although Linux reports it in KiB already,
+    // so its figure is 4 times too large on 4 KiB pages
+    rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/i) / 4 / 1024,
     stdout: r.stdout,
   };
 }

@@ -12,6 +12,7 @@ import type { NetlinkMessage } from './protocol/message';
 import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
 import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
+import { PooledTransport } from './transport/pooled-transport';
 import { RawGenericSocket } from './transport/raw-socket';
 import type { Transport } from './transport/transport';
 
@@ -24,6 +25,8 @@ export interface OpenOptions {
   readonly recvBufferSize?: number;
   /** Use this transport instead of a netlink socket (tests: fake or replay transports). */
   readonly transport?: Transport;
+  /** Most sockets used for concurrent dumps, e.g. listing many services at once (default 4). */
+  readonly dumpSockets?: number;
 }
 
 /** Result of one batch operation. */
@@ -192,7 +195,8 @@ export async function openIpvs(options: OpenOptions = {}): Promise<IpvsClient> {
   let transport = options.transport;
   if (!transport) {
     try {
-      transport = new NetlinkTransport(new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
+      const socketTransport = () => new NetlinkTransport(new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
+      transport = new PooledTransport(socketTransport(), socketTransport, Math.max(1, options.dumpSockets ?? 4));
     } catch (error) {
       const errno = (error as { errno?: unknown }).errno;
       if (typeof errno === 'number') throw new IpvsError(Math.abs(errno), 'resolveFamily', undefined, `cannot open a generic netlink socket: ${(error as Error).message}`);

@@ -9,6 +9,7 @@ import { connectionsJson, daemonsJson, servicesJson, timeoutsJson, type ListedSe
 import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
 import { sortDestinations, sortServices } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
+import { destinationsInOrder } from './prefetch';
 
 /** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
 export async function runList(command: ParsedCommand, context: CommandContext): Promise<number> {
@@ -79,10 +80,9 @@ async function listServices(command: ParsedCommand, context: CommandContext, nam
       return 0;
     }
     out(titleLines(format));
-    for (const service of services) {
-      const { destinations } = await destinationsOf(api, service, format.sort);
+    for await (const { service, destinations } of destinationsInOrder(api, services)) {
       out(serviceLine(service, format, naming));
-      for (const d of destinations) out(destinationLine(d, service, format, naming));
+      for (const d of format.sort ? sortDestinations(destinations) : destinations) out(destinationLine(d, service, format, naming));
     }
     return 0;
   } catch (error) {

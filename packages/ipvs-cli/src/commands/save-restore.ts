@@ -5,6 +5,7 @@ import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
+import { destinationsInOrder } from './prefetch';
 import { operationOf } from '../rules/operations';
 import { splitRestoreInput } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
@@ -14,10 +15,9 @@ export async function runSave(command: ParsedCommand, context: CommandContext): 
   const api = await context.api();
   const naming: Naming = { numeric: command.format.numeric, resolver: context.env.resolver };
   try {
-    for (const service of sortServices(await api.getServices())) {
-      const destinations = sortDestinations(await api.getDestinations(service.key));
+    for await (const { service, destinations } of destinationsInOrder(api, sortServices(await api.getServices()))) {
       context.output.out(saveServiceLine(service, naming));
-      for (const d of destinations) context.output.out(saveDestinationLine(service, d, naming));
+      for (const d of sortDestinations(destinations)) context.output.out(saveDestinationLine(service, d, naming));
     }
     return 0;
   } catch (error) {

@@ -93,15 +93,19 @@ function counters(values: readonly bigint[], exact: boolean): string {
 
 export function serviceLine(service: Service, format: ListFormat, naming: Naming): string {
   const name = serviceName(service, naming);
-  const s = service.stats;
+  // counters are decoded on first access (see ipvs-core): read them only where they are shown
   switch (layoutOf(format)) {
-    case 'stats':
+    case 'stats': {
+      const s = service.stats;
       return `${name.padEnd(33)}${counters([s.connections, s.packetsIn, s.packetsOut, s.bytesIn, s.bytesOut], format.exact)}\n`;
-    case 'rate':
+    }
+    case 'rate': {
+      const s = service.stats;
       return `${name.padEnd(33)}${counters(
         [s.connectionsPerSecond, s.packetsInPerSecond, s.packetsOutPerSecond, s.bytesInPerSecond, s.bytesOutPerSecond],
         format.exact,
       )}\n`;
+    }
     default: {
       let line = `${name} ${service.scheduler}`;
       if (hasSchedulerFlags(service.flags)) line += ` (${schedulerFlagNames(service.scheduler, service.flags).join(',')})`;
@@ -120,15 +124,18 @@ const left = (value: string | number, width: number): string => String(value).pa
 export function destinationLine(destination: Destination, service: Service, format: ListFormat, naming: Naming): string {
   const name = `  -> ${left(destinationName(destination, service, naming), 28)}`;
   const d = destination;
-  const s = d.stats;
   switch (layoutOf(format)) {
-    case 'stats':
+    case 'stats': {
+      const s = d.stats;
       return `${name}${counters([s.connections, s.packetsIn, s.packetsOut, s.bytesIn, s.bytesOut], format.exact)}\n`;
-    case 'rate':
+    }
+    case 'rate': {
+      const s = d.stats;
       return `${name}${[s.connectionsPerSecond, s.packetsInPerSecond, s.packetsOutPerSecond].map(plainNumber).join('')}${counters(
         [s.bytesInPerSecond, s.bytesOutPerSecond],
         format.exact,
       )}\n`;
+    }
     case 'thresholds':
       return `${name} ${left(d.upperThreshold, 10)} ${left(d.lowerThreshold, 10)} ${left(d.activeConnections, 10)} ${left(d.inactiveConnections, 10)}\n`;
     case 'persistent-conn':

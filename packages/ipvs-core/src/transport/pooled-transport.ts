@@ -1,0 +1,47 @@
+/**
+ * Several netlink sockets behind one Transport. The kernel runs one dump at a time per socket, and
+ * listing a table is one dump per service, so concurrent dumps (from `Promise.all` over services) go
+ * to extra sockets opened on demand, up to a bound; requests and batches stay on the first socket,
+ * which keeps their order.
+ */
+import type { NetlinkMessage } from '../protocol/message';
+import type { Transport } from './transport';
+
+export class PooledTransport implements Transport {
+  private readonly dumpers: Array<{ transport: Transport; busy: number }> = [];
+
+  constructor(
+    private readonly primary: Transport,
+    private readonly open: () => Transport,
+    private readonly maxDumpSockets: number,
+  ) {
+    this.dumpers.push({ transport: primary, busy: 0 });
+  }
+
+  request(message: Buffer): Promise<NetlinkMessage[]> {
+    return this.primary.request(message);
+  }
+
+  batch(messages: readonly Buffer[]): Promise<number[]> {
+    return this.primary.batch(messages);
+  }
+
+  async dump(message: Buffer): Promise<NetlinkMessage[]> {
+    let dumper = this.dumpers.find((d) => d.busy === 0);
+    if (!dumper && this.dumpers.length < this.maxDumpSockets) {
+      dumper = { transport: this.open(), busy: 0 };
+      this.dumpers.push(dumper);
+    }
+    dumper ??= this.dumpers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    dumper.busy++;
+    try {
+      return await dumper.transport.dump(message);
+    } finally {
+      dumper.busy--;
+    }
+  }
+
+  close(): void {
+    for (const d of this.dumpers) d.transport.close();
+  }
+}
