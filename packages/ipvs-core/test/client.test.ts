@@ -115,3 +115,30 @@ describe('IpvsClient over a fake kernel', () => {
     ipvs.close();
   });
 });
+
+describe('batch acknowledgements', () => {
+  it('asks the kernel for one ACK per datagram, and still ties every refusal to its request', async () => {
+    const kernel = new FakeKernel();
+    let acks = 0;
+    const answer = (request: Parameters<FakeKernel['answer']>[0]) => {
+      const replies = kernel.answer(request);
+      if ((request.flags & 0x4) !== 0) acks++;
+      return replies;
+    };
+    const ipvs = await openIpvs({ transport: createFakeTransport(answer, { timeoutMs: 500 }) });
+    const ops: Operation[] = [{ op: 'addService', service: SERVICE, options: OPTIONS }];
+    for (let i = 1; i <= 1000; i++) {
+      // every 97th server is added twice: the kernel refuses the second with EEXIST
+      const address = `10.1.${i >> 8}.${i & 255}`;
+      ops.push({ op: 'addDestination', service: SERVICE, destination: { ...RS, address }, options: MASQ });
+      if (i % 97 === 0) ops.push({ op: 'addDestination', service: SERVICE, destination: { ...RS, address }, options: MASQ });
+    }
+    acks = 0;
+    const results = await ipvs.batch(ops);
+    const refused = results.flatMap((r, i) => (r.ok ? [] : [i]));
+    const duplicates = ops.flatMap((op, i) => (i > 0 && JSON.stringify(op) === JSON.stringify(ops[i - 1]) ? [i] : []));
+    expect(refused).toEqual(duplicates);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && (r.error as IpvsError).code === 'EEXIST')).toBe(true);
+    expect(acks).toBeLessThan(ops.length / 10);
+  });
+});

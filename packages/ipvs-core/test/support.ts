@@ -182,7 +182,9 @@ export class FakeKernel {
     try {
       const replies = this.handle(request);
       const dump = (request.flags & 0x300) !== 0;
-      return dump ? [Buffer.concat([...replies, buildDoneMessage(seq)])] : [...replies, buildErrorMessage(request.bytes, 0)];
+      if (dump) return [Buffer.concat([...replies, buildDoneMessage(seq)])];
+      // like the kernel: success is acknowledged only when NLM_F_ACK asks for it
+      return (request.flags & 0x4) !== 0 ? [...replies, buildErrorMessage(request.bytes, 0)] : replies;
     } catch (errno) {
       return [buildErrorMessage(request.bytes, errno as number)];
     }

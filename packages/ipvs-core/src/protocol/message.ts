@@ -1,6 +1,6 @@
 import { IpvsProtocolError } from '../errors';
 import { align4 } from './attributes';
-import { GENL_ATTRS_OFFSET, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_MULTI } from './constants';
+import { GENL_ATTRS_OFFSET, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_MULTI } from './constants';
 
 /** One netlink message inside a datagram (a view, no copy). */
 export interface NetlinkMessage {
@@ -57,6 +57,12 @@ export function genlCommand(message: NetlinkMessage): number {
 /** Writes the sequence number of a request in place. */
 export function setSequence(message: Buffer, seq: number): void {
   message.writeUInt32LE(seq, 8);
+}
+
+/** Sets or clears NLM_F_ACK in an encoded message's header. */
+export function setAckFlag(message: Buffer, ack: boolean): void {
+  const flags = message.readUInt16LE(6);
+  message.writeUInt16LE(ack ? flags | NLM_F_ACK : flags & ~NLM_F_ACK, 6);
 }
 
 // Builders of kernel-style replies, for fake transports and tests.

@@ -1,7 +1,7 @@
 import { IpvsProtocolError, NetlinkError } from '../errors';
 import { Errno } from '../errno';
 import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
-import { messageErrno, parseMessages, setSequence, type NetlinkMessage } from '../protocol/message';
+import { messageErrno, parseMessages, setAckFlag, setSequence, type NetlinkMessage } from '../protocol/message';
 import {
   DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type NetlinkTransportOptions, type Transport,
 } from './transport';
@@ -9,6 +9,10 @@ import {
 interface Pending {
   readonly message: Buffer;
   readonly dump: boolean;
+  /** A batch item: sent without NLM_F_ACK unless it closes its datagram (see `send`). */
+  readonly batched: boolean;
+  /** Batch items sent silently before this one in its datagram; they succeed when it is answered. */
+  silentBefore: Pending[] | undefined;
   seq: number;
   readonly replies: NetlinkMessage[];
   /** Time (ms) after which the request fails; dumps push it back on every part. */
@@ -54,7 +58,7 @@ export class NetlinkTransport implements Transport {
   async batch(messages: readonly Buffer[]): Promise<number[]> {
     // Queue everything first so that the first sends fill the window in one datagram.
     this.holdPump = true;
-    const settled = messages.map((message) => this.enqueue(message, false).then(
+    const settled = messages.map((message) => this.enqueue(message, false, true).then(
       () => 0,
       (error: unknown) => {
         if (error instanceof NetlinkError) return error.errno;
@@ -73,10 +77,10 @@ export class NetlinkTransport implements Transport {
     this.socket.close();
   }
 
-  private enqueue(message: Buffer, dump: boolean): Promise<NetlinkMessage[]> {
+  private enqueue(message: Buffer, dump: boolean, batched = false): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, dump, seq: 0, replies: [], deadline: 0, resolve, reject });
+      this.queue.push({ message, dump, batched, silentBefore: undefined, seq: 0, replies: [], deadline: 0, resolve, reject });
       this.pump();
     });
   }
@@ -105,14 +109,28 @@ export class NetlinkTransport implements Transport {
     }
   }
 
+  /**
+   * Sends a group as one datagram. Batch items other than the last go without NLM_F_ACK: the kernel
+   * then answers them only if they fail, and handles a datagram's messages in order, so the ACK of
+   * the last one means every silent one before it succeeded. One reply per datagram instead of one
+   * per request; the number that may be answered is still bounded by the window.
+   */
   private send(group: Pending[]): void {
     const now = Date.now();
+    let silent: Pending[] = [];
     for (const pending of group) {
       pending.seq = this.nextSeq;
       this.nextSeq = this.nextSeq >= 0x7fffffff ? 1 : this.nextSeq + 1;
       setSequence(pending.message, pending.seq);
       this.inFlight.set(pending.seq, pending);
       this.arm(pending, now);
+      if (!pending.batched) continue;
+      const closesGroup = pending === group[group.length - 1];
+      setAckFlag(pending.message, closesGroup);
+      if (closesGroup) {
+        pending.silentBefore = silent;
+        silent = [];
+      } else silent.push(pending);
     }
     this.startWatchdog();
     this.socket.setActive(true);
@@ -158,6 +176,13 @@ export class NetlinkTransport implements Transport {
     if (pending.dump) this.dumpRunning = false;
     if (error) pending.reject(error);
     else pending.resolve(pending.replies);
+    // answered without error: the silent requests before it that got no error reply succeeded;
+    // on a transport failure (timeout, socket error) they share its fate
+    for (const silent of pending.silentBefore ?? []) {
+      if (this.inFlight.get(silent.seq) !== silent) continue;
+      if (error instanceof NetlinkError && (error.errno === Errno.ETIMEDOUT || error.errno === Errno.ECANCELED)) this.settle(silent, error);
+      else this.settle(silent);
+    }
     if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.socket.setActive(false);
     // Refill once half the window is free: fewer, larger sends than one message per ACK.
     if (this.inFlight.size <= this.window >> 1) this.pump();
