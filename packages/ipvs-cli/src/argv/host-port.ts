@@ -26,7 +26,8 @@ export async function parseHostPort(word: string, resolver: NameResolver): Promi
     host = word.slice(1, close);
     portText = word.slice(close + 2);
   }
-  const v6 = parseIPv6(host);
+  // an IPv6 literal has at least two colons; most words are IPv4 and skip the attempt
+  const v6 = host.indexOf(':') !== host.lastIndexOf(':') ? parseIPv6(host) : undefined;
   if (v6) return { family: AddressFamily.IPv6, address: formatIPv6(v6), portText };
   // Not IPv6: the port is what follows the host's last ':' (a port after "[...]" is lost).
   const colon = host.lastIndexOf(':');
