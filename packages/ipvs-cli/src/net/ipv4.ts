@@ -23,6 +23,11 @@ function parsePart(text: string): number | undefined {
 
 /** The address as an unsigned 32-bit number, or undefined when inet_aton would refuse it. */
 export function inetAton(text: string): number | undefined {
+  // the common case, a plain dotted quad without leading zeros, reads the same in every form
+  if (!/(^|\.)0\d/.test(text)) {
+    const quad = parseDottedQuad(text);
+    if (quad !== undefined) return quad;
+  }
   const word = text.split(/[ \t\n\v\f\r]/)[0] ?? '';
   const parts = word.split('.');
   if (parts.length > 4 || parts.some((p) => p === '')) return undefined;
