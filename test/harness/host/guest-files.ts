@@ -36,7 +36,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+chmod 1777 /tmp # the initramfs is writable already; no tmpfs here, the project may live under /tmp
 mkdir -p /run/netns
 out=/dev/ttyS1
 stty -F $out raw -echo 2>/dev/null
