@@ -11,7 +11,7 @@ export interface RunResult {
 }
 
 /** Words that select the commander-based subcommands instead of the ipvsadm-compatible grammar. */
-export const SUBCOMMANDS: ReadonlySet<string> = new Set(['sysctl', 'realserver', 'director', 'apply', 'table']);
+export const SUBCOMMANDS: ReadonlySet<string> = new Set(['sysctl', 'realserver', 'director', 'apply']);
 
 /** Runs one ipvsadm-compatible command line against `env`; never touches the process itself. */
 export async function main(argv: readonly string[], env: CliEnvironment): Promise<RunResult> {
