@@ -12,7 +12,8 @@ import { parseScenario } from '@tsipvs/ipvs-cli/dist/test/support/scenario';
 import { sideBySide } from '@tsipvs/ipvs-cli/dist/test/support/side-by-side';
 import { IPROUTE2, TSIPVS_BIN, vmTest } from '../harness/guest';
 
-const ORACLE = process.env.TSIPVS_ORACLE ?? '/work/shared/oracle/public';
+/** `shared/` sits beside the repository (the guest mirrors it at the same path); this file runs from test/dist/vm. */
+const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../../../shared/oracle/public');
 
 for (const file of fs.readdirSync(ORACLE).filter((f) => f.endsWith('.scn')).sort()) {
   const name = file.replace(/\.scn$/, '');

@@ -5,12 +5,13 @@
  * (docs/compatibility.md) are asserted explicitly in oracle-differences.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runWithFake } from './support/environment';
 import { FakeIpvs } from './support/fake-ipvs';
 import { DELIBERATE_DIFFERENCES, type ExpectedRun } from './support/oracle-differences';
 
-const ORACLE = process.env.TSIPVS_ORACLE ?? '/work/shared/oracle/public';
+/** `shared/` sits beside the repository; this file runs from packages/ipvs-cli/dist/test. */
+const ORACLE = process.env.TSIPVS_ORACLE ?? resolve(__dirname, '../../../../../shared/oracle/public');
 
 interface Run {
   readonly cmd: string;
