@@ -68,6 +68,8 @@ export interface FetchOptions {
 export class Lab {
   private readonly namespaces: string[] = [];
   private readonly processes: ChildProcess[] = [];
+  /** Presets set up through tsipvs, torn down by `destroy` (their state files outlive namespaces). */
+  private readonly presets: Array<{ ns: string; role: string }> = [];
   readonly prefix: string;
 
   constructor(prefix = `lab${process.pid}`) {
@@ -100,7 +102,10 @@ export class Lab {
 
   /** Runs tsipvs and throws on a non-zero exit. */
   mustTsipvs(ns: string, args: readonly string[], input = ''): string {
-    return check(`tsipvs ${args.join(' ')} (in ${ns})`, this.tsipvs(ns, args, input));
+    const out = check(`tsipvs ${args.join(' ')} (in ${ns})`, this.tsipvs(ns, args, input));
+    const [role, action] = args;
+    if ((role === 'director' || role === 'realserver') && action === 'setup' && !args.includes('--dry-run')) this.presets.push({ ns, role });
+    return out;
   }
 
   /** A veth pair between two namespaces (or one end into a bridge namespace). */
@@ -162,6 +167,8 @@ export class Lab {
 
   destroy(): void {
     for (const p of this.processes) p.kill('SIGKILL');
+    // preset records are keyed by namespace inode, which the kernel reuses once a namespace is gone
+    for (const { ns, role } of this.presets.reverse()) this.tsipvs(ns, [role, 'teardown']);
     for (const ns of this.namespaces.reverse()) run(IP, ['netns', 'del', ns]);
   }
 }
