@@ -7,11 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
-  applyRuleset, destinationId, openIpvs, serviceId, TransactionError, type ChangePlan, type IpvsClient, type Operation,
+  applyRuleset, destinationId, serviceId, TransactionError, type ChangePlan, type IpvsApi, type Operation,
 } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import { endpointName, type Naming } from '../format/endpoint';
 import { FilesResolver } from '../names/files';
+import { processEnvironment } from '../process';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
 
@@ -77,13 +78,14 @@ function lineOf(op: Operation, file: RulesetFile): number | undefined {
 }
 
 async function runApply(path: string, flags: ApplyFlags): Promise<number> {
-  let ipvs: IpvsClient | undefined;
+  const env = processEnvironment();
+  let ipvs: IpvsApi | undefined;
   try {
-    const text = path === '-' ? await readStdin() : await readFile(path, 'latin1').catch((error: Error) => {
+    const text = path === '-' ? await env.readStdin() : await readFile(path, 'latin1').catch((error: Error) => {
       throw new CliError(`cannot read ${path}: ${error.message}`, EXIT_USAGE);
     });
-    const file = await readRulesetText(text, new FilesResolver({ systemLookup: true }), 'tsipvs');
-    ipvs = await openIpvs();
+    const file = await readRulesetText(text, env.resolver, env.program);
+    ipvs = await env.openApi();
     try {
       const outcome = await applyRuleset(ipvs, file.ruleset, { dryRun: flags.dryRun === true });
       process.stdout.write(flags.json ? planJson(outcome.plan, outcome.applied) : planText(outcome.plan));
@@ -100,13 +102,4 @@ async function runApply(path: string, flags: ApplyFlags): Promise<number> {
   } finally {
     ipvs?.close();
   }
-}
-
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    process.stdin.on('error', reject);
-  });
 }
