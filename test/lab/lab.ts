@@ -3,23 +3,10 @@
  * bridge, small HTTP servers that answer with their own name, a client that records who answered,
  * and tsipvs run inside a namespace. Used by the in-VM lab tests and by the demo.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { context, IPROUTE2 as IP, TSIPVS_BIN, type RunResult as CommandResult } from '../harness/guest';
 
-const IP = '/usr/sbin/ip';
-const TSIPVS_BIN = path.resolve(__dirname, '../../../packages/ipvs-cli/bin/tsipvs');
-
-export interface CommandResult {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly status: number;
-}
-
-function run(file: string, args: readonly string[], input = ''): CommandResult {
-  const r = spawnSync(file, args, { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 };
-}
+const run = (file: string, args: readonly string[], input = ''): CommandResult => context.run(file, args, { input });
 
 function check(what: string, r: CommandResult): string {
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr.trim() || r.stdout.trim()}`);
