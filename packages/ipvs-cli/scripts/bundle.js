@@ -1,0 +1,26 @@
+'use strict';
+/**
+ * Bundles the compiled CLI (dist/src) and the workspace libraries it uses into one file,
+ * dist/tsipvs.js, which bin/tsipvs loads. One file instead of ~180 modules: under emulation (and on
+ * small directors) resolving, reading and compiling each module cost more than the work of a short
+ * command. Lazily imported modules stay lazy (esbuild wraps them); npm dependencies stay external:
+ * `netlink` loads a native addon from its own folder, commander and table are only needed by
+ * subcommands and --pretty.
+ */
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+esbuild.buildSync({
+  entryPoints: [path.join(root, 'dist/src/process.js')],
+  outfile: path.join(root, 'dist/tsipvs.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['netlink', 'commander', 'table'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
