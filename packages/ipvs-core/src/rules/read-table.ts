@@ -4,6 +4,7 @@ import { ruleFromKernel, type Ruleset } from './ruleset';
 
 export async function readRuleset(api: IpvsApi): Promise<Ruleset> {
   const services = await api.getServices();
-  const destinations = await Promise.all(services.map((s) => api.getDestinations(s.key)));
-  return { services: services.map((s, i) => ruleFromKernel(s, destinations[i] ?? [])) };
+  // each service becomes a rule as soon as its dump is in: the kernel objects (and the reply
+  // buffers their counters are read from) are not all held at once
+  return { services: await Promise.all(services.map(async (s) => ruleFromKernel(s, await api.getDestinations(s.key)))) };
 }
