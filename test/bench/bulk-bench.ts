@@ -139,6 +139,8 @@ function benchSize(services: number, servers: number): void {
     { label: 'apply, same file', tsipvs: noop, note: `${writes(noop)} writes; ${(noop.wall / tsList.wall).toFixed(2)}x of one tsipvs -Ln` },
     { label: 'apply, 1% changed', tsipvs: onePercent, note: `${writes(onePercent)} writes` },
   ]);
+  const bare = measure(b, [process.execPath, '-e', '0']);
+  process.stdout.write(`node's own start (node -e 0) in this run: ${f2(bare.wall)} s wall, ${bare.rssMb.toFixed(0)} MB\n`);
   spawnSync(IP, ['netns', 'del', a]);
   spawnSync(IP, ['netns', 'del', b]);
 }
