@@ -11,11 +11,12 @@ export { resolveIpvsFamily } from './family';
 export * from './rules';
 export * as codec from './protocol/codec';
 export { RequestEncoder } from './protocol/codec';
+export { RequestBatch } from './protocol/batch';
 export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';
 export {
   parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
 } from './protocol/message';
-export type { Transport, DatagramSocket, NetlinkTransportOptions } from './transport/transport';
+export { requestList, type Transport, type DatagramSocket, type NetlinkTransportOptions, type RequestSequence } from './transport/transport';
 export { NetlinkTransport } from './transport/netlink-transport';
 export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';

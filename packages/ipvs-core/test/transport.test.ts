@@ -1,5 +1,5 @@
 import {
-  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestEncoder,
+  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestEncoder, requestList,
   type NetlinkMessage,
 } from '../src';
 import { FAMILY_ID } from './support';
@@ -13,7 +13,7 @@ describe('NetlinkTransport', () => {
     const socket = new FakeSocket((request) => (request.seq % 7 === 0 ? [buildErrorMessage(request.bytes, 17)] : ack(request)));
     const transport = new NetlinkTransport(socket, { window: 32 });
     const messages = Array.from({ length: 2000 }, flushRequest);
-    const errnos = await transport.batch(messages);
+    const errnos = await transport.batch(requestList(messages));
     expect(errnos).toHaveLength(2000);
     // Sequence numbers start at 1 and follow the batch order, so every 7th fails.
     errnos.forEach((errno, i) => expect(errno).toBe((i + 1) % 7 === 0 ? 17 : 0));
@@ -26,7 +26,7 @@ describe('NetlinkTransport', () => {
   it('caps the window at 128 whatever is asked', async () => {
     const socket = new FakeSocket(ack);
     const transport = new NetlinkTransport(socket, { window: 100_000 });
-    await transport.batch(Array.from({ length: 1000 }, flushRequest));
+    await transport.batch(requestList(Array.from({ length: 1000 }, flushRequest)));
     expect(socket.maxUnanswered).toBeLessThanOrEqual(128);
   });
 
@@ -46,7 +46,7 @@ describe('NetlinkTransport', () => {
     const started = Date.now();
     await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkError', errno: 110 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    const errnos = await transport.batch([flushRequest(), flushRequest()]);
+    const errnos = await transport.batch(requestList([flushRequest(), flushRequest()]));
     expect(errnos).toEqual([110, 110]);
     expect(socket.active).toBe(false);
   });
@@ -77,7 +77,7 @@ describe('NetlinkTransport', () => {
     const transport = new NetlinkTransport(socket);
     await Promise.all([
       transport.dump(Buffer.from(encoder.dumpServices())), transport.request(flushRequest()),
-      transport.dump(Buffer.from(encoder.dumpDaemons())), transport.batch([flushRequest(), flushRequest()]),
+      transport.dump(Buffer.from(encoder.dumpDaemons())), transport.batch(requestList([flushRequest(), flushRequest()])),
     ]);
     for (const flags of sends) if (flags.some((f) => f & 0x300)) expect(flags).toHaveLength(1);
     expect(sends.flat()).toHaveLength(5);

@@ -45,8 +45,23 @@ export class MessageWriter {
 
   /** Finishes a message: writes its length and returns a view of its bytes. */
   endMessage(start: number): Buffer {
-    this.buffer.writeUInt32LE(this.position - start, start);
+    this.finishMessage(start);
     return this.buffer.subarray(start, this.position);
+  }
+
+  /** Finishes a message (writes its length) without making a view of it. */
+  finishMessage(start: number): void {
+    this.buffer.writeUInt32LE(this.position - start, start);
+  }
+
+  /** Bytes written so far: the offset the next message starts at. */
+  get written(): number {
+    return this.position;
+  }
+
+  /** A view of bytes `start`..`end - 1` written earlier (valid until the buffer grows again). */
+  view(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end);
   }
 
   /** Starts a nested attribute (sent without NLA_F_NESTED, as the kernel itself does). */
