@@ -42,15 +42,24 @@ export function scanSaveLine(line: string): Operation | undefined {
   return undefined;
 }
 
+/** The service of the previous line: a service's real servers follow it, and share its key object. */
+let previousService: ServiceKey | undefined;
+
 /** The service of captures 1..4, or undefined when a number is out of range. */
 function serviceOf(match: RegExpExecArray): ServiceKey | undefined {
+  const previous = previousService;
   if (match[4] !== undefined) {
     const fwmark = Number(match[4]);
-    return fwmark <= MAX_FWMARK ? { family: AddressFamily.IPv4, fwmark } : undefined;
+    if (fwmark > MAX_FWMARK) return undefined;
+    if (previous && 'fwmark' in previous && previous.fwmark === fwmark) return previous;
+    return (previousService = { family: AddressFamily.IPv4, fwmark });
   }
   const port = Number(match[3]);
   if (port > MAX_PORT) return undefined;
-  return { family: AddressFamily.IPv4, protocol: match[1] === 'u' ? Protocol.UDP : Protocol.TCP, address: match[2]!, port };
+  const protocol = match[1] === 'u' ? Protocol.UDP : Protocol.TCP;
+  const address = match[2]!;
+  if (previous && 'port' in previous && previous.port === port && previous.protocol === protocol && previous.address === address) return previous;
+  return (previousService = { family: AddressFamily.IPv4, protocol, address, port });
 }
 
 function scanAddService(line: string): Operation | undefined {
