@@ -1,4 +1,4 @@
-import type { IpvsApi, Operation } from './api';
+import type { IpvsApi, Operation, OperationList } from './api';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -151,23 +151,23 @@ export class IpvsClient implements IpvsApi {
     await this.exchange('stopDaemon', { state }, (e) => e.delDaemon(state));
   }
 
-  async batch(operations: readonly Operation[]): Promise<BatchResult[]> {
+  async batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]> {
     const batch = this.newBatch(operations.length);
     const results: BatchResult[] = new Array<BatchResult>(operations.length).fill(OK);
     /** Index of each sent request's operation: invalid operations are not sent. */
     const sentIndex = new Uint32Array(operations.length);
-    operations.forEach((op, index) => {
+    for (let index = 0; index < operations.length; index++) {
       try {
-        batch.add(op);
+        batch.add(operations.at(index)!);
         sentIndex[batch.length - 1] = index;
       } catch (error) {
         results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
       }
-    });
+    }
     const errnos = await this.transport.batch(batch);
     errnos.forEach((errno, i) => {
       if (errno === 0) return;
-      const op = operations[sentIndex[i]!]!;
+      const op = operations.at(sentIndex[i]!)!;
       results[sentIndex[i]!] = { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
     });
     return results;

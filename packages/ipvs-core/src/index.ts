@@ -1,5 +1,5 @@
 export * from './model';
-export type { IpvsApi, Operation } from './api';
+export type { IpvsApi, Operation, OperationList } from './api';
 export { IpvsClient, openIpvs, type OpenOptions, type BatchResult } from './client';
 export { IpvsError, IpvsProtocolError, IpvsValidationError, NetlinkError, ipvsadmMessage, type IpvsOperation } from './errors';
 export { errnoCode, strerror } from './errno';

@@ -1,4 +1,4 @@
-import { applyAllOrNothing, readRuleset, type Operation } from '@tsipvs/ipvs-core';
+import { applyAllOrNothing, readRuleset } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
 import { scanSaveLine } from '../argv/save-line';
@@ -8,6 +8,7 @@ import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
 import { destinationsInOrder } from './prefetch';
 import { operationOf } from '../rules/operations';
+import { RestoreChanges } from '../rules/restore-changes';
 import { numberedLines, restoreLineWords, splitRestoreInput } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 
@@ -36,10 +37,8 @@ interface RestoreStep {
 export type CommandRunner = (command: ParsedCommand, context: CommandContext) => Promise<number>;
 
 /** Restore input read as plain changes (-A -E -D -a -e -d). */
-interface RestoreChanges {
-  readonly operations: Operation[];
-  /** The input line of each operation. */
-  readonly lineNumbers: number[];
+interface RestoreReading {
+  readonly changes: RestoreChanges;
   /** "line N: message" for every bad line. */
   readonly problems: string[];
   /** Exit status of the first bad line (0: none). */
@@ -53,11 +52,11 @@ interface RestoreChanges {
  */
 export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
   const text = await context.env.readStdin();
-  const changes = await readChanges(text, context);
-  if (!changes) return runOneByOne(text, context, runCommand);
-  for (const problem of changes.problems) context.output.err(problem);
-  if (changes.status) return changes.status;
-  return applyBatch(changes, context);
+  const reading = await readChanges(text, context);
+  if (!reading) return runOneByOne(text, context, runCommand);
+  for (const problem of reading.problems) context.output.err(problem);
+  if (reading.status) return reading.status;
+  return applyBatch(reading.changes, context);
 }
 
 /** A restore line read by the general grammar; throws CliError for a bad or forbidden line. */
@@ -77,40 +76,38 @@ function problemLine(lineNumber: number, error: CliError): string {
  * Reads every line as a change: lines as ipvsadm -S prints them through the fast reader, the others
  * through the general grammar. Undefined as soon as a line is another kind of command.
  */
-async function readChanges(text: string, context: CommandContext): Promise<RestoreChanges | undefined> {
-  const operations: Operation[] = [];
-  const lineNumbers: number[] = [];
+async function readChanges(text: string, context: CommandContext): Promise<RestoreReading | undefined> {
+  const changes = new RestoreChanges(text);
   const problems: string[] = [];
   let status = 0;
-  for (const [line, lineNumber] of numberedLines(text)) {
-    let operation = scanSaveLine(line);
-    if (!operation) {
-      const argv = restoreLineWords(line);
-      if (argv.length === 0) continue;
-      try {
-        operation = operationOf(await parseRestoreLine(argv, context));
-        if (!operation) return undefined;
-      } catch (error) {
-        if (!(error instanceof CliError)) throw error;
-        problems.push(problemLine(lineNumber, error));
-        status ||= error.exitCode;
-        continue;
-      }
+  for (const [line, lineNumber, start] of numberedLines(text)) {
+    if (scanSaveLine(line)) {
+      changes.addScanned(start, start + line.length, lineNumber);
+      continue;
     }
-    operations.push(operation);
-    lineNumbers.push(lineNumber);
+    const argv = restoreLineWords(line);
+    if (argv.length === 0) continue;
+    try {
+      const operation = operationOf(await parseRestoreLine(argv, context));
+      if (!operation) return undefined;
+      changes.addParsed(operation, lineNumber);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      problems.push(problemLine(lineNumber, error));
+      status ||= error.exitCode;
+    }
   }
-  return { operations, lineNumbers, problems, status };
+  return { changes, problems, status };
 }
 
 /** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
-async function applyBatch({ operations, lineNumbers }: RestoreChanges, context: CommandContext): Promise<number> {
-  if (operations.length === 0) return 0;
+async function applyBatch(changes: RestoreChanges, context: CommandContext): Promise<number> {
+  if (changes.length === 0) return 0;
   const api = await context.api();
   const before = await readRuleset(api);
-  const result = await applyAllOrNothing(api, before, operations);
+  const result = await applyAllOrNothing(api, before, changes);
   if (result.ok) return 0;
-  for (const failure of result.failures) context.output.err(`line ${lineNumbers[failure.index]}: ${failure.error.message}\n`);
+  for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${failure.error.message}\n`);
   context.output.err(
     result.rollbackErrors.length
       ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map((e) => e.message).join('; ')})\n`

@@ -30,13 +30,13 @@ export function splitRestoreInput(text: string): RestoreLine[] {
   return lines;
 }
 
-/** The lines of `text` and their numbers (from 1), read one at a time. */
-export function* numberedLines(text: string): Generator<readonly [line: string, lineNumber: number]> {
+/** The lines of `text`, their numbers (from 1) and where they start, read one at a time. */
+export function* numberedLines(text: string): Generator<readonly [line: string, lineNumber: number, start: number]> {
   let lineNumber = 0;
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf('\n', start);
     const end = newline < 0 ? text.length : newline;
-    yield [text.slice(start, end), ++lineNumber];
+    yield [text.slice(start, end), ++lineNumber, start];
     start = end + 1;
   }
 }
