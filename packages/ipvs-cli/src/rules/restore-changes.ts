@@ -21,15 +21,19 @@ export class RestoreChanges implements OperationList {
 
   /** A line `scanSaveLine` served, at `start`..`end` of the input. */
   addScanned(start: number, end: number, lineNumber: number): void {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.lineNumbers.push(lineNumber);
+    this.push(start, end, lineNumber);
   }
 
   /** A change the general grammar read. */
   addParsed(operation: Operation, lineNumber: number): void {
     this.parsed.set(this.length, operation);
-    this.addScanned(0, 0, lineNumber);
+    this.push(0, 0, lineNumber);
+  }
+
+  private push(start: number, end: number, lineNumber: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.lineNumbers.push(lineNumber);
   }
 
   at(index: number): Operation | undefined {
