@@ -31,7 +31,7 @@ class BatchJob {
   next = 0;
   private unsettled: number;
   private failed = false;
-  readonly errnos: number[];
+  private readonly errnos: number[];
 
   constructor(
     readonly requests: RequestSequence,
