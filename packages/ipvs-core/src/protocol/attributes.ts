@@ -83,9 +83,12 @@ export class MessageWriter {
     this.reserve(padded);
     const b = this.buffer;
     const start = this.position;
-    b.writeUInt16LE(4 + length, start);
-    b.writeUInt16LE(type, start + 2);
-    b.fill(0, start + 4 + length, start + padded);
+    // byte stores and a padding loop: Buffer's writeUInt16LE and fill cost more than the attribute
+    b[start] = (4 + length) & 0xff;
+    b[start + 1] = (4 + length) >> 8;
+    b[start + 2] = type & 0xff;
+    b[start + 3] = type >> 8;
+    for (let at = start + 4 + length; at < start + padded; at++) b[at] = 0;
     this.position = start + padded;
     return start + 4;
   }

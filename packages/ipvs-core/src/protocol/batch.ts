@@ -3,7 +3,7 @@ import type { RequestSequence } from '../transport/transport';
 import { RequestEncoder } from './codec';
 
 /** Average encoded size of a batch request, to size the buffer once. */
-const BYTES_PER_REQUEST = 112;
+const BYTES_PER_REQUEST = 160;
 
 /**
  * The requests of a batch of operations, encoded back to back into one buffer: one buffer and one
