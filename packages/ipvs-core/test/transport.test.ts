@@ -1,5 +1,5 @@
 import {
-  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestEncoder, requestList,
+  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList,
   type NetlinkMessage,
 } from '../src';
 import { FAMILY_ID } from './support';
@@ -21,6 +21,23 @@ describe('NetlinkTransport', () => {
     expect(Math.max(...socket.datagramSizes)).toBeGreaterThan(1);
     expect(socket.datagramSizes.reduce((a, b) => a + b, 0)).toBe(2000);
     expect(socket.active).toBe(false);
+  });
+
+  it('sends a RequestBatch as contiguous datagrams and settles unsent requests when closed', async () => {
+    const batch = new RequestBatch(FAMILY_ID);
+    for (let i = 0; i < 100; i++) batch.add({ op: 'deleteService', service: { family: 2, fwmark: i + 1 } });
+    const answered = new FakeSocket((request) => (request.seq === 50 ? [buildErrorMessage(request.bytes, 2)] : request.flags & 4 ? ack(request) : undefined));
+    const errnos = await new NetlinkTransport(answered, { window: 16 }).batch(batch);
+    expect(errnos.filter((e) => e !== 0)).toEqual([2]);
+    expect(errnos[49]).toBe(2);
+    expect(answered.datagramSizes.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(Math.max(...answered.datagramSizes)).toBe(16);
+
+    const silent = new FakeSocket(() => undefined);
+    const transport = new NetlinkTransport(silent, { window: 16 });
+    const pending = transport.batch(batch);
+    transport.close();
+    expect(await pending).toEqual(new Array(100).fill(125));
   });
 
   it('caps the window at 128 whatever is asked', async () => {
