@@ -1,9 +1,18 @@
+import { fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { CliEnvironment } from './environment';
 import { main, SUBCOMMANDS } from './main';
 import { FilesResolver } from './names/files';
 
 const PROGRAM = 'tsipvs';
+
+/**
+ * All of stdin. A regular file (`< rules`) is read at once: a stream would read it 64 KiB at a time
+ * through the thread pool. Pipes and terminals are streamed.
+ */
+async function readStdin(): Promise<string> {
+  return fstatSync(0).isFile() ? readFileSync(0, 'latin1') : readAll(process.stdin);
+}
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -19,7 +28,7 @@ export function processEnvironment(): CliEnvironment {
     program: PROGRAM,
     openApi: async () => (await import('@tsipvs/ipvs-core')).openIpvs(),
     resolver: new FilesResolver({ systemLookup: true }),
-    readStdin: () => readAll(process.stdin),
+    readStdin,
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
   };
 }

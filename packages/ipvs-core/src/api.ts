@@ -13,6 +13,15 @@ export type Operation =
   | { readonly op: 'deleteDestination'; readonly service: ServiceKey; readonly destination: DestinationKey };
 
 /**
+ * The operations of a batch, read by index (an array will do). A large batch may make each one on
+ * demand, so that they need not all exist at once; an operation may be asked for more than once.
+ */
+export interface OperationList {
+  readonly length: number;
+  at(index: number): Operation | undefined;
+}
+
+/**
  * The public surface of the IPVS client: flat, typed, promise-based. Every method talks to the
  * kernel of the caller's network namespace; kernel refusals reject with an `IpvsError`.
  */
@@ -49,7 +58,7 @@ export interface IpvsApi {
    * result per operation, in order; it does not stop at the first failure (callers decide about
    * rollback).
    */
-  batch(operations: readonly Operation[]): Promise<Array<{ ok: true } | { ok: false; error: Error }>>;
+  batch(operations: readonly Operation[] | OperationList): Promise<Array<{ ok: true } | { ok: false; error: Error }>>;
 
   close(): void;
 }

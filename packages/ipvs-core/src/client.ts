@@ -1,4 +1,4 @@
-import type { IpvsApi, Operation } from './api';
+import type { IpvsApi, Operation, OperationList } from './api';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -8,6 +8,7 @@ import type {
 import {
   decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, RequestEncoder,
 } from './protocol/codec';
+import { RequestBatch } from './protocol/batch';
 import type { NetlinkMessage } from './protocol/message';
 import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
 import type { Ruleset } from './rules/ruleset';
@@ -32,8 +33,8 @@ export interface OpenOptions {
 /** Result of one batch operation. */
 export type BatchResult = { ok: true } | { ok: false; error: Error };
 
-/** Average encoded size of a batch request, to size the encoder's buffer once. */
-const BATCH_BYTES_PER_OPERATION = 160;
+/** The result of every operation that succeeded (shared: a batch may hold 100k of them). */
+const OK: BatchResult = Object.freeze({ ok: true });
 
 function operationObject(op: Operation): unknown {
   switch (op.op) {
@@ -48,14 +49,14 @@ function operationObject(op: Operation): unknown {
 export class IpvsClient implements IpvsApi {
   constructor(private readonly transport: Transport, readonly familyId: number) {}
 
-  /** An encoder for this kernel's family id, for callers that build large batches themselves. */
-  newEncoder(initialSize?: number): RequestEncoder {
-    return new RequestEncoder(this.familyId, initialSize);
+  /** An empty batch for this kernel's family id, for callers that encode large batches themselves. */
+  newBatch(expectedRequests?: number): RequestBatch {
+    return new RequestBatch(this.familyId, expectedRequests);
   }
 
-  /** Sends pre-encoded ACK-only requests pipelined; one errno per message (0 = done). */
-  sendEncoded(messages: readonly Buffer[]): Promise<number[]> {
-    return this.transport.batch(messages);
+  /** Sends an encoded batch pipelined; one errno per request (0 = done). */
+  sendBatch(batch: RequestBatch): Promise<number[]> {
+    return this.transport.batch(batch);
   }
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
@@ -150,24 +151,24 @@ export class IpvsClient implements IpvsApi {
     await this.exchange('stopDaemon', { state }, (e) => e.delDaemon(state));
   }
 
-  async batch(operations: readonly Operation[]): Promise<BatchResult[]> {
-    const encoder = this.newEncoder(operations.length * BATCH_BYTES_PER_OPERATION);
-    const results: BatchResult[] = new Array(operations.length);
-    const messages: Buffer[] = [];
-    const sentIndex: number[] = [];
-    operations.forEach((op, index) => {
+  async batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]> {
+    const batch = this.newBatch(operations.length);
+    const results: BatchResult[] = new Array<BatchResult>(operations.length).fill(OK);
+    /** Index of each sent request's operation: invalid operations are not sent. */
+    const sentIndex = new Uint32Array(operations.length);
+    for (let index = 0; index < operations.length; index++) {
       try {
-        messages.push(encoder.operation(op));
-        sentIndex.push(index);
+        batch.add(operations.at(index)!);
+        sentIndex[batch.length - 1] = index;
       } catch (error) {
         results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
       }
-    });
-    const errnos = await this.transport.batch(messages);
+    }
+    const errnos = await this.transport.batch(batch);
     errnos.forEach((errno, i) => {
-      const index = sentIndex[i]!;
-      const op = operations[index]!;
-      results[index] = errno === 0 ? { ok: true } : { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
+      if (errno === 0) return;
+      const op = operations.at(sentIndex[i]!)!;
+      results[sentIndex[i]!] = { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
     });
     return results;
   }

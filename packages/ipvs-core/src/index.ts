@@ -1,5 +1,5 @@
 export * from './model';
-export type { IpvsApi, Operation } from './api';
+export type { IpvsApi, Operation, OperationList } from './api';
 export { IpvsClient, openIpvs, type OpenOptions, type BatchResult } from './client';
 export { IpvsError, IpvsProtocolError, IpvsValidationError, NetlinkError, ipvsadmMessage, type IpvsOperation } from './errors';
 export { errnoCode, strerror } from './errno';
@@ -11,11 +11,12 @@ export { resolveIpvsFamily } from './family';
 export * from './rules';
 export * as codec from './protocol/codec';
 export { RequestEncoder } from './protocol/codec';
+export { RequestBatch } from './protocol/batch';
 export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';
 export {
   parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
 } from './protocol/message';
-export type { Transport, DatagramSocket, NetlinkTransportOptions } from './transport/transport';
+export { requestList, type Transport, type DatagramSocket, type NetlinkTransportOptions, type RequestSequence } from './transport/transport';
 export { NetlinkTransport } from './transport/netlink-transport';
 export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';

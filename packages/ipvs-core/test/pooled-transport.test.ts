@@ -1,5 +1,5 @@
 import type { NetlinkMessage } from '../src/protocol/message';
-import type { Transport } from '../src/transport/transport';
+import { requestList, type RequestSequence, type Transport } from '../src/transport/transport';
 import { PooledTransport } from '../src/transport/pooled-transport';
 
 /** A transport whose dumps finish when the test says so; it records how many run at once. */
@@ -9,7 +9,7 @@ class SlowTransport implements Transport {
   readonly calls: string[] = [];
   private readonly waiting: Array<() => void> = [];
   request(): Promise<NetlinkMessage[]> { this.calls.push('request'); return Promise.resolve([]); }
-  batch(messages: readonly Buffer[]): Promise<number[]> { this.calls.push('batch'); return Promise.resolve(messages.map(() => 0)); }
+  batch(requests: RequestSequence): Promise<number[]> { this.calls.push('batch'); return Promise.resolve(new Array<number>(requests.length).fill(0)); }
   dump(): Promise<NetlinkMessage[]> {
     this.calls.push('dump');
     SlowTransport.running++;
@@ -26,7 +26,7 @@ test('concurrent dumps spread over at most N sockets; requests and batches stay 
   const pool = new PooledTransport(primary, () => { const t = new SlowTransport(); opened.push(t); return t; }, 3);
   const dumps = Array.from({ length: 10 }, () => pool.dump(Buffer.alloc(0)));
   await pool.request(Buffer.alloc(0));
-  await pool.batch([Buffer.alloc(0)]);
+  await pool.batch(requestList([Buffer.alloc(0)]));
   expect(opened).toHaveLength(2);
   expect(SlowTransport.peak).toBe(10); // queued on the transports, which serialise them themselves
   expect(primary.calls.filter((c) => c !== 'dump')).toEqual(['request', 'batch']);

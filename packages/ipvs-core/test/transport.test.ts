@@ -1,5 +1,5 @@
 import {
-  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestEncoder,
+  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList,
   type NetlinkMessage,
 } from '../src';
 import { FAMILY_ID } from './support';
@@ -13,7 +13,7 @@ describe('NetlinkTransport', () => {
     const socket = new FakeSocket((request) => (request.seq % 7 === 0 ? [buildErrorMessage(request.bytes, 17)] : ack(request)));
     const transport = new NetlinkTransport(socket, { window: 32 });
     const messages = Array.from({ length: 2000 }, flushRequest);
-    const errnos = await transport.batch(messages);
+    const errnos = await transport.batch(requestList(messages));
     expect(errnos).toHaveLength(2000);
     // Sequence numbers start at 1 and follow the batch order, so every 7th fails.
     errnos.forEach((errno, i) => expect(errno).toBe((i + 1) % 7 === 0 ? 17 : 0));
@@ -23,10 +23,27 @@ describe('NetlinkTransport', () => {
     expect(socket.active).toBe(false);
   });
 
+  it('sends a RequestBatch as contiguous datagrams and settles unsent requests when closed', async () => {
+    const batch = new RequestBatch(FAMILY_ID);
+    for (let i = 0; i < 100; i++) batch.add({ op: 'deleteService', service: { family: 2, fwmark: i + 1 } });
+    const answered = new FakeSocket((request) => (request.seq === 50 ? [buildErrorMessage(request.bytes, 2)] : request.flags & 4 ? ack(request) : undefined));
+    const errnos = await new NetlinkTransport(answered, { window: 16 }).batch(batch);
+    expect(errnos.filter((e) => e !== 0)).toEqual([2]);
+    expect(errnos[49]).toBe(2);
+    expect(answered.datagramSizes.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(Math.max(...answered.datagramSizes)).toBe(16);
+
+    const silent = new FakeSocket(() => undefined);
+    const transport = new NetlinkTransport(silent, { window: 16 });
+    const pending = transport.batch(batch);
+    transport.close();
+    expect(await pending).toEqual(new Array(100).fill(125));
+  });
+
   it('caps the window at 128 whatever is asked', async () => {
     const socket = new FakeSocket(ack);
     const transport = new NetlinkTransport(socket, { window: 100_000 });
-    await transport.batch(Array.from({ length: 1000 }, flushRequest));
+    await transport.batch(requestList(Array.from({ length: 1000 }, flushRequest)));
     expect(socket.maxUnanswered).toBeLessThanOrEqual(128);
   });
 
@@ -46,7 +63,7 @@ describe('NetlinkTransport', () => {
     const started = Date.now();
     await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkError', errno: 110 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    const errnos = await transport.batch([flushRequest(), flushRequest()]);
+    const errnos = await transport.batch(requestList([flushRequest(), flushRequest()]));
     expect(errnos).toEqual([110, 110]);
     expect(socket.active).toBe(false);
   });
@@ -77,7 +94,7 @@ describe('NetlinkTransport', () => {
     const transport = new NetlinkTransport(socket);
     await Promise.all([
       transport.dump(Buffer.from(encoder.dumpServices())), transport.request(flushRequest()),
-      transport.dump(Buffer.from(encoder.dumpDaemons())), transport.batch([flushRequest(), flushRequest()]),
+      transport.dump(Buffer.from(encoder.dumpDaemons())), transport.batch(requestList([flushRequest(), flushRequest()])),
     ]);
     for (const flags of sends) if (flags.some((f) => f & 0x300)) expect(flags).toHaveLength(1);
     expect(sends.flat()).toHaveLength(5);

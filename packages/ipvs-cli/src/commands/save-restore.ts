@@ -1,13 +1,15 @@
-import { applyAllOrNothing, readRuleset, type Operation } from '@tsipvs/ipvs-core';
+import { applyAllOrNothing, readRuleset } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
+import { scanSaveLine } from '../argv/save-line';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
 import { destinationsInOrder } from './prefetch';
 import { operationOf } from '../rules/operations';
-import { splitRestoreInput } from '../rules/restore-input';
+import { RestoreChanges } from '../rules/restore-changes';
+import { numberedLines, restoreLineWords, splitRestoreInput } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 
 /** -S [-n]: the table in the save grammar, sorted like the listing. */
@@ -34,48 +36,100 @@ interface RestoreStep {
 /** Runs one parsed command line (used by restore for lines that are not plain changes). */
 export type CommandRunner = (command: ParsedCommand, context: CommandContext) => Promise<number>;
 
+/** Restore input read as plain changes (-A -E -D -a -e -d). */
+interface RestoreReading {
+  readonly changes: RestoreChanges;
+  /** "line N: message" for every bad line. */
+  readonly problems: string[];
+  /** Exit status of the first bad line (0: none). */
+  readonly status: number;
+}
+
 /**
  * -R: reads all of stdin, validates every line first (nothing is applied if one is bad), then
  * applies. Plain changes (-A -E -D -a -e -d) go through one pipelined batch; if any fails, the table
- * is brought back to what it was. Other commands run one by one.
+ * is brought back to what it was. Input with other commands runs line by line.
  */
 export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
-  const { env, output } = context;
-  const steps: RestoreStep[] = [];
-  let firstFailure = 0;
-  for (const line of splitRestoreInput(await env.readStdin())) {
+  const text = await context.env.readStdin();
+  const reading = await readChanges(text, context);
+  if (!reading) return runOneByOne(text, context, runCommand);
+  for (const problem of reading.problems) context.output.err(problem);
+  if (reading.status) return reading.status;
+  return applyBatch(reading.changes, context);
+}
+
+/** A restore line read by the general grammar; throws CliError for a bad or forbidden line. */
+async function parseRestoreLine(argv: readonly string[], { env }: CommandContext): Promise<ParsedCommand> {
+  const parsed = await parseCommandLine(argv, env.resolver, env.program);
+  if (parsed.kind !== 'run' || parsed.command.command === 'restore') {
+    throw new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE);
+  }
+  return parsed.command;
+}
+
+function problemLine(lineNumber: number, error: CliError): string {
+  return `line ${lineNumber}: ${error.message.replace(/\n+$/, '')}\n`;
+}
+
+/**
+ * Reads every line as a change: lines as ipvsadm -S prints them through the fast reader, the others
+ * through the general grammar. Undefined as soon as a line is another kind of command.
+ */
+async function readChanges(text: string, context: CommandContext): Promise<RestoreReading | undefined> {
+  const changes = new RestoreChanges(text);
+  const problems: string[] = [];
+  let status = 0;
+  for (const [line, lineNumber, start] of numberedLines(text)) {
+    if (scanSaveLine(line)) {
+      changes.addScanned(start, start + line.length, lineNumber);
+      continue;
+    }
+    const argv = restoreLineWords(line);
+    if (argv.length === 0) continue;
     try {
-      const parsed = await parseCommandLine(line.argv, env.resolver, env.program);
-      if (parsed.kind !== 'run' || parsed.command.command === 'restore') {
-        throw new CliError(`${line.argv[0]} is not allowed in restore input`, EXIT_USAGE);
-      }
-      steps.push({ lineNumber: line.lineNumber, command: parsed.command });
+      const operation = operationOf(await parseRestoreLine(argv, context));
+      if (!operation) return undefined;
+      changes.addParsed(operation, lineNumber);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      output.err(`line ${line.lineNumber}: ${error.message.replace(/\n+$/, '')}\n`);
-      firstFailure ||= error.exitCode;
+      problems.push(problemLine(lineNumber, error));
+      status ||= error.exitCode;
     }
   }
-  if (firstFailure) return firstFailure;
-  const operations = steps.map((s) => operationOf(s.command));
-  if (operations.every((op) => op !== undefined)) return applyBatch(steps, operations as Operation[], context);
-  return applyOneByOne(steps, context, runCommand);
+  return { changes, problems, status };
 }
 
 /** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
-async function applyBatch(steps: readonly RestoreStep[], operations: Operation[], context: CommandContext): Promise<number> {
-  if (operations.length === 0) return 0;
+async function applyBatch(changes: RestoreChanges, context: CommandContext): Promise<number> {
+  if (changes.length === 0) return 0;
   const api = await context.api();
   const before = await readRuleset(api);
-  const result = await applyAllOrNothing(api, before, operations);
+  const result = await applyAllOrNothing(api, before, changes);
   if (result.ok) return 0;
-  for (const failure of result.failures) context.output.err(`line ${steps[failure.index]!.lineNumber}: ${failure.error.message}\n`);
+  for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${failure.error.message}\n`);
   context.output.err(
     result.rollbackErrors.length
       ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map((e) => e.message).join('; ')})\n`
       : 'restore failed: nothing applied (the table is as before)\n',
   );
   return EXIT_KERNEL;
+}
+
+/** Input with commands other than changes: every line is validated, then each runs on its own. */
+async function runOneByOne(text: string, context: CommandContext, runCommand: CommandRunner): Promise<number> {
+  const steps: RestoreStep[] = [];
+  let status = 0;
+  for (const line of splitRestoreInput(text)) {
+    try {
+      steps.push({ lineNumber: line.lineNumber, command: await parseRestoreLine(line.argv, context) });
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      context.output.err(problemLine(line.lineNumber, error));
+      status ||= error.exitCode;
+    }
+  }
+  return status || applyOneByOne(steps, context, runCommand);
 }
 
 async function applyOneByOne(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner): Promise<number> {

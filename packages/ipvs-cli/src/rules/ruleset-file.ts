@@ -10,7 +10,9 @@ import {
 import { parseCommandLine } from '../argv/parse';
 import { CliError, EXIT_USAGE } from '../errors';
 import type { NameResolver } from '../names/resolver';
-import { splitRestoreInput } from './restore-input';
+import { scanSaveLine } from '../argv/save-line';
+import { operationOf } from './operations';
+import { numberedLines, restoreLineWords } from './restore-input';
 
 /** A ruleset and where each object came from, to name the line when the kernel refuses it. */
 export interface RulesetFile {
@@ -33,40 +35,46 @@ async function readSaveFormat(text: string, resolver: NameResolver, program: str
   const services = new Map<string, Building>();
   const lines = new Map<string, number>();
   const problems: string[] = [];
-  for (const line of splitRestoreInput(text)) {
-    const problem = (message: string) => problems.push(`line ${line.lineNumber}: ${message}`);
-    let parsed;
-    try {
-      parsed = await parseCommandLine(line.argv, resolver, program);
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      problem(error.message.trim());
-      continue;
+  for (const [line, lineNumber] of numberedLines(text)) {
+    const problem = (message: string) => problems.push(`line ${lineNumber}: ${message}`);
+    let change = scanSaveLine(line);
+    if (!change) {
+      const argv = restoreLineWords(line);
+      if (argv.length === 0) continue;
+      let parsed;
+      try {
+        parsed = await parseCommandLine(argv, resolver, program);
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error;
+        problem(error.message.trim());
+        continue;
+      }
+      if (parsed.kind !== 'run' || (parsed.command.command !== 'add-service' && parsed.command.command !== 'add-server')) {
+        problem(`only -A and -a lines describe a table (found ${argv[0]})`);
+        continue;
+      }
+      change = operationOf(parsed.command)!;
     }
-    if (parsed.kind !== 'run' || (parsed.command.command !== 'add-service' && parsed.command.command !== 'add-server')) {
-      problem(`only -A and -a lines describe a table (found ${line.argv[0]})`);
-      continue;
-    }
-    const command = parsed.command;
-    const id = serviceId(command.service!);
-    if (command.command === 'add-service') {
+    const id = serviceId(change.service);
+    if (change.op === 'addService') {
       if (services.has(id)) problem(`service defined twice (first on line ${lines.get(id)})`);
       else {
-        services.set(id, { key: command.service!, options: command.serviceOptions, destinations: new Map() });
-        lines.set(id, line.lineNumber);
+        services.set(id, { key: change.service, options: change.options, destinations: new Map() });
+        lines.set(id, lineNumber);
       }
       continue;
     }
+    if (change.op !== 'addDestination') continue; // only -A and -a become changes here
     const owner = services.get(id);
     if (!owner) {
       problem('real server of a service this file does not define (with -A) before it');
       continue;
     }
-    const did = destinationId(command.destination!);
+    const did = destinationId(change.destination);
     if (owner.destinations.has(did)) problem(`real server listed twice (first on line ${lines.get(`${id}|${did}`)})`);
     else {
-      owner.destinations.set(did, { key: command.destination!, options: command.destinationOptions });
-      lines.set(`${id}|${did}`, line.lineNumber);
+      owner.destinations.set(did, { key: change.destination, options: change.options });
+      lines.set(`${id}|${did}`, lineNumber);
     }
   }
   if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);

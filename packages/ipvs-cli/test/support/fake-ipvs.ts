@@ -1,7 +1,7 @@
 import {
   AddressFamily, DaemonState, ForwardingMethod, IpvsError, TunnelType,
   type Daemon, type DaemonConfig, type Destination, type DestinationKey, type DestinationOptions, type Info,
-  type IpvsApi, type Operation, type Service, type ServiceKey, type ServiceOptions, type Stats, type Timeouts,
+  type IpvsApi, type Operation, type OperationList, type Service, type ServiceKey, type ServiceOptions, type Stats, type Timeouts,
 } from '@tsipvs/ipvs-core';
 import { addressWords } from '../../src/net/address';
 import { parseIPv6 } from '../../src/net/ipv6';
@@ -181,11 +181,11 @@ export class FakeIpvs implements IpvsApi {
     this.daemons = this.daemons.filter((d) => d.state !== state);
   }
 
-  async batch(operations: readonly Operation[]): Promise<Array<{ ok: true } | { ok: false; error: Error }>> {
+  async batch(operations: readonly Operation[] | OperationList): Promise<Array<{ ok: true } | { ok: false; error: Error }>> {
     const results: Array<{ ok: true } | { ok: false; error: Error }> = [];
-    for (const op of operations) {
+    for (let index = 0; index < operations.length; index++) {
       try {
-        await this.applyOperation(op);
+        await this.applyOperation(operations.at(index)!);
         results.push({ ok: true });
       } catch (error) {
         results.push({ ok: false, error: error as Error });

@@ -31,35 +31,64 @@ export class MessageWriter {
     this.reserve(NLMSG_HDRLEN + GENL_HDRLEN);
     const start = this.position;
     const b = this.buffer;
-    b.writeUInt32LE(0, start); // length, set by endMessage
-    b.writeUInt16LE(type, start + 4);
-    b.writeUInt16LE(flags, start + 6);
-    b.writeUInt32LE(0, start + 8); // seq, set by the transport
-    b.writeUInt32LE(0, start + 12); // port id: 0 lets the kernel fill it in
+    this.put32(start, 0); // length, set by endMessage
+    this.put16(start + 4, type);
+    this.put16(start + 6, flags);
+    this.put32(start + 8, 0); // seq, set by the transport
+    this.put32(start + 12, 0); // port id: 0 lets the kernel fill it in
     b[start + 16] = command;
     b[start + 17] = version;
-    b.writeUInt16LE(0, start + 18);
+    this.put16(start + 18, 0);
     this.position = start + NLMSG_HDRLEN + GENL_HDRLEN;
     return start;
   }
 
   /** Finishes a message: writes its length and returns a view of its bytes. */
   endMessage(start: number): Buffer {
-    this.buffer.writeUInt32LE(this.position - start, start);
+    this.finishMessage(start);
     return this.buffer.subarray(start, this.position);
+  }
+
+  /** Finishes a message (writes its length) without making a view of it. */
+  finishMessage(start: number): void {
+    this.put32(start, this.position - start);
+  }
+
+  /** Bytes written so far: the offset the next message starts at. */
+  get written(): number {
+    return this.position;
+  }
+
+  /** A view of bytes `start`..`end - 1` written earlier (valid until the buffer grows again). */
+  view(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end);
   }
 
   /** Starts a nested attribute (sent without NLA_F_NESTED, as the kernel itself does). */
   beginNest(type: number): number {
     this.reserve(4);
     const start = this.position;
-    this.buffer.writeUInt16LE(type, start + 2);
+    this.put16(start + 2, type);
     this.position += 4;
     return start;
   }
 
   endNest(start: number): void {
-    this.buffer.writeUInt16LE(this.position - start, start);
+    this.put16(start, this.position - start);
+  }
+
+  /**
+   * Header fields (lengths, types, flags) as byte stores: Buffer's range-checked writeUInt16LE and
+   * writeUInt32LE cost more than the stores. Payload values keep the checked writers.
+   */
+  private put16(at: number, value: number): void {
+    this.buffer[at] = value & 0xff;
+    this.buffer[at + 1] = value >>> 8;
+  }
+
+  private put32(at: number, value: number): void {
+    this.put16(at, value & 0xffff);
+    this.put16(at + 2, value >>> 16);
   }
 
   /** Writes an attribute header for `length` payload bytes and returns the payload offset; pads after it. */
@@ -68,9 +97,10 @@ export class MessageWriter {
     this.reserve(padded);
     const b = this.buffer;
     const start = this.position;
-    b.writeUInt16LE(4 + length, start);
-    b.writeUInt16LE(type, start + 2);
-    b.fill(0, start + 4 + length, start + padded);
+    // a padding loop: Buffer's fill() costs more than the rest of the attribute
+    this.put16(start, 4 + length);
+    this.put16(start + 2, type);
+    for (let at = start + 4 + length; at < start + padded; at++) b[at] = 0;
     this.position = start + padded;
     return start + 4;
   }

@@ -32,6 +32,13 @@ export class RequestEncoder {
   }
 
   private message(command: IpvsCommand, flags: number, body?: (w: MessageWriter) => void): Buffer {
+    const start = this.writer.written;
+    this.append(command, flags, body);
+    return this.writer.view(start, this.writer.written);
+  }
+
+  /** Writes one message after the previous ones; on a validation error nothing is left behind. */
+  private append(command: IpvsCommand, flags: number, body?: (w: MessageWriter) => void): void {
     const w = this.writer;
     const start = w.beginMessage(this.familyId, flags, command, IPVS_GENL_VERSION);
     try {
@@ -40,7 +47,17 @@ export class RequestEncoder {
       w.rewind(start);
       throw error;
     }
-    return w.endMessage(start);
+    w.finishMessage(start);
+  }
+
+  /** Bytes written so far (where the next request starts). */
+  get written(): number {
+    return this.writer.written;
+  }
+
+  /** Bytes `start`..`end - 1` of the requests written so far. */
+  view(start: number, end: number): Buffer {
+    return this.writer.view(start, end);
   }
 
   getInfo(): Buffer { return this.message(IpvsCommand.GetInfo, DOIT); }
@@ -91,13 +108,23 @@ export class RequestEncoder {
 
   /** The request of one batch operation. */
   operation(op: Operation): Buffer {
+    const start = this.writer.written;
+    this.appendOperation(op);
+    return this.writer.view(start, this.writer.written);
+  }
+
+  /** Writes the request of one batch operation after the previous ones, without a view of it. */
+  appendOperation(op: Operation): void {
     switch (op.op) {
-      case 'addService': return this.newService(op.service, op.options);
-      case 'editService': return this.setService(op.service, op.options);
-      case 'deleteService': return this.delService(op.service);
-      case 'addDestination': return this.newDestination(op.service, op.destination, op.options);
-      case 'editDestination': return this.setDestination(op.service, op.destination, op.options);
-      case 'deleteDestination': return this.delDestination(op.service, op.destination);
+      case 'addService': return this.append(IpvsCommand.NewService, DOIT, (w) => writeServiceNest(w, op.service, op.options));
+      case 'editService': return this.append(IpvsCommand.SetService, DOIT, (w) => writeServiceNest(w, op.service, op.options));
+      case 'deleteService': return this.append(IpvsCommand.DelService, DOIT, (w) => writeServiceNest(w, op.service));
+      case 'addDestination':
+        return this.append(IpvsCommand.NewDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options); });
+      case 'editDestination':
+        return this.append(IpvsCommand.SetDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options); });
+      case 'deleteDestination':
+        return this.append(IpvsCommand.DelDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination); });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import { AddressFamily, type Destination, type DestinationKey, type DestinationOptions } from '../model';
+import type { Destination, DestinationKey, DestinationOptions } from '../model';
+import { AddressFamily } from '../model/enums';
 import { Attributes, MessageWriter } from './attributes';
 import { CmdAttr, DestAttr } from './constants';
 import { checkFamily, decodeAddress, writeAddressAttribute } from './service';

@@ -4,7 +4,7 @@
  * before is applied, so the kernel ends exactly where it started (counters of re-created objects
  * excepted). The first refusal is reported with the index of the operation that caused it.
  */
-import type { IpvsApi, Operation } from '../api';
+import type { IpvsApi, Operation, OperationList } from '../api';
 import { planChanges } from './plan';
 import { readRuleset } from './read-table';
 import type { Ruleset } from './ruleset';
@@ -25,7 +25,7 @@ export type TransactionResult = { readonly ok: true; readonly applied: number } 
  * Applies `operations`; `before` is the table as it was when they were planned (read it with
  * `readRuleset` first). Nobody else should change the table meanwhile: IPVS has no locking.
  */
-export async function applyAllOrNothing(api: IpvsApi, before: Ruleset, operations: readonly Operation[]): Promise<TransactionResult> {
+export async function applyAllOrNothing(api: IpvsApi, before: Ruleset, operations: readonly Operation[] | OperationList): Promise<TransactionResult> {
   const results = await api.batch(operations);
   const failures: Array<{ index: number; error: Error }> = [];
   results.forEach((r, index) => {

@@ -3,7 +3,8 @@ import { Errno } from '../errno';
 import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
 import { messageErrno, parseMessages, setAckFlag, setSequence, type NetlinkMessage } from '../protocol/message';
 import {
-  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type NetlinkTransportOptions, type Transport,
+  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type NetlinkTransportOptions, type RequestSequence,
+  type Transport,
 } from './transport';
 
 interface Pending {
@@ -17,8 +18,55 @@ interface Pending {
   readonly replies: NetlinkMessage[];
   /** Time (ms) after which the request fails; dumps push it back on every part. */
   deadline: number;
-  readonly resolve: (replies: NetlinkMessage[]) => void;
-  readonly reject: (error: Error) => void;
+  /** Called once, when the request is answered (no error) or fails. */
+  readonly finish: (error: Error | undefined, replies: NetlinkMessage[]) => void;
+}
+
+/**
+ * A batch waiting in the queue: its requests become `Pending` only as the window lets them out, so
+ * a batch of any size costs a few objects per request in flight, not per request.
+ */
+class BatchJob {
+  /** Index of the next request to send. */
+  next = 0;
+  private unsettled: number;
+  private failed = false;
+  private readonly errnos: number[];
+
+  constructor(
+    readonly requests: RequestSequence,
+    private readonly resolve: (errnos: number[]) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    this.unsettled = requests.length;
+    this.errnos = new Array<number>(requests.length).fill(0);
+  }
+
+  get unsent(): number {
+    return this.requests.length - this.next;
+  }
+
+  pending(index: number): Pending {
+    return {
+      message: this.requests.request(index), dump: false, batched: true, silentBefore: undefined, seq: 0, replies: [], deadline: 0,
+      finish: (error) => this.settle(index, error),
+    };
+  }
+
+  /** Kernel refusals and transport failures (NetlinkError) become errnos; anything else fails the batch. */
+  settle(index: number, error: Error | undefined): void {
+    if (error instanceof NetlinkError) this.errnos[index] = error.errno;
+    else if (error && !this.failed) {
+      this.failed = true;
+      this.reject(error);
+    }
+    if (--this.unsettled === 0 && !this.failed) this.resolve(this.errnos);
+  }
+
+  /** Fails every request not sent yet. */
+  abandon(error: Error): void {
+    while (this.next < this.requests.length) this.settle(this.next++, error);
+  }
 }
 
 /**
@@ -30,15 +78,14 @@ interface Pending {
 export class NetlinkTransport implements Transport {
   private readonly timeoutMs: number;
   private readonly window: number;
-  /** Requests not sent yet: `queue[queueHead..]` (an index, because shift() on a long array is O(n)). */
-  private queue: Pending[] = [];
+  /** Requests and batches not (fully) sent yet: `queue[queueHead..]` (an index: shift() on a long array is O(n)). */
+  private queue: Array<Pending | BatchJob> = [];
   private queueHead = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<number, Pending>();
   private dumpRunning = false;
   private nextSeq = 1;
   private closed = false;
-  private holdPump = false;
 
   constructor(private readonly socket: DatagramSocket, options: NetlinkTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -55,19 +102,13 @@ export class NetlinkTransport implements Transport {
     return this.enqueue(message, true);
   }
 
-  async batch(messages: readonly Buffer[]): Promise<number[]> {
-    // Queue everything first so that the first sends fill the window in one datagram.
-    this.holdPump = true;
-    const settled = messages.map((message) => this.enqueue(message, false, true).then(
-      () => 0,
-      (error: unknown) => {
-        if (error instanceof NetlinkError) return error.errno;
-        throw error;
-      },
-    ));
-    this.holdPump = false;
-    this.pump();
-    return Promise.all(settled);
+  batch(requests: RequestSequence): Promise<number[]> {
+    if (this.closed) return Promise.resolve(new Array<number>(requests.length).fill(Errno.ECANCELED));
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push(new BatchJob(requests, resolve, reject));
+      this.pump();
+    });
   }
 
   close(): void {
@@ -77,31 +118,41 @@ export class NetlinkTransport implements Transport {
     this.socket.close();
   }
 
-  private enqueue(message: Buffer, dump: boolean, batched = false): Promise<NetlinkMessage[]> {
+  private enqueue(message: Buffer, dump: boolean): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, dump, batched, silentBefore: undefined, seq: 0, replies: [], deadline: 0, resolve, reject });
+      const finish = (error: Error | undefined, replies: NetlinkMessage[]): void => (error ? reject(error) : resolve(replies));
+      this.queue.push({ message, dump, batched: false, silentBefore: undefined, seq: 0, replies: [], deadline: 0, finish });
       this.pump();
     });
   }
 
-  /** Sends what the window allows: a run of doit requests in one datagram, or one dump alone. */
+  /** Sends what the window allows: a run of doit requests in one datagram, a batch's next requests, or one dump alone. */
   private pump(): void {
-    if (this.holdPump) return;
     while (this.queueHead < this.queue.length && this.inFlight.size < this.window) {
       const head = this.queue[this.queueHead]!;
+      if (head instanceof BatchJob) {
+        const first = head.next;
+        const end = first + Math.min(head.unsent, this.window - this.inFlight.size);
+        const group: Pending[] = [];
+        for (let index = first; index < end; index++) group.push(head.pending(index));
+        head.next = end;
+        if (head.unsent === 0) this.queueHead++;
+        this.send(group, head.requests.datagram(first, end));
+        continue;
+      }
       if (head.dump) {
         if (this.dumpRunning || this.inFlight.size > 0) return;
         this.queueHead++;
         this.dumpRunning = true;
-        this.send([head]);
+        this.send([head], [head.message]);
         continue;
       }
       const group: Pending[] = [];
-      while (this.queueHead < this.queue.length && !this.queue[this.queueHead]!.dump && this.inFlight.size + group.length < this.window) {
-        group.push(this.queue[this.queueHead++]!);
+      for (let next = this.queue[this.queueHead]; next && !(next instanceof BatchJob) && !next.dump && this.inFlight.size + group.length < this.window; next = this.queue[++this.queueHead]) {
+        group.push(next);
       }
-      this.send(group);
+      this.send(group, group.map((p) => p.message));
     }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
@@ -115,7 +166,7 @@ export class NetlinkTransport implements Transport {
    * the last one means every silent one before it succeeded. One reply per datagram instead of one
    * per request; the number that may be answered is still bounded by the window.
    */
-  private send(group: Pending[]): void {
+  private send(group: Pending[], parts: readonly Buffer[]): void {
     const now = Date.now();
     let silent: Pending[] = [];
     for (const pending of group) {
@@ -134,7 +185,7 @@ export class NetlinkTransport implements Transport {
     }
     this.startWatchdog();
     this.socket.setActive(true);
-    this.socket.send(group.map((p) => p.message), (errno) => {
+    this.socket.send(parts, (errno) => {
       for (const pending of group) this.settle(pending, new NetlinkError(errno));
     });
   }
@@ -174,8 +225,7 @@ export class NetlinkTransport implements Transport {
     if (this.inFlight.get(pending.seq) !== pending) return;
     this.inFlight.delete(pending.seq);
     if (pending.dump) this.dumpRunning = false;
-    if (error) pending.reject(error);
-    else pending.resolve(pending.replies);
+    pending.finish(error, pending.replies);
     // answered without error: the silent requests before it that got no error reply succeeded;
     // on a transport failure (timeout, socket error) they share its fate
     for (const silent of pending.silentBefore ?? []) {
@@ -225,10 +275,15 @@ export class NetlinkTransport implements Transport {
 
   private failAll(error: Error): void {
     const waiting = this.queue.slice(this.queueHead);
+    const inFlight = [...this.inFlight.values()];
     this.queue = [];
     this.queueHead = 0;
-    for (const pending of [...this.inFlight.values(), ...waiting]) pending.reject(error);
     this.inFlight.clear();
+    for (const pending of inFlight) pending.finish(error, pending.replies);
+    for (const entry of waiting) {
+      if (entry instanceof BatchJob) entry.abandon(error);
+      else entry.finish(error, entry.replies);
+    }
     this.stopWatchdog();
     this.dumpRunning = false;
     this.socket.setActive(false);

@@ -5,7 +5,7 @@
  * which keeps their order.
  */
 import type { NetlinkMessage } from '../protocol/message';
-import type { Transport } from './transport';
+import type { RequestSequence, Transport } from './transport';
 
 export class PooledTransport implements Transport {
   private readonly dumpers: Array<{ transport: Transport; busy: number }> = [];
@@ -22,8 +22,8 @@ export class PooledTransport implements Transport {
     return this.primary.request(message);
   }
 
-  batch(messages: readonly Buffer[]): Promise<number[]> {
-    return this.primary.batch(messages);
+  batch(requests: RequestSequence): Promise<number[]> {
+    return this.primary.batch(requests);
   }
 
   async dump(message: Buffer): Promise<NetlinkMessage[]> {

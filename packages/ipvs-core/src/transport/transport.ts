@@ -12,10 +12,31 @@ export interface Transport {
   dump(message: Buffer): Promise<NetlinkMessage[]>;
   /**
    * Many ACK-only requests, pipelined with a bounded number unanswered. Resolves with one entry
-   * per message, in order: 0 for an ACK, else the positive errno (ETIMEDOUT when no answer came).
+   * per request, in order: 0 for an ACK, else the positive errno (ETIMEDOUT when no answer came).
    */
-  batch(messages: readonly Buffer[]): Promise<number[]>;
+  batch(requests: RequestSequence): Promise<number[]>;
   close(): void;
+}
+
+/**
+ * The requests of a batch, read by the transport only as it sends them (a batch of 100k requests
+ * need not exist as 100k separate buffers).
+ */
+export interface RequestSequence {
+  readonly length: number;
+  /** Request `index`; a view the transport writes its sequence number and ACK flag into. */
+  request(index: number): Buffer;
+  /** Requests `first`..`end - 1` (as returned by `request`) as the parts of one datagram. */
+  datagram(first: number, end: number): readonly Buffer[];
+}
+
+/** A batch of separately encoded requests. */
+export function requestList(requests: readonly Buffer[]): RequestSequence {
+  return {
+    length: requests.length,
+    request: (index) => requests[index]!,
+    datagram: (first, end) => requests.slice(first, end),
+  };
 }
 
 /** What the netlink transport needs from a socket (the real one, or an in-memory fake). */
