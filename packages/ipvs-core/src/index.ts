@@ -15,7 +15,7 @@ export { MessageWriter, Attributes, parseAttributes } from './protocol/attribute
 export {
   parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
 } from './protocol/message';
-export type { Transport, DatagramSocket, NetlinkTransportOptions } from './transport/transport';
+export type { Transport, DatagramSocket, DumpVisitor, NetlinkTransportOptions } from './transport/transport';
 export { NetlinkTransport } from './transport/netlink-transport';
 export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';

@@ -144,7 +144,13 @@ export interface AttributeSpan {
  */
 export function parseAttributes(buffer: Buffer, start: number, end: number, maxType: number): number[] {
   // a plain array of small integers: cheaper to allocate than a typed array in V8
-  const table: number[] = new Array<number>(2 * (maxType + 1)).fill(-1);
+  return fillAttributeTable(new Array<number>(2 * (maxType + 1)), buffer, start, end);
+}
+
+/** `parseAttributes` into an existing table (its length sets the highest type kept). */
+function fillAttributeTable(table: number[], buffer: Buffer, start: number, end: number): number[] {
+  table.fill(-1);
+  const maxType = (table.length >> 1) - 1;
   let position = start;
   while (position + 4 <= end) {
     const length = buffer.readUInt16LE(position);
@@ -183,11 +189,23 @@ export function checkAttributes(buffer: Buffer, start: number, end: number, type
 /** Typed access to a parsed attribute table; every getter checks the payload size. */
 export class Attributes {
   constructor(
-    private readonly buffer: Buffer,
+    private buffer: Buffer,
     private readonly table: number[],
     /** Names the nest in error messages; built only when an error needs it. */
     private readonly place: string | (() => string),
   ) {}
+
+  /** An empty table for types up to `maxType`, to be filled by `load` again and again (dumps). */
+  static reusable(maxType: number, where: string): Attributes {
+    return new Attributes(Buffer.alloc(0), new Array<number>(2 * (maxType + 1)).fill(-1), where);
+  }
+
+  /** Parses the attributes between `start` and `end` into this table, replacing what it held. */
+  load(buffer: Buffer, start: number, end: number): this {
+    this.buffer = buffer;
+    fillAttributeTable(this.table, buffer, start, end);
+    return this;
+  }
 
   static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string | (() => string)): Attributes {
     return new Attributes(buffer, parseAttributes(buffer, start, end, maxType), where);
@@ -273,8 +291,9 @@ export class Attributes {
     if (at < 0) return undefined;
     const end = at + this.table[type * 2 + 1]!;
     const where = () => `${this.where}/${type}`;
-    checkAttributes(this.buffer, at, end, types, minLength, where);
-    return () => Attributes.parse(this.buffer, at, end, maxType, where);
+    const buffer = this.buffer; // a reusable table may load another message before the call
+    checkAttributes(buffer, at, end, types, minLength, where);
+    return () => Attributes.parse(buffer, at, end, maxType, where);
   }
 
   requiredU16(type: number): number { return this.required(type, this.u16(type)); }
