@@ -168,6 +168,24 @@ function fillAttributeTable(table: number[], buffer: Buffer, start: number, end:
 }
 
 /**
+ * Payload bounds of the attribute `type` between `start` and `end` (the last one if repeated, as in
+ * `parseAttributes`), or undefined when absent; checks the framing without building a table.
+ */
+export function findAttribute(buffer: Buffer, start: number, end: number, type: number): AttributeSpan | undefined {
+  let found: AttributeSpan | undefined;
+  let position = start;
+  while (position + 4 <= end) {
+    const length = buffer.readUInt16LE(position);
+    if (length < 4 || position + length > end) {
+      throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
+    }
+    if ((buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK) === type) found = { offset: position + 4, length: length - 4 };
+    position += align4(length);
+  }
+  return found;
+}
+
+/**
  * Checks the framing of the attributes between `start` and `end` and that each attribute of
  * `types` present has at least `minLength` bytes, without building a table.
  */

@@ -4,7 +4,7 @@ import type {
   ServiceKey, ServiceOptions, Timeouts,
 } from '../model';
 import type { Operation } from '../api';
-import { Attributes, MessageWriter } from './attributes';
+import { Attributes, findAttribute, MessageWriter } from './attributes';
 import {
   CmdAttr, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, DaemonAttr, DestAttr, GENL_ATTRS_OFFSET,
   GENL_ID_CTRL, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, SvcAttr,
@@ -164,10 +164,9 @@ export function decodeDestination(message: NetlinkMessage, serviceFamily: Addres
 
 /**
  * Reads the NEW_DEST messages of one GET_DEST dump in place, where the transport received them:
- * one view and two attribute tables serve them all (see `DestinationView`).
+ * one view and one attribute table serve them all (see `DestinationView`).
  */
 export class DestinationDumpReader {
-  private readonly top = Attributes.reusable(CmdAttr.Dest, 'destination reply');
   private readonly nest = Attributes.reusable(DestAttr.TunFlags, 'destination reply/2');
   private readonly view = new DestinationView(this.nest);
 
@@ -182,7 +181,7 @@ export class DestinationDumpReader {
     if (command !== IpvsCommand.NewDest) {
       throw new IpvsProtocolError(`destination reply: expected genl command ${IpvsCommand.NewDest}, got ${command}`);
     }
-    const dest = this.top.load(buffer, start + GENL_ATTRS_OFFSET, end).bytes(CmdAttr.Dest, 0);
+    const dest = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Dest);
     if (!dest) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
     this.nest.load(buffer, dest.offset, dest.offset + dest.length);
     return this.view.read(this.serviceFamily);
