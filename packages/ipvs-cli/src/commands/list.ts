@@ -94,9 +94,11 @@ async function listServices(command: ParsedCommand, context: CommandContext, nam
       line: destinationLine(d, service, format, naming),
     });
     for await (const { service, items } of destinationsInOrder(api, services, collect)) {
-      let text = serviceLine(service, format, naming);
-      for (const item of format.sort ? sortByEndpoint(items) : items) text += item.line;
-      out(text);
+      // joined, the service's text is one flat string: kept until the end, its many small pieces
+      // (each line is a tree of them) would all survive into the old generation
+      const lines = [serviceLine(service, format, naming)];
+      for (const item of format.sort ? sortByEndpoint(items) : items) lines.push(item.line);
+      out(lines.join(''));
     }
     return 0;
   } catch (error) {

@@ -18,9 +18,10 @@ export async function runSave(command: ParsedCommand, context: CommandContext): 
     // each real server becomes its line (and sort key) as it arrives: nothing else is kept of it
     const collect = (service: Service, d: Destination) => ({ sortKey: endpointSortKey(d.key), line: saveDestinationLine(service, d, naming) });
     for await (const { service, items } of destinationsInOrder(api, sortServices(await api.getServices()), collect)) {
-      let text = saveServiceLine(service, naming);
-      for (const item of sortByEndpoint(items)) text += item.line;
-      context.output.out(text);
+      // one flat string per service (see listServices)
+      const lines = [saveServiceLine(service, naming)];
+      for (const item of sortByEndpoint(items)) lines.push(item.line);
+      context.output.out(lines.join(''));
     }
     return 0;
   } catch (error) {
