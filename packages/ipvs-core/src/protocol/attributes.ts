@@ -153,8 +153,9 @@ function fillAttributeTable(table: number[], buffer: Buffer, start: number, end:
   const maxType = (table.length >> 1) - 1;
   let position = start;
   while (position + 4 <= end) {
-    const length = buffer.readUInt16LE(position);
-    const type = buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK;
+    // bytes read directly (position + 4 <= end <= buffer.length): the hot loop of every dump
+    const length = buffer[position]! | (buffer[position + 1]! << 8);
+    const type = (buffer[position + 2]! | (buffer[position + 3]! << 8)) & NLA_TYPE_MASK;
     if (length < 4 || position + length > end) {
       throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
     }
@@ -168,18 +169,19 @@ function fillAttributeTable(table: number[], buffer: Buffer, start: number, end:
 }
 
 /**
- * Payload bounds of the attribute `type` between `start` and `end` (the last one if repeated, as in
- * `parseAttributes`), or undefined when absent; checks the framing without building a table.
+ * Payload offset of the attribute `type` between `start` and `end` (the last one if repeated, as in
+ * `parseAttributes`; its length is in the 2 bytes 4 before), or -1 when absent; checks the framing
+ * without building a table.
  */
-export function findAttribute(buffer: Buffer, start: number, end: number, type: number): AttributeSpan | undefined {
-  let found: AttributeSpan | undefined;
+export function findAttribute(buffer: Buffer, start: number, end: number, type: number): number {
+  let found = -1;
   let position = start;
   while (position + 4 <= end) {
     const length = buffer.readUInt16LE(position);
     if (length < 4 || position + length > end) {
       throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
     }
-    if ((buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK) === type) found = { offset: position + 4, length: length - 4 };
+    if ((buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK) === type) found = position + 4;
     position += align4(length);
   }
   return found;
@@ -204,6 +206,8 @@ export function checkAttributes(buffer: Buffer, start: number, end: number, type
   }
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /** Typed access to a parsed attribute table; every getter checks the payload size. */
 export class Attributes {
   constructor(
@@ -215,7 +219,7 @@ export class Attributes {
 
   /** An empty table for types up to `maxType`, to be filled by `load` again and again (dumps). */
   static reusable(maxType: number, where: string): Attributes {
-    return new Attributes(Buffer.alloc(0), new Array<number>(2 * (maxType + 1)).fill(-1), where);
+    return new Attributes(NO_BYTES, new Array<number>(2 * (maxType + 1)).fill(-1), where);
   }
 
   /** Parses the attributes between `start` and `end` into this table, replacing what it held. */

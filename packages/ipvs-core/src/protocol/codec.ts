@@ -182,8 +182,8 @@ export class DestinationDumpReader {
       throw new IpvsProtocolError(`destination reply: expected genl command ${IpvsCommand.NewDest}, got ${command}`);
     }
     const dest = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Dest);
-    if (!dest) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
-    this.nest.load(buffer, dest.offset, dest.offset + dest.length);
+    if (dest < 0) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
+    this.nest.load(buffer, dest, dest + buffer.readUInt16LE(dest - 4) - 4);
     return this.view.read(this.serviceFamily);
   }
 }

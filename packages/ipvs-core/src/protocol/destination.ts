@@ -1,5 +1,7 @@
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import { AddressFamily, type Destination, type DestinationKey, type DestinationOptions, type Stats } from '../model';
+import type { Destination, DestinationKey, DestinationOptions, Stats } from '../model';
+// straight from its module: the re-exports of '../model' are getters, and the view is read per real server
+import { AddressFamily } from '../model/enums';
 import { Attributes, MessageWriter } from './attributes';
 import { CmdAttr, DestAttr } from './constants';
 import { checkFamily, decodeAddress, writeAddressAttribute } from './service';

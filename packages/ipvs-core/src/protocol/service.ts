@@ -1,6 +1,7 @@
 import { formatAddress, formatIPv4, writeAddress, writeIPv4, prefixToNetmask } from '../addresses';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import { AddressFamily, type Service, type ServiceKey, type ServiceOptions } from '../model';
+import type { Service, ServiceKey, ServiceOptions } from '../model';
+import { AddressFamily } from '../model/enums';
 import { Attributes, MessageWriter } from './attributes';
 import { CmdAttr, PE_NAME_MAX, SCHED_NAME_MAX, SVC_F_HASHED, SvcAttr } from './constants';
 import { checkInteger, checkName, checkPort, checkU16, checkU32 } from './validate';
