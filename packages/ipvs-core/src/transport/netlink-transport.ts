@@ -18,6 +18,11 @@ interface Pending {
   readonly replies: NetlinkMessage[];
   /** A dump whose messages go to this visitor as they arrive instead of into `replies`. */
   readonly visit: DumpVisitor | undefined;
+  /**
+   * What the visitor threw: the dump still runs to its DONE (the kernel keeps the socket busy until
+   * then, so a next dump sent earlier would be refused), without the visitor, then fails with this.
+   */
+  visitorError: Error | undefined;
   /** Time (ms) after which the request fails; dumps push it back on every part. */
   deadline: number;
   readonly resolve: (replies: NetlinkMessage[]) => void;
@@ -87,7 +92,7 @@ export class NetlinkTransport implements Transport {
   private enqueue(message: Buffer, dump: boolean, batched = false, visit?: DumpVisitor): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, dump, batched, silentBefore: undefined, seq: 0, replies: [], visit, deadline: 0, resolve, reject });
+      this.queue.push({ message, dump, batched, silentBefore: undefined, seq: 0, replies: [], visit, visitorError: undefined, deadline: 0, resolve, reject });
       this.pump();
     });
   }
@@ -229,11 +234,20 @@ export class NetlinkTransport implements Transport {
       this.settle(pending, errno === 0 ? undefined : new NetlinkError(errno));
     } else if (type === NLMSG_DONE && pending.dump) {
       const errno = errnoAt(datagram, position, length, type);
-      this.settle(pending, errno === 0 ? undefined : new NetlinkError(Math.abs(errno)));
+      this.settle(pending, pending.visitorError ?? (errno === 0 ? undefined : new NetlinkError(Math.abs(errno))));
     } else {
-      if (pending.visit) pending.visit(datagram, position, position + length);
+      if (pending.visit) this.visit(pending, datagram, position, length);
       else pending.replies.push(messageAt(datagram, position));
       if (pending.dump) this.arm(pending, now);
+    }
+  }
+
+  private visit(pending: Pending, datagram: Buffer, position: number, length: number): void {
+    if (pending.visitorError) return;
+    try {
+      pending.visit!(datagram, position, position + length);
+    } catch (error) {
+      pending.visitorError = error instanceof Error ? error : new IpvsProtocolError(String(error));
     }
   }
 

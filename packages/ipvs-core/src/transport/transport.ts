@@ -12,8 +12,8 @@ export interface Transport {
   dump(message: Buffer): Promise<NetlinkMessage[]>;
   /**
    * One dump request whose messages go to `visit` as they arrive, where they lie in the received
-   * datagram (large listings: nothing kept per message). Resolves once the dump is done; rejects
-   * when `visit` throws, and then calls it no more.
+   * datagram (large listings: nothing kept per message). Resolves once the dump is done; when `visit`
+   * throws, it is called no more and the dump rejects with that error once the kernel has ended it.
    */
   dumpEach(message: Buffer, visit: DumpVisitor): Promise<void>;
   /**
