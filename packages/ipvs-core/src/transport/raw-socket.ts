@@ -8,15 +8,6 @@ export interface RawSocketOptions {
   readonly sendBufferSize?: number;
 }
 
-/**
- * Size of the buffer each datagram is read into. Reading into a fixed buffer takes one recvmsg per
- * datagram instead of two (a peek for the size, then the read): half the system calls of a listing,
- * which is mostly one small dump per service. The kernel never sends more than fits: it sizes dump
- * datagrams by the largest buffer a read offered (and at most NLMSG_GOODSIZE, under 8 KiB, before
- * the first read), and IPVS's other replies are far smaller.
- */
-const RECEIVE_BUFFER_BYTES = 8192;
-
 /** A generic netlink socket from npm `netlink` (only its RawNetlinkSocket; framing is ours). */
 export class RawGenericSocket implements DatagramSocket {
   private readonly socket: RawNetlinkSocket;
@@ -26,8 +17,6 @@ export class RawGenericSocket implements DatagramSocket {
     // Loaded on first use so that importing the library stays cheap.
     const { RawNetlinkSocket: Socket } = require('netlink/dist/raw') as typeof import('netlink/dist/raw');
     this.socket = new Socket(NETLINK_GENERIC, {
-      messagePeeking: false,
-      msgBufferSize: RECEIVE_BUFFER_BYTES,
       recvBufferSize: options.recvBufferSize ?? 1 << 20,
       sendBufferSize: options.sendBufferSize ?? 1 << 20,
     });
@@ -41,7 +30,7 @@ export class RawGenericSocket implements DatagramSocket {
 
   listen(onDatagram: (datagram: Buffer) => void, onError: (errno: number) => void): void {
     this.socket.on('message', (datagram) => onDatagram(datagram));
-    // A datagram larger than the receive buffer cannot happen (see RECEIVE_BUFFER_BYTES); treat it as broken.
+    // A datagram larger than the peek buffer cannot happen with peeking on; treat it as broken.
     this.socket.on('truncatedMessage', () => onError(90 /* EMSGSIZE */));
     this.socket.on('error', (error) => onError(typeof error.errno === 'number' ? Math.abs(error.errno) : 5));
   }
