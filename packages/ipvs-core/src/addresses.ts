@@ -102,8 +102,11 @@ export function writeAddress(family: AddressFamily, text: string, target: Uint8A
   return family === AddressFamily.IPv6 && writeIPv6(text, target, offset);
 }
 
+/** Decimal text of each byte value, so that formatting an address converts no numbers. */
+const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+  return `${OCTETS[bytes[offset]!]}.${OCTETS[bytes[offset + 1]!]}.${OCTETS[bytes[offset + 2]!]}.${OCTETS[bytes[offset + 3]!]}`;
 }
 
 /** Formats 16 bytes the way Node (libuv inet_ntop) does: longest zero run (≥2 groups) as "::", mapped IPv4 dotted. */

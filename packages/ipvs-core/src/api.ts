@@ -40,6 +40,12 @@ export interface IpvsApi {
 
   /** Real servers of one service, in kernel order (newest first). Empty for a missing service. */
   getDestinations(service: ServiceKey): Promise<Destination[]>;
+  /**
+   * The real servers of one service handed to `visit` one by one as they arrive (large listings).
+   * The object handed over is valid only during the call: the next real server reuses it, so read
+   * what you need (or copy it). Rejects like `getDestinations`, or with what `visit` throws.
+   */
+  forEachDestination(service: ServiceKey, visit: (destination: Destination) => void): Promise<void>;
   addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
   editDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
   deleteDestination(service: ServiceKey, destination: DestinationKey): Promise<void>;

@@ -6,7 +6,7 @@ import type {
   ServiceOptions, Timeouts,
 } from './model';
 import {
-  decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, RequestEncoder,
+  decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, DestinationDumpReader, RequestEncoder,
 } from './protocol/codec';
 import { RequestBatch } from './protocol/batch';
 import type { NetlinkMessage } from './protocol/message';
@@ -117,6 +117,14 @@ export class IpvsClient implements IpvsApi {
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
     const replies = await this.listing('getDestinations', { service }, (e) => e.dumpDestinations(service));
     return replies.map((reply) => decodeDestination(reply, service.family));
+  }
+
+  async forEachDestination(service: ServiceKey, visit: (destination: Destination) => void): Promise<void> {
+    const reader = new DestinationDumpReader(service.family);
+    await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
+      e.dumpDestinations(service),
+      (datagram, start, end) => visit(reader.read(datagram, start, end)),
+    ));
   }
 
   async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {

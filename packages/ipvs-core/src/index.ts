@@ -16,7 +16,9 @@ export { MessageWriter, Attributes, parseAttributes } from './protocol/attribute
 export {
   parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
 } from './protocol/message';
-export { requestList, type Transport, type DatagramSocket, type NetlinkTransportOptions, type RequestSequence } from './transport/transport';
+export {
+  requestList, type Transport, type DatagramSocket, type DumpVisitor, type NetlinkTransportOptions, type RequestSequence,
+} from './transport/transport';
 export { NetlinkTransport } from './transport/netlink-transport';
 export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';

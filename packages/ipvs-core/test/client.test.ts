@@ -116,6 +116,28 @@ describe('IpvsClient over a fake kernel', () => {
   });
 });
 
+describe('forEachDestination', () => {
+  it('hands over what getDestinations returns, one reused view at a time; a throwing visitor rejects the dump', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, OPTIONS);
+    for (let i = 2; i < 12; i++) await ipvs.addDestination(SERVICE, { ...RS, address: `10.0.0.${i}` }, { ...MASQ, weight: i });
+    const typed = await ipvs.getDestinations(SERVICE);
+    const seen: object[] = [];
+    const copies: unknown[] = [];
+    await ipvs.forEachDestination(SERVICE, (d) => {
+      seen.push(d);
+      copies.push({ key: { ...d.key }, weight: d.weight, forwarding: d.forwarding, activeConnections: d.activeConnections, stats: d.stats });
+    });
+    expect(copies).toEqual(typed.map((d) => ({ key: d.key, weight: d.weight, forwarding: d.forwarding, activeConnections: d.activeConnections, stats: d.stats })));
+    expect(new Set(seen).size).toBe(1);
+    let calls = 0;
+    await expect(ipvs.forEachDestination(SERVICE, () => { calls++; throw new Error('stop'); })).rejects.toThrow('stop');
+    expect(calls).toBe(1);
+    await ipvs.forEachDestination({ ...SERVICE, port: 81 }, () => { throw new Error('no real servers expected'); });
+    ipvs.close();
+  });
+});
+
 describe('batch acknowledgements', () => {
   it('asks the kernel for one ACK per datagram, and still ties every refusal to its request', async () => {
     const kernel = new FakeKernel();

@@ -16,6 +16,7 @@ class SlowTransport implements Transport {
     SlowTransport.peak = Math.max(SlowTransport.peak, SlowTransport.running);
     return new Promise((resolve) => this.waiting.push(() => { SlowTransport.running--; resolve([]); }));
   }
+  async dumpEach(): Promise<void> { await this.dump(); }
   finishAll(): void { this.waiting.splice(0).forEach((f) => f()); }
   close(): void { this.calls.push('close'); }
 }

@@ -1,4 +1,4 @@
-import type { IpvsApi, Service } from '@tsipvs/ipvs-core';
+import { AddressFamily, type Destination, type IpvsApi, type Service } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { EXIT_LIST, messageOf } from '../errors';
@@ -7,7 +7,7 @@ import { daemonLine, timeoutsLine } from '../format/daemons';
 import type { Naming } from '../format/endpoint';
 import { connectionsJson, daemonsJson, servicesJson, timeoutsJson, type ListedService } from '../format/json';
 import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
-import { sortDestinations, sortServices } from '../format/sort';
+import { endpointSortKey, sortByEndpoint, sortDestinations, sortServices, type EndpointSortKey } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
 import { destinationsInOrder } from './prefetch';
 
@@ -64,6 +64,14 @@ async function destinationsOf(api: IpvsApi, service: Service, sort: boolean): Pr
   return { service, destinations: sort ? sortDestinations(destinations) : destinations };
 }
 
+/** A real server's line of the listing, with what it is sorted by. */
+interface ListedLine {
+  readonly sortKey: EndpointSortKey;
+  readonly line: string;
+}
+
+const UNSORTED: EndpointSortKey = { family: AddressFamily.IPv4, words: [], port: 0 };
+
 async function listServices(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
   const { format } = command;
   const api = await context.api();
@@ -80,9 +88,17 @@ async function listServices(command: ParsedCommand, context: CommandContext, nam
       return 0;
     }
     out(titleLines(format));
-    for await (const { service, destinations } of destinationsInOrder(api, services)) {
-      out(serviceLine(service, format, naming));
-      for (const d of format.sort ? sortDestinations(destinations) : destinations) out(destinationLine(d, service, format, naming));
+    // each real server becomes its line (and sort key) as it arrives: nothing else is kept of it
+    const collect = (service: Service, d: Destination): ListedLine => ({
+      sortKey: format.sort ? endpointSortKey(d.key) : UNSORTED,
+      line: destinationLine(d, service, format, naming),
+    });
+    for await (const { service, items } of destinationsInOrder(api, services, collect)) {
+      // joined, the service's text is one flat string: kept until the end, its many small pieces
+      // (each line is a tree of them) would all survive into the old generation
+      const lines = [serviceLine(service, format, naming)];
+      for (const item of format.sort ? sortByEndpoint(items) : items) lines.push(item.line);
+      out(lines.join(''));
     }
     return 0;
   } catch (error) {

@@ -1,11 +1,11 @@
-import { applyAllOrNothing, readRuleset } from '@tsipvs/ipvs-core';
+import { applyAllOrNothing, readRuleset, type Destination, type Service } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
 import { scanSaveLine } from '../argv/save-line';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
-import { sortDestinations, sortServices } from '../format/sort';
+import { endpointSortKey, sortByEndpoint, sortServices } from '../format/sort';
 import { destinationsInOrder } from './prefetch';
 import { operationOf } from '../rules/operations';
 import { RestoreChanges } from '../rules/restore-changes';
@@ -17,9 +17,13 @@ export async function runSave(command: ParsedCommand, context: CommandContext): 
   const api = await context.api();
   const naming: Naming = { numeric: command.format.numeric, resolver: context.env.resolver };
   try {
-    for await (const { service, destinations } of destinationsInOrder(api, sortServices(await api.getServices()))) {
-      context.output.out(saveServiceLine(service, naming));
-      for (const d of sortDestinations(destinations)) context.output.out(saveDestinationLine(service, d, naming));
+    // each real server becomes its line (and sort key) as it arrives: nothing else is kept of it
+    const collect = (service: Service, d: Destination) => ({ sortKey: endpointSortKey(d.key), line: saveDestinationLine(service, d, naming) });
+    for await (const { service, items } of destinationsInOrder(api, sortServices(await api.getServices()), collect)) {
+      // one flat string per service (see listServices)
+      const lines = [saveServiceLine(service, naming)];
+      for (const item of sortByEndpoint(items)) lines.push(item.line);
+      context.output.out(lines.join(''));
     }
     return 0;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { AddressFamily, type Destination, type Service } from '@tsipvs/ipvs-core';
+import { AddressFamily, type Destination, type DestinationKey, type Service } from '@tsipvs/ipvs-core';
 import { addressWords } from '../net/address';
 
 /**
@@ -9,6 +9,9 @@ import { addressWords } from '../net/address';
  */
 
 type Compare<T> = (a: T, b: T) => number;
+
+// read once: the library's enums are re-exported through getters, and comparisons run often
+const IPV6 = AddressFamily.IPv6;
 
 /** Signed 32-bit difference of two unsigned 32-bit values. */
 function wrappedDifference(a: number, b: number): number {
@@ -39,7 +42,7 @@ export function mergeSort<T>(items: readonly T[], compare: Compare<T>): T[] {
 }
 
 function compareAddresses(family: AddressFamily, a: number[], b: number[]): number {
-  const count = family === AddressFamily.IPv6 ? 4 : 1;
+  const count = family === IPV6 ? 4 : 1;
   for (let i = 0; i < count; i++) {
     const r = wrappedDifference(a[i]!, b[i]!);
     if (r !== 0) return r;
@@ -76,10 +79,22 @@ export function sortServices(services: readonly Service[]): Service[] {
   return mergeSort(keyed, (a, b) => compareServiceKeys(a.key, b.key)).map((k) => k.service);
 }
 
-/** Real servers by address then port; the first element's family decides how addresses compare. */
+/** What real servers are sorted by: their address as libipvs compares it, then their port. */
+export interface EndpointSortKey {
+  readonly family: AddressFamily;
+  readonly words: number[];
+  readonly port: number;
+}
+
+export function endpointSortKey(key: DestinationKey): EndpointSortKey {
+  return { family: key.family, words: addressWords(key.family, key.address), port: key.port };
+}
+
+/** Real servers (or what stands for them) by address then port, as ipvsadm sorts them. */
+export function sortByEndpoint<T extends { readonly sortKey: EndpointSortKey }>(items: readonly T[]): T[] {
+  return mergeSort(items, ({ sortKey: a }, { sortKey: b }) => compareAddresses(a.family, a.words, b.words) || a.port - b.port);
+}
+
 export function sortDestinations(destinations: readonly Destination[]): Destination[] {
-  const keyed = destinations.map((d) => ({ d, words: addressWords(d.key.family, d.key.address) }));
-  return mergeSort(keyed, (a, b) => compareAddresses(a.d.key.family, a.words, b.words) || a.d.key.port - b.d.key.port).map(
-    (k) => k.d,
-  );
+  return sortByEndpoint(destinations.map((d) => ({ d, sortKey: endpointSortKey(d.key) }))).map((k) => k.d);
 }

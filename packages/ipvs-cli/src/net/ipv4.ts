@@ -69,6 +69,9 @@ export function parseDottedQuad(text: string): number | undefined {
   return dots === 3 && digits > 0 ? value * 256 + part : undefined;
 }
 
+/** Decimal text of each byte value, so that formatting an address converts no numbers. */
+const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
 export function formatIPv4(value: number): string {
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+  return `${OCTETS[(value >>> 24) & 255]}.${OCTETS[(value >>> 16) & 255]}.${OCTETS[(value >>> 8) & 255]}.${OCTETS[value & 255]}`;
 }

@@ -24,6 +24,14 @@ export function serviceArguments(key: ServiceKey, naming: Naming): string {
   return `${option} ${endpointName(key.family, key.address, key.port, key.protocol, naming)}`;
 }
 
+/** `serviceArguments` of the service asked for last: a save writes each service's real servers in a row. */
+let last: { readonly key: ServiceKey; readonly naming: Naming; readonly text: string } | undefined;
+
+function lastServiceArguments(key: ServiceKey, naming: Naming): string {
+  if (last?.key !== key || last.naming !== naming) last = { key, naming, text: serviceArguments(key, naming) };
+  return last.text;
+}
+
 /** A service's save line; only its identity and settings are read (a ruleset entry will do). */
 export function saveServiceLine(service: Pick<Service, 'key'> & ServiceOptions, naming: Naming): string {
   let line = `-A ${serviceArguments(service.key, naming)} -s ${service.scheduler}`;
@@ -63,7 +71,7 @@ function tunnelArguments(d: DestinationOptions): string {
 export function saveDestinationLine(service: Pick<Service, 'key'>, d: Pick<Destination, 'key'> & DestinationOptions, naming: Naming): string {
   const protocol = 'fwmark' in service.key ? 0 : service.key.protocol;
   const server = endpointName(d.key.family, d.key.address, d.key.port, protocol, naming);
-  let line = `-a ${serviceArguments(service.key, naming)} -r ${server} ${METHOD_SWITCHES[d.forwarding] ?? '(null)'} -w ${d.weight | 0}`;
+  let line = `-a ${lastServiceArguments(service.key, naming)} -r ${server} ${METHOD_SWITCHES[d.forwarding] ?? '(null)'} -w ${d.weight | 0}`;
   line += tunnelArguments(d);
   if (d.upperThreshold) line += ` -x ${d.upperThreshold}`;
   if (d.lowerThreshold) line += ` -y ${d.lowerThreshold}`;

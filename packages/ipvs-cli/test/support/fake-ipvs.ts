@@ -123,6 +123,10 @@ export class FakeIpvs implements IpvsApi {
     return [...(this.services.get(serviceId(key))?.destinations ?? [])];
   }
 
+  async forEachDestination(key: ServiceKey, visit: (destination: Destination) => void): Promise<void> {
+    for (const destination of await this.getDestinations(key)) visit(destination);
+  }
+
   async addDestination(key: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
     const service = this.find(key, 'addDestination');
     this.checkDestination(service, destination, options, 'addDestination');

@@ -174,11 +174,18 @@ export interface AttributeSpan {
  */
 export function parseAttributes(buffer: Buffer, start: number, end: number, maxType: number): number[] {
   // a plain array of small integers: cheaper to allocate than a typed array in V8
-  const table: number[] = new Array<number>(2 * (maxType + 1)).fill(-1);
+  return fillAttributeTable(new Array<number>(2 * (maxType + 1)), buffer, start, end);
+}
+
+/** `parseAttributes` into an existing table (its length sets the highest type kept). */
+function fillAttributeTable(table: number[], buffer: Buffer, start: number, end: number): number[] {
+  table.fill(-1);
+  const maxType = (table.length >> 1) - 1;
   let position = start;
   while (position + 4 <= end) {
-    const length = buffer.readUInt16LE(position);
-    const type = buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK;
+    // bytes read directly (position + 4 <= end <= buffer.length): the hot loop of every dump
+    const length = buffer[position]! | (buffer[position + 1]! << 8);
+    const type = (buffer[position + 2]! | (buffer[position + 3]! << 8)) & NLA_TYPE_MASK;
     if (length < 4 || position + length > end) {
       throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
     }
@@ -189,6 +196,25 @@ export function parseAttributes(buffer: Buffer, start: number, end: number, maxT
     position += align4(length);
   }
   return table;
+}
+
+/**
+ * Payload offset of the attribute `type` between `start` and `end` (the last one if repeated, as in
+ * `parseAttributes`; its length is in the 2 bytes 4 before), or -1 when absent; checks the framing
+ * without building a table.
+ */
+export function findAttribute(buffer: Buffer, start: number, end: number, type: number): number {
+  let found = -1;
+  let position = start;
+  while (position + 4 <= end) {
+    const length = buffer.readUInt16LE(position);
+    if (length < 4 || position + length > end) {
+      throw new IpvsProtocolError(`malformed attribute at offset ${position}: length ${length}, ${end - position} bytes left`);
+    }
+    if ((buffer.readUInt16LE(position + 2) & NLA_TYPE_MASK) === type) found = position + 4;
+    position += align4(length);
+  }
+  return found;
 }
 
 /**
@@ -210,14 +236,28 @@ export function checkAttributes(buffer: Buffer, start: number, end: number, type
   }
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /** Typed access to a parsed attribute table; every getter checks the payload size. */
 export class Attributes {
   constructor(
-    private readonly buffer: Buffer,
+    private buffer: Buffer,
     private readonly table: number[],
     /** Names the nest in error messages; built only when an error needs it. */
     private readonly place: string | (() => string),
   ) {}
+
+  /** An empty table for types up to `maxType`, to be filled by `load` again and again (dumps). */
+  static reusable(maxType: number, where: string): Attributes {
+    return new Attributes(NO_BYTES, new Array<number>(2 * (maxType + 1)).fill(-1), where);
+  }
+
+  /** Parses the attributes between `start` and `end` into this table, replacing what it held. */
+  load(buffer: Buffer, start: number, end: number): this {
+    this.buffer = buffer;
+    fillAttributeTable(this.table, buffer, start, end);
+    return this;
+  }
 
   static parse(buffer: Buffer, start: number, end: number, maxType: number, where: string | (() => string)): Attributes {
     return new Attributes(buffer, parseAttributes(buffer, start, end, maxType), where);
@@ -303,8 +343,9 @@ export class Attributes {
     if (at < 0) return undefined;
     const end = at + this.table[type * 2 + 1]!;
     const where = () => `${this.where}/${type}`;
-    checkAttributes(this.buffer, at, end, types, minLength, where);
-    return () => Attributes.parse(this.buffer, at, end, maxType, where);
+    const buffer = this.buffer; // a reusable table may load another message before the call
+    checkAttributes(buffer, at, end, types, minLength, where);
+    return () => Attributes.parse(buffer, at, end, maxType, where);
   }
 
   requiredU16(type: number): number { return this.required(type, this.u16(type)); }

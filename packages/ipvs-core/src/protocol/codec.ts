@@ -4,13 +4,13 @@ import type {
   ServiceKey, ServiceOptions, Timeouts,
 } from '../model';
 import type { Operation } from '../api';
-import { Attributes, MessageWriter } from './attributes';
+import { Attributes, findAttribute, MessageWriter } from './attributes';
 import {
   CmdAttr, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, DaemonAttr, DestAttr, GENL_ATTRS_OFFSET,
-  GENL_ID_CTRL, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, SvcAttr,
+  GENL_ID_CTRL, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, SvcAttr,
 } from './constants';
 import { decodeDaemonNest, writeDaemonConfigNest, writeDaemonStateNest } from './daemon';
-import { decodeDestinationNest, writeDestinationNest } from './destination';
+import { DestinationView, decodeDestinationNest, writeDestinationNest } from './destination';
 import { genlCommand, type NetlinkMessage } from './message';
 import { decodeServiceNest, writeServiceNest } from './service';
 import { checkU32 } from './validate';
@@ -187,6 +187,32 @@ export function decodeService(message: NetlinkMessage): Service {
 export function decodeDestination(message: NetlinkMessage, serviceFamily: AddressFamily): Destination {
   const top = topLevel(message, IpvsCommand.NewDest, CmdAttr.Dest, 'destination reply');
   return decodeDestinationNest(requiredNest(top, CmdAttr.Dest, DestAttr.TunFlags, 'destination reply'), serviceFamily);
+}
+
+/**
+ * Reads the NEW_DEST messages of one GET_DEST dump in place, where the transport received them:
+ * one view and one attribute table serve them all (see `DestinationView`).
+ */
+export class DestinationDumpReader {
+  private readonly nest = Attributes.reusable(DestAttr.TunFlags, 'destination reply/2');
+  private readonly view = new DestinationView(this.nest);
+
+  constructor(private readonly serviceFamily: AddressFamily) {}
+
+  /** The real server of the message at `start..end` of `buffer`, valid until the next call. */
+  read(buffer: Buffer, start: number, end: number): Destination {
+    if (end - start < GENL_ATTRS_OFFSET) {
+      throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
+    }
+    const command = buffer[start + NLMSG_HDRLEN]!;
+    if (command !== IpvsCommand.NewDest) {
+      throw new IpvsProtocolError(`destination reply: expected genl command ${IpvsCommand.NewDest}, got ${command}`);
+    }
+    const dest = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Dest);
+    if (dest < 0) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
+    this.nest.load(buffer, dest, dest + buffer.readUInt16LE(dest - 4) - 4);
+    return this.view.read(this.serviceFamily);
+  }
 }
 
 /** One daemon of a GET_DAEMON dump (genl command NEW_DAEMON). */

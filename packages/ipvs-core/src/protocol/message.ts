@@ -12,9 +12,12 @@ export interface NetlinkMessage {
   readonly bytes: Buffer;
 }
 
-/** Splits a received datagram into its messages; throws IpvsProtocolError on broken framing. */
-export function parseMessages(datagram: Buffer): NetlinkMessage[] {
-  const messages: NetlinkMessage[] = [];
+/**
+ * Checks the framing of a received datagram; returns its number of messages, whose lengths can
+ * then be trusted. Throws IpvsProtocolError on broken framing.
+ */
+export function checkFraming(datagram: Buffer): number {
+  let count = 0;
   let position = 0;
   while (position < datagram.length) {
     if (datagram.length - position < NLMSG_HDRLEN) {
@@ -24,26 +27,44 @@ export function parseMessages(datagram: Buffer): NetlinkMessage[] {
     if (length < NLMSG_HDRLEN || position + length > datagram.length) {
       throw new IpvsProtocolError(`bad netlink message length ${length} at offset ${position} of ${datagram.length}`);
     }
-    messages.push({
-      type: datagram.readUInt16LE(position + 4),
-      flags: datagram.readUInt16LE(position + 6),
-      seq: datagram.readUInt32LE(position + 8),
-      pid: datagram.readUInt32LE(position + 12),
-      bytes: datagram.subarray(position, position + length),
-    });
+    count++;
     position += align4(length);
+  }
+  return count;
+}
+
+/** The message at `position` of a datagram whose framing was checked (a view, no copy). */
+export function messageAt(datagram: Buffer, position: number): NetlinkMessage {
+  return {
+    type: datagram.readUInt16LE(position + 4),
+    flags: datagram.readUInt16LE(position + 6),
+    seq: datagram.readUInt32LE(position + 8),
+    pid: datagram.readUInt32LE(position + 12),
+    bytes: datagram.subarray(position, position + datagram.readUInt32LE(position)),
+  };
+}
+
+/** Splits a received datagram into its messages; throws IpvsProtocolError on broken framing. */
+export function parseMessages(datagram: Buffer): NetlinkMessage[] {
+  const messages: NetlinkMessage[] = new Array(checkFraming(datagram));
+  for (let i = 0, position = 0; i < messages.length; i++) {
+    messages[i] = messageAt(datagram, position);
+    position += align4(datagram.readUInt32LE(position));
   }
   return messages;
 }
 
-/** The positive errno of an NLMSG_ERROR or NLMSG_DONE message (0 for an ACK / clean end). */
-export function messageErrno(message: NetlinkMessage): number {
-  if (message.bytes.length < NLMSG_HDRLEN + 4) {
+/**
+ * The positive errno of the NLMSG_ERROR or NLMSG_DONE message of `type` and `length` bytes at
+ * `position` of `buffer` (0 for an ACK / clean end).
+ */
+export function errnoAt(buffer: Buffer, position: number, length: number, type: number): number {
+  if (length < NLMSG_HDRLEN + 4) {
     // A DONE without payload (very old kernels) is a clean end; an ERROR needs its code.
-    if (message.type === NLMSG_DONE) return 0;
-    throw new IpvsProtocolError(`netlink error message of ${message.bytes.length} bytes has no error code`);
+    if (type === NLMSG_DONE) return 0;
+    throw new IpvsProtocolError(`netlink error message of ${length} bytes has no error code`);
   }
-  return -message.bytes.readInt32LE(NLMSG_HDRLEN);
+  return -buffer.readInt32LE(position + NLMSG_HDRLEN);
 }
 
 /** The genl command of a generic netlink message. */

@@ -1,10 +1,11 @@
 import { IpvsProtocolError, NetlinkError } from '../errors';
 import { Errno } from '../errno';
 import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
-import { messageErrno, parseMessages, setAckFlag, setSequence, type NetlinkMessage } from '../protocol/message';
+import { align4 } from '../protocol/attributes';
+import { checkFraming, errnoAt, messageAt, setAckFlag, setSequence, type NetlinkMessage } from '../protocol/message';
 import {
-  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type NetlinkTransportOptions, type RequestSequence,
-  type Transport,
+  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type DumpVisitor, type NetlinkTransportOptions,
+  type RequestSequence, type Transport,
 } from './transport';
 
 interface Pending {
@@ -16,6 +17,13 @@ interface Pending {
   silentBefore: Pending[] | undefined;
   seq: number;
   readonly replies: NetlinkMessage[];
+  /** A dump whose messages go to this visitor as they arrive instead of into `replies`. */
+  readonly visit: DumpVisitor | undefined;
+  /**
+   * What the visitor threw: the dump still runs to its DONE (the kernel keeps the socket busy until
+   * then, so a next dump sent earlier would be refused), without the visitor, then fails with this.
+   */
+  visitorError: Error | undefined;
   /** Time (ms) after which the request fails; dumps push it back on every part. */
   deadline: number;
   /** Called once, when the request is answered (no error) or fails. */
@@ -48,7 +56,8 @@ class BatchJob {
 
   pending(index: number): Pending {
     return {
-      message: this.requests.request(index), dump: false, batched: true, silentBefore: undefined, seq: 0, replies: [], deadline: 0,
+      message: this.requests.request(index), dump: false, batched: true, silentBefore: undefined, seq: 0, replies: [], visit: undefined,
+      visitorError: undefined, deadline: 0,
       finish: (error) => this.settle(index, error),
     };
   }
@@ -102,6 +111,10 @@ export class NetlinkTransport implements Transport {
     return this.enqueue(message, true);
   }
 
+  async dumpEach(message: Buffer, visit: DumpVisitor): Promise<void> {
+    await this.enqueue(message, true, visit);
+  }
+
   batch(requests: RequestSequence): Promise<number[]> {
     if (this.closed) return Promise.resolve(new Array<number>(requests.length).fill(Errno.ECANCELED));
     if (requests.length === 0) return Promise.resolve([]);
@@ -118,11 +131,11 @@ export class NetlinkTransport implements Transport {
     this.socket.close();
   }
 
-  private enqueue(message: Buffer, dump: boolean): Promise<NetlinkMessage[]> {
+  private enqueue(message: Buffer, dump: boolean, visit?: DumpVisitor): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
     return new Promise((resolve, reject) => {
       const finish = (error: Error | undefined, replies: NetlinkMessage[]): void => (error ? reject(error) : resolve(replies));
-      this.queue.push({ message, dump, batched: false, silentBefore: undefined, seq: 0, replies: [], deadline: 0, finish });
+      this.queue.push({ message, dump, batched: false, silentBefore: undefined, seq: 0, replies: [], visit, visitorError: undefined, deadline: 0, finish });
       this.pump();
     });
   }
@@ -238,38 +251,54 @@ export class NetlinkTransport implements Transport {
     if (this.inFlight.size <= this.window >> 1) this.pump();
   }
 
+  /** Handles a datagram's messages where they lie (no object per message unless it is kept as a reply). */
   private receive(datagram: Buffer): void {
-    let messages: NetlinkMessage[];
+    let count: number;
     try {
-      messages = parseMessages(datagram);
+      count = checkFraming(datagram);
     } catch (error) {
       // Broken framing: no way to tell whose reply it was.
       this.failAll(error instanceof Error ? error : new IpvsProtocolError(String(error)));
       return;
     }
     const now = Date.now(); // one clock read per datagram, not per message
-    for (const message of messages) {
-      const pending = this.inFlight.get(message.seq);
-      if (!pending) continue; // a late answer to a request that already timed out
-      try {
-        this.handle(pending, message, now);
-      } catch (error) {
-        this.settle(pending, error instanceof Error ? error : new IpvsProtocolError(String(error)));
+    for (let i = 0, position = 0; i < count; i++) {
+      const length = datagram.readUInt32LE(position);
+      const pending = this.inFlight.get(datagram.readUInt32LE(position + 8));
+      // no pending: a late answer to a request that already timed out
+      if (pending) {
+        try {
+          this.handle(pending, datagram, position, length, now);
+        } catch (error) {
+          this.settle(pending, error instanceof Error ? error : new IpvsProtocolError(String(error)));
+        }
       }
+      position += align4(length);
     }
   }
 
-  private handle(pending: Pending, message: NetlinkMessage, now: number): void {
-    if (message.type === NLMSG_ERROR) {
-      const errno = messageErrno(message);
+  private handle(pending: Pending, datagram: Buffer, position: number, length: number, now: number): void {
+    const type = datagram.readUInt16LE(position + 4);
+    if (type === NLMSG_ERROR) {
+      const errno = errnoAt(datagram, position, length, type);
       if (errno < 0) throw new IpvsProtocolError(`positive error code ${-errno} in an NLMSG_ERROR message`);
       this.settle(pending, errno === 0 ? undefined : new NetlinkError(errno));
-    } else if (message.type === NLMSG_DONE && pending.dump) {
-      const errno = messageErrno(message);
-      this.settle(pending, errno === 0 ? undefined : new NetlinkError(Math.abs(errno)));
+    } else if (type === NLMSG_DONE && pending.dump) {
+      const errno = errnoAt(datagram, position, length, type);
+      this.settle(pending, pending.visitorError ?? (errno === 0 ? undefined : new NetlinkError(Math.abs(errno))));
     } else {
-      pending.replies.push(message);
+      if (pending.visit) this.visit(pending, datagram, position, length);
+      else pending.replies.push(messageAt(datagram, position));
       if (pending.dump) this.arm(pending, now);
+    }
+  }
+
+  private visit(pending: Pending, datagram: Buffer, position: number, length: number): void {
+    if (pending.visitorError) return;
+    try {
+      pending.visit!(datagram, position, position + length);
+    } catch (error) {
+      pending.visitorError = error instanceof Error ? error : new IpvsProtocolError(String(error));
     }
   }
 

@@ -5,7 +5,7 @@
  * which keeps their order.
  */
 import type { NetlinkMessage } from '../protocol/message';
-import type { RequestSequence, Transport } from './transport';
+import type { DumpVisitor, RequestSequence, Transport } from './transport';
 
 export class PooledTransport implements Transport {
   private readonly dumpers: Array<{ transport: Transport; busy: number }> = [];
@@ -26,7 +26,16 @@ export class PooledTransport implements Transport {
     return this.primary.batch(requests);
   }
 
-  async dump(message: Buffer): Promise<NetlinkMessage[]> {
+  dump(message: Buffer): Promise<NetlinkMessage[]> {
+    return this.onDumper((transport) => transport.dump(message));
+  }
+
+  dumpEach(message: Buffer, visit: DumpVisitor): Promise<void> {
+    return this.onDumper((transport) => transport.dumpEach(message, visit));
+  }
+
+  /** Runs a dump on an idle socket (opening one if the bound allows), else on the least busy one. */
+  private async onDumper<T>(run: (transport: Transport) => Promise<T>): Promise<T> {
     let dumper = this.dumpers.find((d) => d.busy === 0);
     if (!dumper && this.dumpers.length < this.maxDumpSockets) {
       dumper = { transport: this.open(), busy: 0 };
@@ -35,7 +44,7 @@ export class PooledTransport implements Transport {
     dumper ??= this.dumpers.reduce((a, b) => (b.busy < a.busy ? b : a));
     dumper.busy++;
     try {
-      return await dumper.transport.dump(message);
+      return await run(dumper.transport);
     } finally {
       dumper.busy--;
     }

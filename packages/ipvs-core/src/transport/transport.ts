@@ -11,6 +11,12 @@ export interface Transport {
   /** One dump request: resolves with every message of the dump (after checking DONE's error code). */
   dump(message: Buffer): Promise<NetlinkMessage[]>;
   /**
+   * One dump request whose messages go to `visit` as they arrive, where they lie in the received
+   * datagram (large listings: nothing kept per message). Resolves once the dump is done; when `visit`
+   * throws, it is called no more and the dump rejects with that error once the kernel has ended it.
+   */
+  dumpEach(message: Buffer, visit: DumpVisitor): Promise<void>;
+  /**
    * Many ACK-only requests, pipelined with a bounded number unanswered. Resolves with one entry
    * per request, in order: 0 for an ACK, else the positive errno (ETIMEDOUT when no answer came).
    */
@@ -38,6 +44,9 @@ export function requestList(requests: readonly Buffer[]): RequestSequence {
     datagram: (first, end) => requests.slice(first, end),
   };
 }
+
+/** Receives one message of a dump: bytes `start..end` of `datagram` (header included). */
+export type DumpVisitor = (datagram: Buffer, start: number, end: number) => void;
 
 /** What the netlink transport needs from a socket (the real one, or an in-memory fake). */
 export interface DatagramSocket {
