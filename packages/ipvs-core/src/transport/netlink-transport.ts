@@ -142,6 +142,7 @@ export class NetlinkTransport implements Transport {
 
   /** Sends what the window allows: a run of doit requests in one datagram, a batch's next requests, or one dump alone. */
   private pump(): void {
+    this.dropSent();
     while (this.queueHead < this.queue.length && this.inFlight.size < this.window) {
       const head = this.queue[this.queueHead]!;
       if (head instanceof BatchJob) {
@@ -167,8 +168,20 @@ export class NetlinkTransport implements Transport {
       }
       this.send(group, group.map((p) => p.message));
     }
+    this.dropSent();
+  }
+
+  /**
+   * Lets go of what was sent (its callbacks, and through them whatever the caller collects): the
+   * queue may never run empty while dumps keep coming, so the sent part is also cut off once it is
+   * most of the array (amortised O(1) per request).
+   */
+  private dropSent(): void {
     if (this.queueHead === this.queue.length) {
       this.queue = [];
+      this.queueHead = 0;
+    } else if (this.queueHead >= 64 && this.queueHead * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
   }
