@@ -9,7 +9,8 @@ import {
   decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, DestinationDumpReader, RequestEncoder,
 } from './protocol/codec';
 import { RequestBatch } from './protocol/batch';
-import type { NetlinkMessage } from './protocol/message';
+import { messageAt, type NetlinkMessage } from './protocol/message';
+import { readServiceList } from './service-list';
 import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
 import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
@@ -94,8 +95,19 @@ export class IpvsClient implements IpvsApi {
     await this.exchange('setTimeouts', timeouts, (e) => e.setConfig(timeouts));
   }
 
+  /** Read until consistent: see `readServiceList`. */
   async getServices(): Promise<Service[]> {
-    return (await this.listing('getServices', undefined, (e) => e.dumpServices())).map(decodeService);
+    return readServiceList(() => this.call('getServices', undefined, async (e) => {
+      const services: Service[] = [];
+      let parts = 0;
+      let last: Buffer | undefined;
+      await this.transport.dumpEach(e.dumpServices(), (datagram, start) => {
+        if (datagram !== last) parts++;
+        last = datagram;
+        services.push(decodeService(messageAt(datagram, start)));
+      });
+      return { services, parts };
+    }));
   }
 
   async getService(key: ServiceKey): Promise<Service> {

@@ -1,4 +1,6 @@
-import { applyAllOrNothing, readRuleset, type Destination, type Service } from '@tsipvs/ipvs-core';
+import {
+  applyAllOrNothing, needsPriorState, readPriorState, serviceId, type Destination, type Operation, type Service, type ServiceKey,
+} from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
 import { scanSaveLine } from '../argv/save-line';
@@ -43,6 +45,8 @@ export type CommandRunner = (command: ParsedCommand, context: CommandContext) =>
 /** Restore input read as plain changes (-A -E -D -a -e -d). */
 interface RestoreReading {
   readonly changes: RestoreChanges;
+  /** Services the changes edit or delete: their state is read first, to undo on failure. */
+  readonly touched: Map<string, ServiceKey>;
   /** "line N: message" for every bad line. */
   readonly problems: string[];
   /** Exit status of the first bad line (0: none). */
@@ -60,7 +64,7 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
   if (!reading) return runOneByOne(text, context, runCommand);
   for (const problem of reading.problems) context.output.err(problem);
   if (reading.status) return reading.status;
-  return applyBatch(reading.changes, context);
+  return applyBatch(reading, context);
 }
 
 /** A restore line read by the general grammar; throws CliError for a bad or forbidden line. */
@@ -82,10 +86,16 @@ function problemLine(lineNumber: number, error: CliError): string {
  */
 async function readChanges(text: string, context: CommandContext): Promise<RestoreReading | undefined> {
   const changes = new RestoreChanges(text);
+  const touched = new Map<string, ServiceKey>();
+  const note = (op: Operation): void => {
+    if (needsPriorState(op)) touched.set(serviceId(op.service), op.service);
+  };
   const problems: string[] = [];
   let status = 0;
   for (const [line, lineNumber, start] of numberedLines(text)) {
-    if (scanSaveLine(line)) {
+    const scanned = scanSaveLine(line);
+    if (scanned) {
+      note(scanned);
       changes.addScanned(start, start + line.length, lineNumber);
       continue;
     }
@@ -94,6 +104,7 @@ async function readChanges(text: string, context: CommandContext): Promise<Resto
     try {
       const operation = operationOf(await parseRestoreLine(argv, context));
       if (!operation) return undefined;
+      note(operation);
       changes.addParsed(operation, lineNumber);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
@@ -101,14 +112,14 @@ async function readChanges(text: string, context: CommandContext): Promise<Resto
       status ||= error.exitCode;
     }
   }
-  return { changes, problems, status };
+  return { changes, touched, problems, status };
 }
 
 /** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
-async function applyBatch(changes: RestoreChanges, context: CommandContext): Promise<number> {
+async function applyBatch({ changes, touched }: RestoreReading, context: CommandContext): Promise<number> {
   if (changes.length === 0) return 0;
   const api = await context.api();
-  const before = await readRuleset(api);
+  const before = await readPriorState(api, touched.values());
   const result = await applyAllOrNothing(api, before, changes);
   if (result.ok) return 0;
   for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${failure.error.message}\n`);

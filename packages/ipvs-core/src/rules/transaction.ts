@@ -1,13 +1,14 @@
 /**
  * All-or-nothing application of many operations: they are sent pipelined through `batch`; if the
- * kernel refuses any of them, the table is read back and the difference to the table as it was
- * before is applied, so the kernel ends exactly where it started (counters of re-created objects
- * excepted). The first refusal is reported with the index of the operation that caused it.
+ * kernel refuses any of them, the ones it carried out are undone (see `planUndo`), so the kernel
+ * ends exactly where it started (counters of re-created objects excepted). The first refusal is
+ * reported with the index of the operation that caused it.
  */
 import type { IpvsApi, Operation, OperationList } from '../api';
-import { planChanges } from './plan';
-import { readRuleset } from './read-table';
-import type { Ruleset } from './ruleset';
+import { Errno } from '../errno';
+import type { ServiceKey } from '../model';
+import { ruleFromKernel, serviceId, type RuleService, type Ruleset } from './ruleset';
+import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
 export interface TransactionFailure {
   /** Index (in the operations given) of the first operation the kernel refused. */
@@ -21,26 +22,51 @@ export interface TransactionFailure {
 
 export type TransactionResult = { readonly ok: true; readonly applied: number } | ({ readonly ok: false } & TransactionFailure);
 
+/** Errnos of the transport, not the kernel: the request may or may not have been carried out. */
+const UNANSWERED = new Set<number>([Errno.ETIMEDOUT, Errno.ECANCELED, Errno.ENOBUFS]);
+
 /**
- * Applies `operations`; `before` is the table as it was when they were planned (read it with
- * `readRuleset` first). Nobody else should change the table meanwhile: IPVS has no locking.
+ * Applies `operations`. `before` is what the services they edit or delete looked like before: the
+ * whole table (`readRuleset`) or just those services (`readPriorState`). Nobody else should change
+ * those services meanwhile: IPVS has no locking.
  */
-export async function applyAllOrNothing(api: IpvsApi, before: Ruleset, operations: readonly Operation[] | OperationList): Promise<TransactionResult> {
+export async function applyAllOrNothing(
+  api: IpvsApi, before: Ruleset | PriorState, operations: readonly Operation[] | OperationList,
+): Promise<TransactionResult> {
   const results = await api.batch(operations);
   const failures: Array<{ index: number; error: Error }> = [];
-  results.forEach((r, index) => {
-    if (!r.ok) failures.push({ index, error: r.error });
+  const outcomes = results.map((r, index): OperationOutcome => {
+    if (r.ok) return 'done';
+    failures.push({ index, error: r.error });
+    const errno = (r.error as { errno?: unknown }).errno;
+    return typeof errno === 'number' && UNANSWERED.has(errno) ? 'unknown' : 'refused';
   });
   const first = failures[0];
   if (!first) return { ok: true, applied: operations.length };
-  const rollbackErrors = await restoreTable(api, before);
+  const undo = planUndo('services' in before ? priorStateOf(before) : before, operations, outcomes);
+  const undone = await api.batch(undo.operations);
+  const rollbackErrors = [...undo.problems.map((p) => new Error(p)), ...undone.flatMap((r) => (r.ok ? [] : [r.error]))];
   return { ok: false, index: first.index, error: first.error, failures, rollbackErrors };
 }
 
-/** Brings the kernel's table back to `target`; returns the errors of the operations that failed. */
-export async function restoreTable(api: IpvsApi, target: Ruleset): Promise<Error[]> {
-  const now = await readRuleset(api);
-  const { operations } = planChanges(now, target);
-  const results = await api.batch(operations);
-  return results.flatMap((r) => (r.ok ? [] : [r.error]));
+/**
+ * Reads the given services (each once) with their real servers, one lookup and one real-server dump
+ * each: what `applyAllOrNothing` needs to undo edits and deletions, without reading the whole table.
+ */
+export async function readPriorState(api: IpvsApi, services: Iterable<ServiceKey>): Promise<PriorState> {
+  const unique = new Map<string, ServiceKey>();
+  for (const key of services) unique.set(serviceId(key), key);
+  const read = await Promise.all([...unique.values()].map((key) => readService(api, key)));
+  const table: Ruleset = { services: read.filter((s) => s !== undefined) };
+  return priorStateOf(table);
+}
+
+async function readService(api: IpvsApi, key: ServiceKey): Promise<RuleService | undefined> {
+  try {
+    const service = await api.getService(key);
+    return ruleFromKernel(service, await api.getDestinations(key));
+  } catch (error) {
+    if ((error as { errno?: unknown }).errno === Errno.ESRCH) return undefined;
+    throw error;
+  }
 }
