@@ -3,6 +3,7 @@
  * process of its own inside a fresh network namespace (`unshare -n`), a few at a time. Each result
  * goes to stdout as a marker line the host turns into one jest test.
  *
+ * Cases registered with `alone` run afterwards, one at a time.
  * VM_TESTS filters by comma-separated substrings of "file › case"; VM_JOBS sets the parallelism.
  */
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ interface PlannedCase {
   readonly file: string;
   readonly name: string;
   readonly timeoutMs: number;
+  readonly alone: boolean;
 }
 
 function emit(record: object): void {
@@ -47,7 +49,7 @@ function planCases(filters: string[]): { cases: PlannedCase[]; loadErrors: Array
     }
     for (const c of registeredCases().slice(before)) {
       const full = `${rel} › ${c.name}`;
-      if (filters.length === 0 || filters.some((f) => full.includes(f))) cases.push({ file: rel, name: c.name, timeoutMs: c.timeoutMs });
+      if (filters.length === 0 || filters.some((f) => full.includes(f))) cases.push({ file: rel, name: c.name, timeoutMs: c.timeoutMs, alone: c.alone });
     }
   }
   return { cases, loadErrors };
@@ -97,13 +99,14 @@ async function main(): Promise<void> {
   const jobs = Math.max(1, Number(process.env.VM_JOBS ?? 2));
   const { cases, loadErrors } = planCases(filters);
   for (const e of loadErrors) emit({ type: 'result', file: e.file, name: '(load)', ok: false, durationMs: 0, error: e.error });
-  const queue = [...cases];
+  const queue = cases.filter((c) => !c.alone);
   const started = Date.now();
   await Promise.all(
     Array.from({ length: jobs }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await runCase(next);
     }),
   );
+  for (const c of cases.filter((c) => c.alone)) await runCase(c);
   emit({ type: 'summary', cases: cases.length, loadErrors: loadErrors.length, seconds: (Date.now() - started) / 1000 });
 }
 

@@ -54,9 +54,9 @@ vmTest('restore with a refused line at a random position applies nothing (10 pos
     const r = t.tsipvs(['-R'], { input: `${lines.join('\n')}\n` });
     assert.notEqual(r.status, 0, `round ${round}: restore succeeded despite the bad line`);
     assert.match(r.stderr, new RegExp(`line ${at + 1}\\b`), `round ${round}: the error must name line ${at + 1}: ${r.stderr}`);
-    assert.equal(save(t), before, `round ${round}: the table changed`);
+    assert.equal(save(t), before, `round ${round}: the table changed; tsipvs said: ${r.stderr}`);
   }
-}, 300_000);
+}, 300_000, { alone: true });
 
 vmTest('restore refusing a duplicate service in the middle rolls back edits and deletions too', (t) => {
   t.sh(ROUTABLE);
@@ -107,7 +107,7 @@ vmTest('apply reaches the file with the minimal change set, then changes nothing
   const again = t.tsipvs(['apply', '--json', '/tmp/desired.rules']);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(Object.values((JSON.parse(again.stdout) as { summary: Record<string, number> }).summary).reduce((a, b) => a + b, 0), 0);
-});
+}, 120_000, { alone: true });
 
 vmTest('apply that the kernel refuses midway leaves the table as before', (t) => {
   t.sh(ROUTABLE);

@@ -1,4 +1,5 @@
 import type { IpvsApi, Operation, OperationList } from './api';
+import { Errno } from './errno';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -95,19 +96,25 @@ export class IpvsClient implements IpvsApi {
     await this.exchange('setTimeouts', timeouts, (e) => e.setConfig(timeouts));
   }
 
-  /** Read until consistent: see `readServiceList`. */
+  /** Right even while other network namespaces change their services: see `readServiceList`. */
   async getServices(): Promise<Service[]> {
-    return readServiceList(() => this.call('getServices', undefined, async (e) => {
-      const services: Service[] = [];
-      let parts = 0;
-      let last: Buffer | undefined;
-      await this.transport.dumpEach(e.dumpServices(), (datagram, start) => {
-        if (datagram !== last) parts++;
-        last = datagram;
-        services.push(decodeService(messageAt(datagram, start)));
-      });
-      return { services, parts };
-    }));
+    return readServiceList({
+      dump: () => this.call('getServices', undefined, async (e) => {
+        const services: Service[] = [];
+        let parts = 0;
+        let last: Buffer | undefined;
+        await this.transport.dumpEach(e.dumpServices(), (datagram, start) => {
+          if (datagram !== last) parts++;
+          last = datagram;
+          services.push(decodeService(messageAt(datagram, start)));
+        });
+        return { services, parts };
+      }),
+      lookup: (key) => this.getService(key).catch((error: unknown) => {
+        if (error instanceof IpvsError && error.errno === Errno.ESRCH) return undefined;
+        throw error;
+      }),
+    });
   }
 
   async getService(key: ServiceKey): Promise<Service> {
@@ -231,3 +238,4 @@ export async function openIpvs(options: OpenOptions = {}): Promise<IpvsClient> {
     throw error;
   }
 }
+

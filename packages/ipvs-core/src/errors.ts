@@ -21,7 +21,6 @@ const OPERATION_MESSAGES: Partial<Record<IpvsOperation, Partial<Record<number, s
   stopDaemon: { [Errno.ESRCH]: 'No daemon is running' },
   getDestinations: { [Errno.ESRCH]: 'No such service' },
   getService: { [Errno.ESRCH]: 'No such service' },
-  getServices: { [Errno.EAGAIN]: 'The service table kept changing while it was read; try again' },
 };
 
 /** ipvsadm's messages that apply to every operation. */

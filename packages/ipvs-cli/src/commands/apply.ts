@@ -94,7 +94,8 @@ async function runApply(path: string, flags: ApplyFlags): Promise<number> {
       if (!(error instanceof TransactionError)) throw error;
       const line = lineOf(error.operation, file);
       const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation).trim()}: `;
-      throw new CliError(`${where}${error.message}\nnothing was changed`, EXIT_KERNEL);
+      const outcome = error.failure.rollbackErrors.length > 0 ? 'the table could not be fully restored' : 'nothing was changed';
+      throw new CliError(`${where}${error.message}\n${outcome}`, EXIT_KERNEL);
     }
   } catch (error) {
     process.stderr.write(`${messageOf(error)}\n`);
