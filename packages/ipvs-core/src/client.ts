@@ -8,6 +8,7 @@ import type {
 } from './model';
 import {
   decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, DestinationDumpReader, RequestEncoder,
+  ServiceKeyReader,
 } from './protocol/codec';
 import { RequestBatch } from './protocol/batch';
 import { messageAt, type NetlinkMessage } from './protocol/message';
@@ -17,7 +18,7 @@ import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
 import { RawGenericSocket } from './transport/raw-socket';
-import type { Transport } from './transport/transport';
+import type { DumpVisitor, Transport } from './transport/transport';
 
 export interface OpenOptions {
   /** Deadline of each request in milliseconds (default 5000). */
@@ -101,20 +102,32 @@ export class IpvsClient implements IpvsApi {
     return readServiceList({
       dump: () => this.call('getServices', undefined, async (e) => {
         const services: Service[] = [];
-        let parts = 0;
-        let last: Buffer | undefined;
-        await this.transport.dumpEach(e.dumpServices(), (datagram, start) => {
-          if (datagram !== last) parts++;
-          last = datagram;
-          services.push(decodeService(messageAt(datagram, start)));
-        });
+        const parts = await this.dumpParts(e.dumpServices(), (datagram, start) => services.push(decodeService(messageAt(datagram, start))));
         return { services, parts };
+      }),
+      dumpKeys: () => this.call('getServices', undefined, async (e) => {
+        const keys: ServiceKey[] = [];
+        const reader = new ServiceKeyReader();
+        const parts = await this.dumpParts(e.dumpServices(), (datagram, start, end) => keys.push(reader.read(datagram, start, end)));
+        return { keys, parts };
       }),
       lookup: (key) => this.getService(key).catch((error: unknown) => {
         if (error instanceof IpvsError && error.errno === Errno.ESRCH) return undefined;
         throw error;
       }),
     });
+  }
+
+  /** Runs a dump through `visit`; resolves with the number of datagrams it took. */
+  private async dumpParts(request: Buffer, visit: DumpVisitor): Promise<number> {
+    let parts = 0;
+    let last: Buffer | undefined;
+    await this.transport.dumpEach(request, (datagram, start, end) => {
+      if (datagram !== last) parts++;
+      last = datagram;
+      visit(datagram, start, end);
+    });
+    return parts;
   }
 
   async getService(key: ServiceKey): Promise<Service> {

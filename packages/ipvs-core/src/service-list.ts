@@ -18,9 +18,17 @@ export interface ServiceDump {
   readonly parts: number;
 }
 
+/** A dump read for the identities only. */
+export interface ServiceKeyDump {
+  readonly keys: readonly ServiceKey[];
+  readonly parts: number;
+}
+
 export interface ServiceSources {
   /** One netlink dump of the services. */
   dump(): Promise<ServiceDump>;
+  /** One more dump, of which only the identities are read. */
+  dumpKeys(): Promise<ServiceKeyDump>;
   /** One service (GET_SERVICE, exact), or undefined if it does not exist. */
   lookup(key: ServiceKey): Promise<Service | undefined>;
 }
@@ -29,46 +37,47 @@ export interface ServiceSources {
 export const MAX_SERVICE_DUMPS = 6;
 
 /**
- * The services: from one dump if it came in one part; else dumps are repeated until two in a row
- * agree, or two in a row find nothing the others had not (or MAX_SERVICE_DUMPS were made), merging
- * what they saw. Never a repeated or a deleted service; a service every dump skipped stays missing.
+ * The services: from one dump if it came in one part. Else the table is dumped again (identities
+ * only) until two dumps in a row agree, or two in a row find nothing the others had not (or
+ * MAX_SERVICE_DUMPS were made). The services of the last dump are taken from the first where it had
+ * them; the others, and those only earlier dumps saw, are looked up. Never a repeated or a deleted
+ * service; a service every dump skipped stays missing.
  */
 export async function readServiceList(sources: ServiceSources): Promise<Service[]> {
-  let dump = await sources.dump();
-  let last = withoutRepeats(dump.services);
-  const seen = new Map(last.map((s) => [serviceId(s.key), s]));
+  const first = await sources.dump();
+  const known = new Map<string, Service>();
+  for (const s of first.services) if (!known.has(serviceId(s.key))) known.set(serviceId(s.key), s);
+  if (first.parts <= 1) return [...known.values()];
+  const seen = new Map<string, ServiceKey>([...known].map(([id, s]) => [id, s.key]));
+  let last = new Set(known.keys());
   let quiet = 0; // dumps in a row that found nothing new
-  for (let dumps = 1; dump.parts > 1 && quiet < 2 && dumps < MAX_SERVICE_DUMPS; dumps++) {
-    dump = await sources.dump();
-    const again = withoutRepeats(dump.services);
-    if (dump.parts <= 1 || sameKeys(last, again)) return again;
+  for (let dumps = 1; quiet < 2 && dumps < MAX_SERVICE_DUMPS; dumps++) {
+    const dump = await sources.dumpKeys();
+    const ids = new Set<string>();
     let found = 0;
-    for (const s of again) {
-      const id = serviceId(s.key);
-      if (!seen.has(id)) found++;
-      seen.set(id, s); // the newest counters
+    for (const key of dump.keys) {
+      const id = serviceId(key);
+      ids.add(id);
+      if (!seen.has(id)) {
+        found++;
+        seen.set(id, key);
+      }
     }
-    last = again;
+    const agree = sameIds(last, ids);
+    last = ids;
+    if (agree || dump.parts <= 1) break;
     quiet = found === 0 ? quiet + 1 : 0;
   }
-  if (seen.size === last.length) return last;
-  const inLast = new Set(last.map((s) => serviceId(s.key)));
-  const merged = await Promise.all([...seen.values()].map(async (s) => (inLast.has(serviceId(s.key)) ? s : sources.lookup(s.key))));
-  return merged.filter((s) => s !== undefined);
+  // taken from the first dump when the last one confirms them; looked up otherwise
+  const services = await Promise.all([...seen].map(async ([id, key]) => {
+    const dumped = last.has(id) ? known.get(id) : undefined;
+    return dumped ?? sources.lookup(key);
+  }));
+  return services.filter((s) => s !== undefined);
 }
 
-function withoutRepeats(services: readonly Service[]): Service[] {
-  const seen = new Set<string>();
-  return services.filter((s) => {
-    const id = serviceId(s.key);
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
-function sameKeys(a: readonly Service[], b: readonly Service[]): boolean {
-  if (a.length !== b.length) return false;
-  const ids = new Set(a.map((s) => serviceId(s.key)));
-  return b.every((s) => ids.has(serviceId(s.key)));
+function sameIds(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const id of b) if (!a.has(id)) return false;
+  return true;
 }

@@ -52,6 +52,9 @@ function mutate(original: Buffer): Buffer {
 const decoders: Array<(m: NetlinkMessage) => unknown> = [
   codec.decodeService, (m) => codec.decodeDestination(m, AddressFamily.IPv4), codec.decodeDaemon, codec.decodeInfo,
   codec.decodeTimeouts, codec.decodeFamilyId,
+  // the in-place readers of dumps
+  (m) => new codec.ServiceKeyReader().read(m.bytes, 0, m.bytes.length),
+  (m) => new codec.DestinationDumpReader(AddressFamily.IPv4).read(m.bytes, 0, m.bytes.length),
 ];
 
 describe('fuzzing the decoders', () => {

@@ -151,7 +151,7 @@ function genlMessage(seq: number, command: number, body: (w: MessageWriter) => v
   return message;
 }
 
-const ZERO_STATS: Stats = {
+export const ZERO_STATS: Stats = {
   connections: 0n, packetsIn: 0n, packetsOut: 0n, bytesIn: 0n, bytesOut: 0n, connectionsPerSecond: 0n,
   packetsInPerSecond: 0n, packetsOutPerSecond: 0n, bytesInPerSecond: 0n, bytesOutPerSecond: 0n, wide: true,
 };

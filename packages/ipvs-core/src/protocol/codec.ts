@@ -12,7 +12,7 @@ import {
 import { decodeDaemonNest, writeDaemonConfigNest, writeDaemonStateNest } from './daemon';
 import { DestinationView, decodeDestinationNest, writeDestinationNest } from './destination';
 import { genlCommand, type NetlinkMessage } from './message';
-import { decodeServiceNest, writeServiceNest } from './service';
+import { decodeServiceKey, decodeServiceNest, writeServiceNest } from './service';
 import { checkU32 } from './validate';
 
 const DOIT = NLM_F_REQUEST | NLM_F_ACK;
@@ -212,6 +212,27 @@ export class DestinationDumpReader {
     if (dest < 0) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
     this.nest.load(buffer, dest, dest + buffer.readUInt16LE(dest - 4) - 4);
     return this.view.read(this.serviceFamily);
+  }
+}
+
+/**
+ * Reads only the identity of each NEW_SERVICE message of a GET_SERVICE dump, in place, with one
+ * attribute table for all (checking a dump against another costs less than decoding it again).
+ */
+export class ServiceKeyReader {
+  private readonly nest = Attributes.reusable(SvcAttr.Stats64, 'service reply/2');
+
+  read(buffer: Buffer, start: number, end: number): ServiceKey {
+    if (end - start < GENL_ATTRS_OFFSET) {
+      throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
+    }
+    const command = buffer[start + NLMSG_HDRLEN]!;
+    if (command !== IpvsCommand.NewService) {
+      throw new IpvsProtocolError(`service reply: expected genl command ${IpvsCommand.NewService}, got ${command}`);
+    }
+    const service = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Service);
+    if (service < 0) throw new IpvsProtocolError(`service reply: nest ${CmdAttr.Service} is missing`);
+    return decodeServiceKey(this.nest.load(buffer, service, service + buffer.readUInt16LE(service - 4) - 4));
   }
 }
 

@@ -78,11 +78,11 @@ export function decodeAddress(nest: Attributes, type: number, family: AddressFam
   return formatAddress(family, nest.source, span.offset);
 }
 
-/** Decodes the SERVICE nest of a NEW_SERVICE reply. */
-export function decodeServiceNest(nest: Attributes): Service {
+/** The identity of the service in a SERVICE nest. */
+export function decodeServiceKey(nest: Attributes): ServiceKey {
   const family = decodeFamily(nest.requiredU16(SvcAttr.Af), 'service');
   const fwmark = nest.u32(SvcAttr.Fwmark);
-  const key: ServiceKey = fwmark !== undefined
+  return fwmark !== undefined
     ? { family, fwmark }
     : {
       family,
@@ -90,6 +90,12 @@ export function decodeServiceNest(nest: Attributes): Service {
       address: decodeAddress(nest, SvcAttr.Addr, family),
       port: nest.u16BE(SvcAttr.Port) ?? 0,
     };
+}
+
+/** Decodes the SERVICE nest of a NEW_SERVICE reply. */
+export function decodeServiceNest(nest: Attributes): Service {
+  const key = decodeServiceKey(nest);
+  const family = key.family;
   const netmaskSpan = nest.bytes(SvcAttr.Netmask, 4);
   const netmask = family === AddressFamily.IPv6
     ? (netmaskSpan ? nest.source.readUInt32LE(netmaskSpan.offset) : 128)
