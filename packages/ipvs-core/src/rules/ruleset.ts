@@ -34,22 +34,31 @@ const HASHED = 0x2;
 
 /** Drops what the kernel reports but does not take back (stats, HASHED, connection counts). */
 export function ruleFromKernel(service: Service, destinations: readonly Destination[]): RuleService {
+  return ruleServiceOf(service, destinations.map(ruleDestinationOf));
+}
+
+export function ruleServiceOf(service: Service, destinations: readonly RuleDestination[]): RuleService {
   const { scheduler, timeout, netmask, flags, persistenceEngine } = service;
   return {
     key: service.key,
     options: { scheduler, timeout, netmask, flags: flags & ~HASHED, ...(persistenceEngine ? { persistenceEngine } : {}) },
-    destinations: destinations.map((d) => ({
-      key: d.key,
-      options: {
-        forwarding: d.forwarding,
-        weight: d.weight,
-        upperThreshold: d.upperThreshold,
-        lowerThreshold: d.lowerThreshold,
-        tunnelType: d.tunnelType,
-        tunnelPort: d.tunnelPort,
-        tunnelFlags: d.tunnelFlags,
-      },
-    })),
+    destinations,
+  };
+}
+
+/** A real server's identity and settings, copied (the object given may be reused for the next one). */
+export function ruleDestinationOf(d: Destination): RuleDestination {
+  return {
+    key: { family: d.key.family, address: d.key.address, port: d.key.port },
+    options: {
+      forwarding: d.forwarding,
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+      tunnelType: d.tunnelType,
+      tunnelPort: d.tunnelPort,
+      tunnelFlags: d.tunnelFlags,
+    },
   };
 }
 
