@@ -201,16 +201,7 @@ export class DestinationDumpReader {
 
   /** The real server of the message at `start..end` of `buffer`, valid until the next call. */
   read(buffer: Buffer, start: number, end: number): Destination {
-    if (end - start < GENL_ATTRS_OFFSET) {
-      throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
-    }
-    const command = buffer[start + NLMSG_HDRLEN]!;
-    if (command !== IpvsCommand.NewDest) {
-      throw new IpvsProtocolError(`destination reply: expected genl command ${IpvsCommand.NewDest}, got ${command}`);
-    }
-    const dest = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Dest);
-    if (dest < 0) throw new IpvsProtocolError(`destination reply: nest ${CmdAttr.Dest} is missing`);
-    this.nest.load(buffer, dest, dest + buffer.readUInt16LE(dest - 4) - 4);
+    loadDumpNest(this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest, 'destination reply');
     return this.view.read(this.serviceFamily);
   }
 }
@@ -223,17 +214,20 @@ export class ServiceKeyReader {
   private readonly nest = Attributes.reusable(SvcAttr.Stats64, 'service reply/2');
 
   read(buffer: Buffer, start: number, end: number): ServiceKey {
-    if (end - start < GENL_ATTRS_OFFSET) {
-      throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
-    }
-    const command = buffer[start + NLMSG_HDRLEN]!;
-    if (command !== IpvsCommand.NewService) {
-      throw new IpvsProtocolError(`service reply: expected genl command ${IpvsCommand.NewService}, got ${command}`);
-    }
-    const service = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, CmdAttr.Service);
-    if (service < 0) throw new IpvsProtocolError(`service reply: nest ${CmdAttr.Service} is missing`);
-    return decodeServiceKey(this.nest.load(buffer, service, service + buffer.readUInt16LE(service - 4) - 4));
+    return decodeServiceKey(loadDumpNest(this.nest, buffer, start, end, IpvsCommand.NewService, CmdAttr.Service, 'service reply'));
   }
+}
+
+/** Loads into `nest` the `attribute` nest of the genl message at start..end, after checking its command. */
+function loadDumpNest(nest: Attributes, buffer: Buffer, start: number, end: number, command: number, attribute: number, what: string): Attributes {
+  if (end - start < GENL_ATTRS_OFFSET) {
+    throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
+  }
+  const actual = buffer[start + NLMSG_HDRLEN]!;
+  if (actual !== command) throw new IpvsProtocolError(`${what}: expected genl command ${command}, got ${actual}`);
+  const at = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, attribute);
+  if (at < 0) throw new IpvsProtocolError(`${what}: nest ${attribute} is missing`);
+  return nest.load(buffer, at, at + buffer.readUInt16LE(at - 4) - 4);
 }
 
 /** One daemon of a GET_DAEMON dump (genl command NEW_DAEMON). */

@@ -1,16 +1,19 @@
 /** Reads the kernel's whole table as a ruleset: one service list, then one real-server dump per service. */
 import type { IpvsApi } from '../api';
-import { ruleDestinationOf, ruleServiceOf, type RuleDestination, type Ruleset } from './ruleset';
+import type { Service } from '../model';
+import { ruleDestinationOf, ruleServiceOf, type RuleDestination, type RuleService, type Ruleset } from './ruleset';
 
 export async function readRuleset(api: IpvsApi): Promise<Ruleset> {
   const services = await api.getServices();
-  // each real server becomes its rule where it arrives (in place, see forEachDestination): no reply
-  // messages or kernel objects are kept
-  return {
-    services: await Promise.all(services.map(async (s) => {
-      const destinations: RuleDestination[] = [];
-      await api.forEachDestination(s.key, (d) => destinations.push(ruleDestinationOf(d)));
-      return ruleServiceOf(s, destinations);
-    })),
-  };
+  return { services: await Promise.all(services.map((s) => readServiceRule(api, s))) };
+}
+
+/**
+ * One service and its real servers as a rule. Each real server becomes its rule where it arrives (in
+ * place, see forEachDestination): no reply messages or kernel objects are kept.
+ */
+export async function readServiceRule(api: IpvsApi, service: Service): Promise<RuleService> {
+  const destinations: RuleDestination[] = [];
+  await api.forEachDestination(service.key, (d) => destinations.push(ruleDestinationOf(d)));
+  return ruleServiceOf(service, destinations);
 }

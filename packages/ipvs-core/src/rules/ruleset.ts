@@ -32,11 +32,7 @@ export function destinationId(key: DestinationKey): string {
 
 const HASHED = 0x2;
 
-/** Drops what the kernel reports but does not take back (stats, HASHED, connection counts). */
-export function ruleFromKernel(service: Service, destinations: readonly Destination[]): RuleService {
-  return ruleServiceOf(service, destinations.map(ruleDestinationOf));
-}
-
+/** A service as a rule: drops what the kernel reports but does not take back (stats, HASHED). */
 export function ruleServiceOf(service: Service, destinations: readonly RuleDestination[]): RuleService {
   const { scheduler, timeout, netmask, flags, persistenceEngine } = service;
   return {
@@ -46,7 +42,7 @@ export function ruleServiceOf(service: Service, destinations: readonly RuleDesti
   };
 }
 
-/** A real server's identity and settings, copied (the object given may be reused for the next one). */
+/** A real server's identity and settings, copied (the object given may be reused for the next one); no counters or connection counts. */
 export function ruleDestinationOf(d: Destination): RuleDestination {
   return {
     key: { family: d.key.family, address: d.key.address, port: d.key.port },

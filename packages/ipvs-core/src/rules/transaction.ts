@@ -7,7 +7,8 @@
 import type { IpvsApi, Operation, OperationList } from '../api';
 import { Errno } from '../errno';
 import type { ServiceKey } from '../model';
-import { ruleFromKernel, serviceId, type RuleService, type Ruleset } from './ruleset';
+import { readServiceRule } from './read-table';
+import { serviceId, type RuleService, type Ruleset } from './ruleset';
 import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
 export interface TransactionFailure {
@@ -63,8 +64,7 @@ export async function readPriorState(api: IpvsApi, services: Iterable<ServiceKey
 
 async function readService(api: IpvsApi, key: ServiceKey): Promise<RuleService | undefined> {
   try {
-    const service = await api.getService(key);
-    return ruleFromKernel(service, await api.getDestinations(key));
+    return await readServiceRule(api, await api.getService(key));
   } catch (error) {
     if ((error as { errno?: unknown }).errno === Errno.ESRCH) return undefined;
     throw error;
