@@ -1,5 +1,4 @@
 import type { IpvsApi, Operation, OperationList } from './api';
-import { Errno } from './errno';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -12,7 +11,7 @@ import {
 } from './protocol/codec';
 import { RequestBatch } from './protocol/batch';
 import { messageAt, type NetlinkMessage } from './protocol/message';
-import { readServiceList } from './service-list';
+import { findService, readServiceList } from './service-list';
 import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
 import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
@@ -111,10 +110,7 @@ export class IpvsClient implements IpvsApi {
         const parts = await this.dumpParts(e.dumpServices(), (datagram, start, end) => keys.push(reader.read(datagram, start, end)));
         return { keys, parts };
       }),
-      lookup: (key) => this.getService(key).catch((error: unknown) => {
-        if (error instanceof IpvsError && error.errno === Errno.ESRCH) return undefined;
-        throw error;
-      }),
+      lookup: (key) => findService(this, key),
     });
   }
 

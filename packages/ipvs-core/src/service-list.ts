@@ -9,6 +9,9 @@
  * needs a dump of more than one part; such dumps are repeated and merged, and services the last dump
  * did not show are looked up one by one, so that no deleted service is reported.
  */
+import type { IpvsApi } from './api';
+import { Errno } from './errno';
+import { IpvsError } from './errors';
 import type { Service, ServiceKey } from './model';
 import { serviceId } from './rules/ruleset';
 
@@ -46,7 +49,10 @@ export const MAX_SERVICE_DUMPS = 6;
 export async function readServiceList(sources: ServiceSources): Promise<Service[]> {
   const first = await sources.dump();
   const known = new Map<string, Service>();
-  for (const s of first.services) if (!known.has(serviceId(s.key))) known.set(serviceId(s.key), s);
+  for (const s of first.services) {
+    const id = serviceId(s.key);
+    if (!known.has(id)) known.set(id, s);
+  }
   if (first.parts <= 1) return [...known.values()];
   const seen = new Map<string, ServiceKey>([...known].map(([id, s]) => [id, s.key]));
   let last = new Set(known.keys());
@@ -74,6 +80,16 @@ export async function readServiceList(sources: ServiceSources): Promise<Service[
     return dumped ?? sources.lookup(key);
   }));
   return services.filter((s) => s !== undefined);
+}
+
+/** One service by key (GET_SERVICE), or undefined if the kernel has none (ESRCH). */
+export async function findService(api: Pick<IpvsApi, 'getService'>, key: ServiceKey): Promise<Service | undefined> {
+  try {
+    return await api.getService(key);
+  } catch (error) {
+    if (error instanceof IpvsError && error.errno === Errno.ESRCH) return undefined;
+    throw error;
+  }
 }
 
 function sameIds(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

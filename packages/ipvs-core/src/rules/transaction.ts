@@ -7,8 +7,9 @@
 import type { IpvsApi, Operation, OperationList } from '../api';
 import { Errno } from '../errno';
 import type { ServiceKey } from '../model';
+import { findService } from '../service-list';
 import { readServiceRule } from './read-table';
-import { serviceId, type RuleService, type Ruleset } from './ruleset';
+import { serviceId, type Ruleset } from './ruleset';
 import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
 export interface TransactionFailure {
@@ -57,16 +58,10 @@ export async function applyAllOrNothing(
 export async function readPriorState(api: IpvsApi, services: Iterable<ServiceKey>): Promise<PriorState> {
   const unique = new Map<string, ServiceKey>();
   for (const key of services) unique.set(serviceId(key), key);
-  const read = await Promise.all([...unique.values()].map((key) => readService(api, key)));
+  const read = await Promise.all([...unique.values()].map(async (key) => {
+    const service = await findService(api, key);
+    return service && readServiceRule(api, service);
+  }));
   const table: Ruleset = { services: read.filter((s) => s !== undefined) };
   return priorStateOf(table);
-}
-
-async function readService(api: IpvsApi, key: ServiceKey): Promise<RuleService | undefined> {
-  try {
-    return await readServiceRule(api, await api.getService(key));
-  } catch (error) {
-    if ((error as { errno?: unknown }).errno === Errno.ESRCH) return undefined;
-    throw error;
-  }
 }
