@@ -40,6 +40,8 @@ export async function runSuite(filter = process.env.VM_TESTS ?? ''): Promise<Sui
   let report: SuiteReport;
   try {
     const run = await runInGuest(`VM_TESTS='${quoted}' node test/dist/harness/guest-runner.js`, {
+      // the cases run one at a time: about 32 minutes under TCG, past the lab's default 30
+      timeoutMs: 60 * 60_000,
       onLine: verbose ? (line) => process.stderr.write(`[guest] ${line}\n`) : undefined,
     });
     const results = run.records.filter((r) => r.type === 'result') as unknown as CaseResult[];
