@@ -15,7 +15,10 @@ describe('rules files for apply', () => {
     expect(web.options.scheduler).toBe('rr');
     expect(web.destinations[0]).toMatchObject({ key: { address: '10.0.1.1', port: 80 }, options: { forwarding: ForwardingMethod.Masquerade, weight: 3 } });
     expect(file.ruleset.services[1]!.key).toEqual({ family: AddressFamily.IPv6, fwmark: 7 });
-    expect([...file.lines.values()]).toEqual([2, 3, 5]);
+    expect(await file.lineOf(web.key)).toBe(2);
+    expect(await file.lineOf(web.key, web.destinations[0]!.key)).toBe(3);
+    expect(await file.lineOf(file.ruleset.services[1]!.key)).toBe(5);
+    expect(await file.lineOf(web.key, { ...web.destinations[0]!.key, port: 81 })).toBeUndefined();
   });
 
   test('every bad line is reported with its number, and nothing is returned', async () => {

@@ -1,5 +1,5 @@
 import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationOptions, type ServiceKey, type ServiceOptions } from '../src/model';
-import { planChanges, type RuleService, type Ruleset } from '../src/rules';
+import { planChanges, sharedDestinationOptions, type RuleService, type Ruleset } from '../src/rules';
 
 const svc = (address: string, port = 80): ServiceKey => ({ family: AddressFamily.IPv4, protocol: Protocol.TCP, address, port });
 const opts = (scheduler = 'wlc', extra: Partial<ServiceOptions> = {}): ServiceOptions => ({ scheduler, timeout: 0, netmask: '255.255.255.255', flags: 0, ...extra });
@@ -50,5 +50,23 @@ describe('planChanges', () => {
 
   test('a desired table that lists a service twice is rejected', () => {
     expect(() => planChanges({ services: [] }, { services: [current.services[0]!, current.services[0]!] })).toThrow(/twice/);
+  });
+});
+
+describe('sharedDestinationOptions', () => {
+  test('equal settings give one frozen object, any differing field another', () => {
+    const a = sharedDestinationOptions(dopts(3));
+    expect(sharedDestinationOptions(dopts(3))).toBe(a);
+    expect(a).toEqual(dopts(3));
+    expect(Object.isFrozen(a)).toBe(true);
+    const fields: Array<Partial<DestinationOptions>> = [
+      { forwarding: ForwardingMethod.Masquerade }, { weight: 4 }, { upperThreshold: 1 }, { lowerThreshold: 1 },
+      { tunnelType: TunnelType.GUE }, { tunnelPort: 6080 }, { tunnelFlags: 1 },
+    ];
+    for (const change of fields) {
+      const other = sharedDestinationOptions({ ...dopts(3), ...change });
+      expect(other).not.toBe(a);
+      expect(other).toEqual({ ...dopts(3), ...change });
+    }
   });
 });

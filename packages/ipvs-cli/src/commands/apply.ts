@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
-  applyRuleset, destinationId, serviceId, TransactionError, type ChangePlan, type IpvsApi, type Operation,
+  applyRuleset, TransactionError, type ChangePlan, type IpvsApi, type Operation,
 } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import { endpointName, type Naming } from '../format/endpoint';
@@ -71,10 +71,10 @@ function planJson(plan: ChangePlan, applied: boolean): string {
   return `${JSON.stringify({ applied, summary: plan.summary, operations: plan.operations.map((op) => planLine(op).trimEnd()) }, null, 2)}\n`;
 }
 
-/** The input line behind an operation, when the file defines its object. */
-function lineOf(op: Operation, file: RulesetFile): number | undefined {
-  const sid = serviceId(op.service);
-  return 'destination' in op ? (file.lines.get(`${sid}|${destinationId(op.destination)}`) ?? file.lines.get(sid)) : file.lines.get(sid);
+/** The input line behind an operation: its real server's line, else its service's, when the file defines them. */
+async function lineOf(op: Operation, file: RulesetFile): Promise<number | undefined> {
+  const own = 'destination' in op ? await file.lineOf(op.service, op.destination) : undefined;
+  return own ?? file.lineOf(op.service);
 }
 
 async function runApply(path: string, flags: ApplyFlags): Promise<number> {
@@ -92,7 +92,7 @@ async function runApply(path: string, flags: ApplyFlags): Promise<number> {
       return 0;
     } catch (error) {
       if (!(error instanceof TransactionError)) throw error;
-      const line = lineOf(error.operation, file);
+      const line = await lineOf(error.operation, file);
       const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation).trim()}: `;
       const outcome = error.failure.rollbackErrors.length > 0 ? 'the table could not be fully restored' : 'nothing was changed';
       throw new CliError(`${where}${error.message}\n${outcome}`, EXIT_KERNEL);

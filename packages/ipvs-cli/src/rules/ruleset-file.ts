@@ -4,8 +4,8 @@
  * line number, all at once; nothing is applied from a file with a problem.
  */
 import {
-  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, serviceId,
-  type DestinationOptions, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
+  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, serviceId, sharedDestinationOptions,
+  type DestinationKey, type Operation, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
 } from '@tsipvs/ipvs-core';
 import { parseCommandLine } from '../argv/parse';
 import { CliError, EXIT_USAGE } from '../errors';
@@ -14,29 +14,42 @@ import { scanSaveLine } from '../argv/save-line';
 import { operationOf } from './operations';
 import { numberedLines, restoreLineWords } from './restore-input';
 
-/** A ruleset and where each object came from, to name the line when the kernel refuses it. */
+/** A ruleset, and the way back to the line that defines each of its objects. */
 export interface RulesetFile {
   readonly ruleset: Ruleset;
-  /** serviceId → line, and `serviceId|destinationId` → line. */
-  readonly lines: ReadonlyMap<string, number>;
+  /**
+   * The line that defines a service or (with `destination`) one of its real servers, to name it when
+   * the kernel refuses it; undefined for JSON input. The text is read again on this rare path, so no
+   * line table is kept beside a large ruleset.
+   */
+  lineOf(service: ServiceKey, destination?: DestinationKey): Promise<number | undefined>;
 }
 
+/** A -A or -a line of a rules file. */
+type TableLine = Extract<Operation, { op: 'addService' | 'addDestination' }>;
+
 interface Building {
-  key: ServiceKey;
-  options: ServiceOptions;
-  destinations: Map<string, RuleDestination>;
+  readonly key: ServiceKey;
+  readonly options: ServiceOptions;
+  readonly line: number;
+  readonly destinations: RuleDestination[];
+  /** destinationId → line, while the file is read (duplicates name the first line). */
+  readonly destinationLines: Map<string, number>;
 }
 
 export async function readRulesetText(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
   return /^\s*[{[]/.test(text) ? readJson(text) : readSaveFormat(text, resolver, program);
 }
 
-async function readSaveFormat(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
-  const services = new Map<string, Building>();
-  const lines = new Map<string, number>();
-  const problems: string[] = [];
+/**
+ * Reads the save grammar line by line: `table` gets every -A and -a line, `problem` every line that
+ * is not one (blank lines and comments are skipped).
+ */
+async function scanTableLines(
+  text: string, resolver: NameResolver, program: string,
+  table: (change: TableLine, lineNumber: number) => void, problem: (lineNumber: number, message: string) => void,
+): Promise<void> {
   for (const [line, lineNumber] of numberedLines(text)) {
-    const problem = (message: string) => problems.push(`line ${lineNumber}: ${message}`);
     let change = scanSaveLine(line);
     if (!change) {
       const argv = restoreLineWords(line);
@@ -46,42 +59,62 @@ async function readSaveFormat(text: string, resolver: NameResolver, program: str
         parsed = await parseCommandLine(argv, resolver, program);
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
-        problem(error.message.trim());
+        problem(lineNumber, error.message.trim());
         continue;
       }
       if (parsed.kind !== 'run' || (parsed.command.command !== 'add-service' && parsed.command.command !== 'add-server')) {
-        problem(`only -A and -a lines describe a table (found ${argv[0]})`);
+        problem(lineNumber, `only -A and -a lines describe a table (found ${argv[0]})`);
         continue;
       }
       change = operationOf(parsed.command)!;
     }
-    const id = serviceId(change.service);
-    if (change.op === 'addService') {
-      if (services.has(id)) problem(`service defined twice (first on line ${lines.get(id)})`);
-      else {
-        services.set(id, { key: change.service, options: change.options, destinations: new Map() });
-        lines.set(id, lineNumber);
-      }
-      continue;
-    }
-    if (change.op !== 'addDestination') continue; // only -A and -a become changes here
-    const owner = services.get(id);
-    if (!owner) {
-      problem('real server of a service this file does not define (with -A) before it');
-      continue;
-    }
-    const did = destinationId(change.destination);
-    if (owner.destinations.has(did)) problem(`real server listed twice (first on line ${lines.get(`${id}|${did}`)})`);
-    else {
-      owner.destinations.set(did, { key: change.destination, options: change.options });
-      lines.set(`${id}|${did}`, lineNumber);
-    }
+    if (change.op === 'addService' || change.op === 'addDestination') table(change, lineNumber);
   }
+}
+
+async function readSaveFormat(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
+  const services = new Map<string, Building>();
+  const problems: string[] = [];
+  const problem = (lineNumber: number, message: string) => problems.push(`line ${lineNumber}: ${message}`);
+  await scanTableLines(text, resolver, program, (change, lineNumber) => {
+    const id = serviceId(change.service);
+    const owner = services.get(id);
+    if (change.op === 'addService') {
+      if (owner) problem(lineNumber, `service defined twice (first on line ${owner.line})`);
+      else services.set(id, { key: change.service, options: change.options, line: lineNumber, destinations: [], destinationLines: new Map() });
+      return;
+    }
+    if (!owner) return problem(lineNumber, 'real server of a service this file does not define (with -A) before it');
+    const did = destinationId(change.destination);
+    const first = owner.destinationLines.get(did);
+    if (first !== undefined) return problem(lineNumber, `real server listed twice (first on line ${first})`);
+    owner.destinations.push({ key: change.destination, options: change.options });
+    owner.destinationLines.set(did, lineNumber);
+  }, problem);
   if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);
   return {
-    ruleset: { services: [...services.values()].map((s): RuleService => ({ key: s.key, options: s.options, destinations: [...s.destinations.values()] })) },
-    lines,
+    ruleset: { services: [...services.values()].map((s): RuleService => ({ key: s.key, options: s.options, destinations: s.destinations })) },
+    lineOf: lineFinder(text, resolver, program),
   };
+}
+
+/** Made out here: a closure made in readSaveFormat would keep that scope's maps alive. */
+function lineFinder(text: string, resolver: NameResolver, program: string): RulesetFile['lineOf'] {
+  return (service, destination) => definingLine(text, resolver, program, service, destination);
+}
+
+/** The line of a -A (or, with `destination`, -a) line for these keys; reads a file that already read cleanly. */
+async function definingLine(
+  text: string, resolver: NameResolver, program: string, service: ServiceKey, destination?: DestinationKey,
+): Promise<number | undefined> {
+  const sid = serviceId(service);
+  const did = destination && destinationId(destination);
+  let found: number | undefined;
+  await scanTableLines(text, resolver, program, (change, lineNumber) => {
+    if (found !== undefined || serviceId(change.service) !== sid) return;
+    if (did === undefined ? change.op === 'addService' : change.op === 'addDestination' && destinationId(change.destination) === did) found = lineNumber;
+  }, () => undefined);
+  return found;
 }
 
 const FORWARDING: Record<string, ForwardingMethod> = {
@@ -106,7 +139,7 @@ function readJson(text: string): RulesetFile {
   const list = Array.isArray(document) ? document : (document as { services?: unknown }).services;
   if (!Array.isArray(list)) throw new CliError('the JSON rules file must hold a "services" array (the output of tsipvs -L --json)', EXIT_USAGE);
   const services: RuleService[] = list.map((entry, i) => jsonService(entry, `services[${i}]`));
-  return { ruleset: { services }, lines: new Map() };
+  return { ruleset: { services }, lineOf: () => Promise.resolve(undefined) };
 }
 
 type Json = Record<string, unknown>;
@@ -150,7 +183,7 @@ function jsonDestination(entry: unknown, where: string): RuleDestination {
   if (!isObject(entry)) throw new CliError(`${where}: expected an object`, EXIT_USAGE);
   const family = field(entry, 'family', where, oneOf({ ipv4: 1, ipv6: 1 }), '"ipv4" or "ipv6"') === 'ipv6' ? AddressFamily.IPv6 : AddressFamily.IPv4;
   const tunnel = isObject(entry.tunnel) ? entry.tunnel : undefined;
-  const options: DestinationOptions = {
+  const options = sharedDestinationOptions({
     forwarding: FORWARDING[field(entry, 'forwarding', where, oneOf(FORWARDING), '"masq", "route", "tunnel" or "local"')]!,
     weight: field(entry, 'weight', where, isNumber, 'a weight'),
     upperThreshold: field(entry, 'upperThreshold', where, isNumber, 'a threshold'),
@@ -158,7 +191,7 @@ function jsonDestination(entry: unknown, where: string): RuleDestination {
     tunnelType: tunnel ? TUNNEL[field(tunnel, 'type', `${where}.tunnel`, oneOf(TUNNEL), '"ipip", "gue" or "gre"')]! : TunnelType.IPIP,
     tunnelPort: tunnel ? field(tunnel, 'port', `${where}.tunnel`, isNumber, 'a port') : 0,
     tunnelFlags: tunnel ? CHECKSUM[field(tunnel, 'checksum', `${where}.tunnel`, oneOf(CHECKSUM), '"none", "checksum" or "remote-checksum"')]! : 0,
-  };
+  });
   return {
     key: { family, address: field(entry, 'address', where, isString, 'an address'), port: field(entry, 'port', where, isNumber, 'a port') },
     options,

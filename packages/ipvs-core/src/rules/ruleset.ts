@@ -46,16 +46,35 @@ export function ruleServiceOf(service: Service, destinations: readonly RuleDesti
 export function ruleDestinationOf(d: Destination): RuleDestination {
   return {
     key: { family: d.key.family, address: d.key.address, port: d.key.port },
-    options: {
-      forwarding: d.forwarding,
-      weight: d.weight,
-      upperThreshold: d.upperThreshold,
-      lowerThreshold: d.lowerThreshold,
-      tunnelType: d.tunnelType,
-      tunnelPort: d.tunnelPort,
-      tunnelFlags: d.tunnelFlags,
-    },
+    options: sharedDestinationOptions(d),
   };
+}
+
+/** Settings objects handed out so far, by their values (a table of 100k real servers has a handful of distinct ones). */
+const sharedOptions = new Map<string, DestinationOptions>();
+/** Beyond this many distinct settings, new ones are no longer remembered (memory stays bounded). */
+const MAX_SHARED_OPTIONS = 4096;
+
+/**
+ * A frozen settings object equal to `o`'s settings, the same object for equal settings: large rulesets
+ * then hold one settings object per distinct setting instead of one per real server.
+ */
+export function sharedDestinationOptions(o: DestinationOptions): DestinationOptions {
+  const id = `${o.forwarding} ${o.weight} ${o.upperThreshold} ${o.lowerThreshold} ${o.tunnelType} ${o.tunnelPort} ${o.tunnelFlags}`;
+  let shared = sharedOptions.get(id);
+  if (!shared) {
+    shared = Object.freeze({
+      forwarding: o.forwarding,
+      weight: o.weight,
+      upperThreshold: o.upperThreshold,
+      lowerThreshold: o.lowerThreshold,
+      tunnelType: o.tunnelType,
+      tunnelPort: o.tunnelPort,
+      tunnelFlags: o.tunnelFlags,
+    });
+    if (sharedOptions.size < MAX_SHARED_OPTIONS) sharedOptions.set(id, shared);
+  }
+  return shared;
 }
 
 export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
