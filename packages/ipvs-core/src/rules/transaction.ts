@@ -8,7 +8,7 @@ import type { IpvsApi, Operation, OperationList } from '../api';
 import { Errno } from '../errno';
 import type { ServiceKey } from '../model';
 import { findService } from '../service-list';
-import { readServiceRule } from './read-table';
+import { mapBounded, readServiceRule } from './read-table';
 import { serviceId, type Ruleset } from './ruleset';
 import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
@@ -58,10 +58,10 @@ export async function applyAllOrNothing(
 export async function readPriorState(api: IpvsApi, services: Iterable<ServiceKey>): Promise<PriorState> {
   const unique = new Map<string, ServiceKey>();
   for (const key of services) unique.set(serviceId(key), key);
-  const read = await Promise.all([...unique.values()].map(async (key) => {
+  const read = await mapBounded([...unique.values()], async (key) => {
     const service = await findService(api, key);
     return service && readServiceRule(api, service);
-  }));
+  });
   const table: Ruleset = { services: read.filter((s) => s !== undefined) };
   return priorStateOf(table);
 }
