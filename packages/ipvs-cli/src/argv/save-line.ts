@@ -8,8 +8,8 @@
  * error messages and edge cases stay the grammar's.
  */
 import {
-  AddressFamily, ForwardingMethod, Protocol, ServiceFlags, TunnelType, sharedDestinationOptions,
-  type Operation, type ServiceKey, type ServiceOptions,
+  AddressFamily, ForwardingMethod, Protocol, ServiceFlags, TunnelType,
+  type DestinationOptions, type Operation, type ServiceKey, type ServiceOptions,
 } from '@tsipvs/ipvs-core';
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
@@ -92,8 +92,8 @@ function scanAddServer(line: string): Operation | undefined {
   if (ownPort > MAX_PORT || weight > INT_MAX || upperThreshold > INT_MAX || lowerThreshold > INT_MAX) return undefined;
   // ipvsadm: direct routing and tunnelling keep the service's port (fwmark services: the server's own)
   const port = 'port' in service && forwarding !== ForwardingMethod.Masquerade ? service.port : ownPort;
-  const options = sharedDestinationOptions({
+  const options: DestinationOptions = {
     forwarding, weight, upperThreshold, lowerThreshold, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
-  });
+  };
   return { op: 'addDestination', service, destination: { family: AddressFamily.IPv4, address: match[5]!, port }, options };
 }

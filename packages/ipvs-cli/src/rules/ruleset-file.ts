@@ -88,7 +88,7 @@ async function readSaveFormat(text: string, resolver: NameResolver, program: str
     const did = destinationId(change.destination);
     const first = owner.destinationLines.get(did);
     if (first !== undefined) return problem(lineNumber, `real server listed twice (first on line ${first})`);
-    owner.destinations.push({ key: change.destination, options: change.options });
+    owner.destinations.push({ key: change.destination, options: sharedDestinationOptions(change.options) });
     owner.destinationLines.set(did, lineNumber);
   }, problem);
   if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);
