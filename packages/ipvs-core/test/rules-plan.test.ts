@@ -67,6 +67,10 @@ describe('sharedDestinationOptions', () => {
       const other = sharedDestinationOptions({ ...dopts(3), ...change });
       expect(other).not.toBe(a);
       expect(other).toEqual({ ...dopts(3), ...change });
+      expect(sharedDestinationOptions({ ...dopts(3), ...change })).toBe(other);
     }
+    // values outside the kernel's ranges are not mistaken for other settings
+    expect(sharedDestinationOptions(dopts(0, 8 as ForwardingMethod))).not.toBe(sharedDestinationOptions(dopts(1, ForwardingMethod.Masquerade)));
+    expect(sharedDestinationOptions(dopts(1.5, ForwardingMethod.DirectRoute))).not.toBe(sharedDestinationOptions(dopts(1, 7 as ForwardingMethod)));
   });
 });

@@ -50,8 +50,13 @@ export function ruleDestinationOf(d: Destination): RuleDestination {
   };
 }
 
-/** Settings objects handed out so far, by their values (a table of 100k real servers has a handful of distinct ones). */
-const sharedOptions = new Map<string, DestinationOptions>();
+/**
+ * Settings objects handed out so far, by their values (a table of 100k real servers has a handful of
+ * distinct ones). The usual settings (a weight and a forwarding method, nothing else) are found by a
+ * number; the others by a text key, which costs a string per lookup.
+ */
+const sharedUsual = new Map<number, DestinationOptions>();
+const sharedOther = new Map<string, DestinationOptions>();
 /** Beyond this many distinct settings, new ones are no longer remembered (memory stays bounded). */
 const MAX_SHARED_OPTIONS = 4096;
 
@@ -60,19 +65,19 @@ const MAX_SHARED_OPTIONS = 4096;
  * then hold one settings object per distinct setting instead of one per real server.
  */
 export function sharedDestinationOptions(o: DestinationOptions): DestinationOptions {
-  const id = `${o.forwarding} ${o.weight} ${o.upperThreshold} ${o.lowerThreshold} ${o.tunnelType} ${o.tunnelPort} ${o.tunnelFlags}`;
-  let shared = sharedOptions.get(id);
-  if (!shared) {
-    shared = Object.freeze({
-      forwarding: o.forwarding,
-      weight: o.weight,
-      upperThreshold: o.upperThreshold,
-      lowerThreshold: o.lowerThreshold,
-      tunnelType: o.tunnelType,
-      tunnelPort: o.tunnelPort,
-      tunnelFlags: o.tunnelFlags,
-    });
-    if (sharedOptions.size < MAX_SHARED_OPTIONS) sharedOptions.set(id, shared);
+  // each read once: `o` may be a view that decodes on every read
+  const { forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags } = o;
+  const usual = upperThreshold === 0 && lowerThreshold === 0 && tunnelType === 0 && tunnelPort === 0 && tunnelFlags === 0 &&
+    (forwarding & 7) === forwarding && weight >>> 0 === weight;
+  // a u32 weight above a 3-bit forwarding method: below 2^35, exact
+  const number = usual ? weight * 8 + forwarding : 0;
+  const text = usual ? '' : `${forwarding} ${weight} ${upperThreshold} ${lowerThreshold} ${tunnelType} ${tunnelPort} ${tunnelFlags}`;
+  const known = usual ? sharedUsual.get(number) : sharedOther.get(text);
+  if (known) return known;
+  const shared = Object.freeze({ forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags });
+  if (sharedUsual.size + sharedOther.size < MAX_SHARED_OPTIONS) {
+    if (usual) sharedUsual.set(number, shared);
+    else sharedOther.set(text, shared);
   }
   return shared;
 }
