@@ -1,13 +1,13 @@
 /** Shared helpers of the ipvs-core in-VM suites (registers no case of its own). */
 import * as assert from 'node:assert/strict';
-import { IpvsError, openIpvs, type IpvsClient } from '@tsipvs/ipvs-core';
+import { IpvsError, openIpvs, type IpvsApi } from '@tsipvs/ipvs-core';
 import type { VmTestContext } from '../harness/guest';
 
 /** Dummy interface with IPv4 and IPv6 addresses, so real servers in 10/8 and 2001:db8::/64 are unicast-routable. */
 export const DUMMY =
   'ip link add d0 type dummy && ip link set d0 up && ip addr add 10.0.0.254/8 dev d0 && ip -6 addr add 2001:db8::fe/64 dev d0 nodad';
 
-export async function withClient<T>(body: (ipvs: IpvsClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(body: (ipvs: IpvsApi) => Promise<T>): Promise<T> {
   const ipvs = await openIpvs({ timeoutMs: 10_000 });
   try {
     return await body(ipvs);

@@ -1,4 +1,5 @@
-import { RequestEncoder, type Operation } from '@tsipvs/ipvs-core';
+import type { Operation } from '@tsipvs/ipvs-core';
+import { RequestEncoder } from '@tsipvs/ipvs-core/wire';
 import { parseCommandLine } from '../src/argv/parse';
 import { scanSaveLine } from '../src/argv/save-line';
 import { CliError } from '../src/errors';

@@ -3,6 +3,9 @@ import type {
   ServiceOptions, Timeouts,
 } from './model';
 
+/** Result of one batch operation. */
+export type BatchResult = { ok: true } | { ok: false; error: Error };
+
 /** One change of a batch (see `IpvsApi.batch`). */
 export type Operation =
   | { readonly op: 'addService'; readonly service: ServiceKey; readonly options: ServiceOptions }
@@ -40,12 +43,6 @@ export interface IpvsApi {
 
   /** Real servers of one service, in kernel order (newest first). Empty for a missing service. */
   getDestinations(service: ServiceKey): Promise<Destination[]>;
-  /**
-   * The real servers of one service handed to `visit` one by one as they arrive (large listings).
-   * The object handed over is valid only during the call: the next real server reuses it, so read
-   * what you need (or copy it). Rejects like `getDestinations`, or with what `visit` throws.
-   */
-  forEachDestination(service: ServiceKey, visit: (destination: Destination) => void): Promise<void>;
   addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
   editDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
   deleteDestination(service: ServiceKey, destination: DestinationKey): Promise<void>;
@@ -64,7 +61,7 @@ export interface IpvsApi {
    * result per operation, in order; it does not stop at the first failure (callers decide about
    * rollback).
    */
-  batch(operations: readonly Operation[] | OperationList): Promise<Array<{ ok: true } | { ok: false; error: Error }>>;
+  batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]>;
 
   close(): void;
 }

@@ -1,4 +1,4 @@
-import type { IpvsApi, Operation, OperationList } from './api';
+import type { BatchResult, IpvsApi, Operation, OperationList } from './api';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -12,8 +12,6 @@ import {
 import { RequestBatch } from './protocol/batch';
 import { messageAt, type NetlinkMessage } from './protocol/message';
 import { findService, readServiceList } from './service-list';
-import { applyRuleset, type ApplyOptions, type ApplyOutcome } from './rules/apply';
-import type { Ruleset } from './rules/ruleset';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
 import { RawGenericSocket } from './transport/raw-socket';
@@ -32,9 +30,6 @@ export interface OpenOptions {
   readonly dumpSockets?: number;
 }
 
-/** Result of one batch operation. */
-export type BatchResult = { ok: true } | { ok: false; error: Error };
-
 /** The result of every operation that succeeded (shared: a batch may hold 100k of them). */
 const OK: BatchResult = Object.freeze({ ok: true });
 
@@ -48,7 +43,7 @@ function operationObject(op: Operation): unknown {
 }
 
 /** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
-export class IpvsClient implements IpvsApi {
+class IpvsClient implements IpvsApi {
   constructor(private readonly transport: Transport, readonly familyId: number) {}
 
   /** An empty batch for this kernel's family id, for callers that encode large batches themselves. */
@@ -142,17 +137,15 @@ export class IpvsClient implements IpvsApi {
     await this.exchange('deleteService', { service: key }, (e) => e.delService(key));
   }
 
+  /** Real servers read where they lie in the received datagrams, each into a plain object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
-    const replies = await this.listing('getDestinations', { service }, (e) => e.dumpDestinations(service));
-    return replies.map((reply) => decodeDestination(reply, service.family));
-  }
-
-  async forEachDestination(service: ServiceKey, visit: (destination: Destination) => void): Promise<void> {
     const reader = new DestinationDumpReader(service.family);
+    const destinations: Destination[] = [];
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
       e.dumpDestinations(service),
-      (datagram, start, end) => visit(reader.read(datagram, start, end)),
+      (datagram, start, end) => { destinations.push(reader.read(datagram, start, end).snapshot()); },
     ));
+    return destinations;
   }
 
   async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
@@ -209,15 +202,6 @@ export class IpvsClient implements IpvsApi {
     return results;
   }
 
-  /**
-   * Brings the kernel's table to `desired` with the minimal change set (adds, in-place edits,
-   * deletions), pipelined and all-or-nothing: a refusal undoes everything and throws a
-   * `TransactionError`. With `dryRun` only the plan is computed.
-   */
-  apply(desired: Ruleset, options?: ApplyOptions): Promise<ApplyOutcome> {
-    return applyRuleset(this, desired, options);
-  }
-
   close(): void {
     this.transport.close();
   }
@@ -228,7 +212,7 @@ export class IpvsClient implements IpvsApi {
  * operation is 'resolveFamily' when IPVS is missing ("IPVS is not available in this kernel: load
  * the ip_vs module").
  */
-export async function openIpvs(options: OpenOptions = {}): Promise<IpvsClient> {
+export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
   let transport = options.transport;
   if (!transport) {
     try {

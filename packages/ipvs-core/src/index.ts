@@ -1,24 +1,22 @@
-export * from './model';
-export type { IpvsApi, Operation, OperationList } from './api';
-export { IpvsClient, openIpvs, type OpenOptions, type BatchResult } from './client';
-export { IpvsError, IpvsProtocolError, IpvsValidationError, NetlinkError, ipvsadmMessage, type IpvsOperation } from './errors';
-export { errnoCode, strerror } from './errno';
+/**
+ * @tsipvs/ipvs-core: what a user of the library needs. `openIpvs` returns an `IpvsApi`; the class
+ * behind it stays private. Test doubles live in `@tsipvs/ipvs-core/testing`, the byte-level codec in
+ * `@tsipvs/ipvs-core/wire`.
+ */
+export type { IpvsApi, Operation, OperationList, BatchResult } from './api';
+export { openIpvs, type OpenOptions } from './client';
 export {
-  formatAddress, formatIPv4, formatIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,
-  writeAddress,
-} from './addresses';
-export { resolveIpvsFamily } from './family';
-export * from './rules';
-export * as codec from './protocol/codec';
-export { RequestEncoder } from './protocol/codec';
-export { RequestBatch } from './protocol/batch';
-export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';
+  AddressFamily, Protocol, ForwardingMethod, TunnelType, TunnelFlags, ServiceFlags, DaemonState,
+} from './model/enums';
+export type {
+  Daemon, DaemonConfig, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey, ServiceOptions, Stats,
+  Timeouts,
+} from './model';
+export { IpvsError, IpvsProtocolError, IpvsValidationError, type IpvsOperation } from './errors';
+export { strerror } from './errno';
 export {
-  parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
-} from './protocol/message';
-export {
-  requestList, type Transport, type DatagramSocket, type DumpVisitor, type NetlinkTransportOptions, type RequestSequence,
-} from './transport/transport';
-export { NetlinkTransport } from './transport/netlink-transport';
-export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
-export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';
+  planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, readRuleset, readPriorState, needsPriorState, serviceId, destinationId,
+  TransactionError,
+  type ListedService, type DestinationOptionsPool, type ChangePlan, type PlanSummary, type Ruleset, type RuleService, type RuleDestination, type TransactionResult,
+  type TransactionFailure, type PriorState, type ApplyOptions, type ApplyOutcome,
+} from './rules';

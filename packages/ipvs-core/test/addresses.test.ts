@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { AddressFamily, familyOf, formatIPv6, netmaskToPrefix, normalizeAddress, prefixToNetmask, writeAddress } from '../src';
+import { AddressFamily, familyOf, formatIPv6, netmaskToPrefix, normalizeAddress, prefixToNetmask, writeAddress } from './internals';
 import { random } from './support';
 
 describe('addresses', () => {

@@ -1,4 +1,4 @@
-import { errnoCode, IpvsError, ipvsadmMessage, strerror } from '../src';
+import { errnoCode, IpvsError, ipvsadmMessage, strerror } from './internals';
 
 describe('ipvsadm messages (reference §13)', () => {
   it.each([

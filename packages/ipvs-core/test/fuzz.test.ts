@@ -5,7 +5,7 @@
 import {
   AddressFamily, codec, createFakeTransport, IpvsError, IpvsProtocolError, openIpvs, parseMessages, Protocol,
   type NetlinkMessage,
-} from '../src';
+} from './internals';
 import { daemonReply, destinationReply, oracleCaptures, random, serviceReply } from './support';
 
 const rng = random(7);

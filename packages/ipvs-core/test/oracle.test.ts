@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   AddressFamily, codec, createReplayTransport, IpvsError, openIpvs, parseMessages, Protocol, type Service,
-} from '../src';
+} from './internals';
 import { NLMSG_DONE, NLMSG_ERROR, GENL_ID_CTRL, IpvsCommand } from '../src/protocol/constants';
 import { ORACLE, oracleCaptures } from './support';
 
@@ -75,7 +75,6 @@ describe('oracle captures of the 6.1 kernel', () => {
   it.each(captures.map((c) => [c.scenario, c] as const))('%s: the client over a replay of the captures', async (_name, capture) => {
     const ipvs = await openIpvs({ transport: createReplayTransport([...capture.files.values()], { timeoutMs: 500 }) });
     try {
-      expect(ipvs.familyId).toBe(32);
       expect(await ipvs.getInfo()).toEqual({ version: '1.2.1', versionCode: 0x010201, connectionTableSize: 4096 });
       const timeouts = await ipvs.getTimeouts();
       const reply = capture.files.get('get-config.hex')!.replies[0]!;

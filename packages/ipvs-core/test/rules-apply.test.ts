@@ -1,7 +1,7 @@
 import {
-  AddressFamily, createFakeTransport, ForwardingMethod, openIpvs, Protocol, readRuleset, TransactionError, TunnelType,
+  AddressFamily, applyRuleset, createFakeTransport, ForwardingMethod, openIpvs, Protocol, readRuleset, TransactionError, TunnelType,
   type DestinationOptions, type RuleService, type Ruleset,
-} from '../src';
+} from './internals';
 import { FakeKernel } from './support';
 
 const MASQ: DestinationOptions = {
@@ -33,28 +33,28 @@ describe('client.apply', () => {
 
   test('reaches the desired table, then has nothing left to do', async () => {
     const { ipvs } = await open();
-    await ipvs.apply(start);
+    await applyRuleset(ipvs, start);
     const desired: Ruleset = { services: [service(1, 'wrr', [2, 3]), service(3, 'sh', [1])] };
-    const outcome = await ipvs.apply(desired);
+    const outcome = await applyRuleset(ipvs, desired);
     expect(outcome.applied).toBe(true);
     expect(outcome.plan.summary).toEqual({ servicesAdded: 1, servicesEdited: 1, servicesDeleted: 1, destinationsAdded: 2, destinationsEdited: 0, destinationsDeleted: 1 });
-    const again = await ipvs.apply(desired);
+    const again = await applyRuleset(ipvs, desired);
     expect(again.plan.operations).toEqual([]);
     expect(again.applied).toBe(false);
   });
 
   test('dry run changes nothing', async () => {
     const { ipvs } = await open();
-    await ipvs.apply(start);
+    await applyRuleset(ipvs, start);
     const before = await readRuleset(ipvs);
-    const outcome = await ipvs.apply({ services: [] }, { dryRun: true });
+    const outcome = await applyRuleset(ipvs, { services: [] }, { dryRun: true });
     expect(outcome.plan.summary.servicesDeleted).toBe(2);
     expect(await readRuleset(ipvs)).toEqual(before);
   });
 
   test('a refusal in the middle undoes every change and names the refused operation', async () => {
     const { ipvs } = await open();
-    await ipvs.apply(start);
+    await applyRuleset(ipvs, start);
     const before = await sortedTable(ipvs);
     const bad = service(4, 'rr', [1]);
     const desired: Ruleset = {
@@ -65,7 +65,7 @@ describe('client.apply', () => {
         service(5, 'rr', [1, 2]),
       ],
     };
-    const failure = await ipvs.apply(desired).catch((e: unknown) => e);
+    const failure = await applyRuleset(ipvs, desired).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(TransactionError);
     const te = failure as TransactionError;
     expect(te.message).toBe('Numerical result out of range');

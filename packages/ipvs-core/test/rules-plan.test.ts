@@ -1,5 +1,5 @@
 import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationOptions, type ServiceKey, type ServiceOptions } from '../src/model';
-import { planChanges, sharedDestinationOptions, type RuleService, type Ruleset } from '../src/rules';
+import { destinationOptionsPool, planChanges, type RuleService, type Ruleset } from '../src/rules/index';
 
 const svc = (address: string, port = 80): ServiceKey => ({ family: AddressFamily.IPv4, protocol: Protocol.TCP, address, port });
 const opts = (scheduler = 'wlc', extra: Partial<ServiceOptions> = {}): ServiceOptions => ({ scheduler, timeout: 0, netmask: '255.255.255.255', flags: 0, ...extra });
@@ -53,8 +53,9 @@ describe('planChanges', () => {
   });
 });
 
-describe('sharedDestinationOptions', () => {
+describe('destinationOptionsPool', () => {
   test('equal settings give one frozen object, any differing field another', () => {
+    const sharedDestinationOptions = destinationOptionsPool();
     const a = sharedDestinationOptions(dopts(3));
     expect(sharedDestinationOptions(dopts(3))).toBe(a);
     expect(a).toEqual(dopts(3));

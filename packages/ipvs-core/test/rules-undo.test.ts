@@ -7,7 +7,7 @@ import {
   AddressFamily, applyAllOrNothing, createFakeTransport, ForwardingMethod, needsPriorState, openIpvs, planUndo, priorStateOf,
   Protocol, readPriorState, readRuleset, TunnelType, type DestinationOptions, type Operation, type RuleService, type Ruleset,
   type ServiceKey,
-} from '../src';
+} from './internals';
 import { FakeKernel, random } from './support';
 
 const rng = random(2026);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {
   AddressFamily, Attributes, buildDoneMessage, buildErrorMessage, codec, MessageWriter, parseRecording,
   type Daemon, type Destination, type NetlinkMessage, type Recording, type Service, type Stats,
-} from '../src';
+} from './internals';
 import { writeAddress, writeIPv4, writeIPv6 } from '../src/addresses';
 import {
   CmdAttr, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, DaemonAttr, DestAttr, GENL_ATTRS_OFFSET, GENL_ID_CTRL, IpvsCommand,

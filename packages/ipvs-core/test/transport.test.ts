@@ -1,7 +1,7 @@
 import {
   buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList,
   type NetlinkMessage,
-} from '../src';
+} from './internals';
 import { FAMILY_ID } from './support';
 
 const encoder = new RequestEncoder(FAMILY_ID);

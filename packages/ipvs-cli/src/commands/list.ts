@@ -1,15 +1,14 @@
-import { AddressFamily, type Destination, type IpvsApi, type Service } from '@tsipvs/ipvs-core';
+import { listDestinations } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { EXIT_LIST, messageOf } from '../errors';
 import { connectionLine, connectionTitle, parseConnections } from '../format/connections';
 import { daemonLine, timeoutsLine } from '../format/daemons';
 import type { Naming } from '../format/endpoint';
-import { connectionsJson, daemonsJson, servicesJson, timeoutsJson, type ListedService } from '../format/json';
+import { connectionsJson, daemonsJson, servicesJson, timeoutsJson } from '../format/json';
 import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
-import { endpointSortKey, sortByEndpoint, sortDestinations, sortServices, type EndpointSortKey } from '../format/sort';
+import { sortDestinations, sortServices } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
-import { destinationsInOrder } from './prefetch';
 
 /** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
 export async function runList(command: ParsedCommand, context: CommandContext): Promise<number> {
@@ -59,19 +58,6 @@ async function listConnections(command: ParsedCommand, context: CommandContext, 
   return 0;
 }
 
-async function destinationsOf(api: IpvsApi, service: Service, sort: boolean): Promise<ListedService> {
-  const destinations = await api.getDestinations(service.key);
-  return { service, destinations: sort ? sortDestinations(destinations) : destinations };
-}
-
-/** A real server's line of the listing, with what it is sorted by. */
-interface ListedLine {
-  readonly sortKey: EndpointSortKey;
-  readonly line: string;
-}
-
-const UNSORTED: EndpointSortKey = { family: AddressFamily.IPv4, words: [], port: 0 };
-
 async function listServices(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
   const { format } = command;
   const api = await context.api();
@@ -83,21 +69,19 @@ async function listServices(command: ParsedCommand, context: CommandContext, nam
     const found = command.service ? [await api.getService(command.service)] : await api.getServices();
     const services = format.sort ? sortServices(found) : found;
     if (structured) {
-      const listed = await Promise.all(services.map((s) => destinationsOf(api, s, format.sort)));
+      const listed = [];
+      for await (const { service, destinations } of listDestinations(api, services)) {
+        listed.push({ service, destinations: format.sort ? sortDestinations(destinations) : destinations });
+      }
       out(format.json ? servicesJson(info.version, info.connectionTableSize, listed) : await prettyServices(listed, format, naming));
       return 0;
     }
     out(titleLines(format));
-    // each real server becomes its line (and sort key) as it arrives: nothing else is kept of it
-    const collect = (service: Service, d: Destination): ListedLine => ({
-      sortKey: format.sort ? endpointSortKey(d.key) : UNSORTED,
-      line: destinationLine(d, service, format, naming),
-    });
-    for await (const { service, items } of destinationsInOrder(api, services, collect)) {
-      // joined, the service's text is one flat string: kept until the end, its many small pieces
-      // (each line is a tree of them) would all survive into the old generation
+    for await (const { service, destinations } of listDestinations(api, services)) {
+      // one flat string per service: kept until the end, its many small pieces (each line is a tree
+      // of them) would all survive into the old generation
       const lines = [serviceLine(service, format, naming)];
-      for (const item of format.sort ? sortByEndpoint(items) : items) lines.push(item.line);
+      for (const d of format.sort ? sortDestinations(destinations) : destinations) lines.push(destinationLine(d, service, format, naming));
       out(lines.join(''));
     }
     return 0;

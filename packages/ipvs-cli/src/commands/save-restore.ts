@@ -1,5 +1,5 @@
 import {
-  applyAllOrNothing, needsPriorState, readPriorState, serviceId, type Destination, type Operation, type Service, type ServiceKey,
+  applyAllOrNothing, listDestinations, needsPriorState, readPriorState, serviceId, type Operation, type ServiceKey,
 } from '@tsipvs/ipvs-core';
 import type { ParsedCommand } from '../argv/command';
 import { parseCommandLine } from '../argv/parse';
@@ -7,8 +7,7 @@ import { scanSaveLine } from '../argv/save-line';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
-import { endpointSortKey, sortByEndpoint, sortServices } from '../format/sort';
-import { destinationsInOrder } from './prefetch';
+import { sortDestinations, sortServices } from '../format/sort';
 import { operationOf } from '../rules/operations';
 import { RestoreChanges } from '../rules/restore-changes';
 import { numberedLines, restoreLineWords, splitRestoreInput } from '../rules/restore-input';
@@ -19,12 +18,10 @@ export async function runSave(command: ParsedCommand, context: CommandContext): 
   const api = await context.api();
   const naming: Naming = { numeric: command.format.numeric, resolver: context.env.resolver };
   try {
-    // each real server becomes its line (and sort key) as it arrives: nothing else is kept of it
-    const collect = (service: Service, d: Destination) => ({ sortKey: endpointSortKey(d.key), line: saveDestinationLine(service, d, naming) });
-    for await (const { service, items } of destinationsInOrder(api, sortServices(await api.getServices()), collect)) {
+    for await (const { service, destinations } of listDestinations(api, sortServices(await api.getServices()))) {
       // one flat string per service (see listServices)
       const lines = [saveServiceLine(service, naming)];
-      for (const item of sortByEndpoint(items)) lines.push(item.line);
+      for (const d of sortDestinations(destinations)) lines.push(saveDestinationLine(service, d, naming));
       context.output.out(lines.join(''));
     }
     return 0;

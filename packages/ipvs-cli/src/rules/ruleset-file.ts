@@ -4,8 +4,8 @@
  * line number, all at once; nothing is applied from a file with a problem.
  */
 import {
-  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, serviceId, sharedDestinationOptions,
-  type DestinationKey, type Operation, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
+  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, destinationOptionsPool, serviceId,
+  type DestinationKey, type DestinationOptionsPool, type Operation, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
 } from '@tsipvs/ipvs-core';
 import { parseCommandLine } from '../argv/parse';
 import { CliError, EXIT_USAGE } from '../errors';
@@ -74,6 +74,7 @@ async function scanTableLines(
 
 async function readSaveFormat(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {
   const services = new Map<string, Building>();
+  const share = destinationOptionsPool();
   const problems: string[] = [];
   const problem = (lineNumber: number, message: string) => problems.push(`line ${lineNumber}: ${message}`);
   await scanTableLines(text, resolver, program, (change, lineNumber) => {
@@ -88,7 +89,7 @@ async function readSaveFormat(text: string, resolver: NameResolver, program: str
     const did = destinationId(change.destination);
     const first = owner.destinationLines.get(did);
     if (first !== undefined) return problem(lineNumber, `real server listed twice (first on line ${first})`);
-    owner.destinations.push({ key: change.destination, options: sharedDestinationOptions(change.options) });
+    owner.destinations.push({ key: change.destination, options: share(change.options) });
     owner.destinationLines.set(did, lineNumber);
   }, problem);
   if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);
@@ -138,7 +139,8 @@ function readJson(text: string): RulesetFile {
   }
   const list = Array.isArray(document) ? document : (document as { services?: unknown }).services;
   if (!Array.isArray(list)) throw new CliError('the JSON rules file must hold a "services" array (the output of tsipvs -L --json)', EXIT_USAGE);
-  const services: RuleService[] = list.map((entry, i) => jsonService(entry, `services[${i}]`));
+  const share = destinationOptionsPool();
+  const services: RuleService[] = list.map((entry, i) => jsonService(entry, `services[${i}]`, share));
   return { ruleset: { services }, lineOf: () => Promise.resolve(undefined) };
 }
 
@@ -154,7 +156,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const oneOf = <T>(table: Record<string, T>) => (v: unknown): v is string => typeof v === 'string' && v in table;
 
-function jsonService(entry: unknown, where: string): RuleService {
+function jsonService(entry: unknown, where: string, share: DestinationOptionsPool): RuleService {
   if (!isObject(entry)) throw new CliError(`${where}: expected an object`, EXIT_USAGE);
   const family = field(entry, 'family', where, oneOf({ ipv4: 1, ipv6: 1 }), '"ipv4" or "ipv6"') === 'ipv6' ? AddressFamily.IPv6 : AddressFamily.IPv4;
   const key: ServiceKey =
@@ -176,14 +178,14 @@ function jsonService(entry: unknown, where: string): RuleService {
   };
   const dests = entry.destinations ?? [];
   if (!Array.isArray(dests)) throw new CliError(`${where}.destinations: expected an array`, EXIT_USAGE);
-  return { key, options, destinations: dests.map((d, i) => jsonDestination(d, `${where}.destinations[${i}]`)) };
+  return { key, options, destinations: dests.map((d, i) => jsonDestination(d, `${where}.destinations[${i}]`, share)) };
 }
 
-function jsonDestination(entry: unknown, where: string): RuleDestination {
+function jsonDestination(entry: unknown, where: string, share: DestinationOptionsPool): RuleDestination {
   if (!isObject(entry)) throw new CliError(`${where}: expected an object`, EXIT_USAGE);
   const family = field(entry, 'family', where, oneOf({ ipv4: 1, ipv6: 1 }), '"ipv4" or "ipv6"') === 'ipv6' ? AddressFamily.IPv6 : AddressFamily.IPv4;
   const tunnel = isObject(entry.tunnel) ? entry.tunnel : undefined;
-  const options = sharedDestinationOptions({
+  const options = share({
     forwarding: FORWARDING[field(entry, 'forwarding', where, oneOf(FORWARDING), '"masq", "route", "tunnel" or "local"')]!,
     weight: field(entry, 'weight', where, isNumber, 'a weight'),
     upperThreshold: field(entry, 'upperThreshold', where, isNumber, 'a threshold'),

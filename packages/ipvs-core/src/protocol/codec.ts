@@ -200,7 +200,7 @@ export class DestinationDumpReader {
   constructor(private readonly serviceFamily: AddressFamily) {}
 
   /** The real server of the message at `start..end` of `buffer`, valid until the next call. */
-  read(buffer: Buffer, start: number, end: number): Destination {
+  read(buffer: Buffer, start: number, end: number): DestinationView {
     loadDumpNest(this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest, 'destination reply');
     return this.view.read(this.serviceFamily);
   }

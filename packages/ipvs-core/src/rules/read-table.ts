@@ -1,7 +1,8 @@
-/** Reads the kernel's whole table as a ruleset: one service list, then one real-server dump per service. */
+/** Reading the kernel's table: one service list, then real-server dumps, a bounded number at a time. */
 import type { IpvsApi } from '../api';
-import type { Service } from '../model';
-import { ruleDestinationOf, ruleServiceOf, type RuleDestination, type RuleService, type Ruleset } from './ruleset';
+import { boundedInOrder } from '../bounded';
+import type { Destination, Service } from '../model';
+import { destinationOptionsPool, ruleDestinationOf, ruleServiceOf, type DestinationOptionsPool, type RuleService, type Ruleset } from './ruleset';
 
 /**
  * Real-server dumps asked for at once: enough to keep every dump socket of the client busy, few
@@ -9,37 +10,30 @@ import { ruleDestinationOf, ruleServiceOf, type RuleDestination, type RuleServic
  */
 const DUMPS_AT_ONCE = 16;
 
-export async function readRuleset(api: IpvsApi): Promise<Ruleset> {
-  const services = await api.getServices();
-  return { services: await mapBounded(services, (s) => readServiceRule(api, s)) };
+/** One service with its real servers (kernel order: newest first). */
+export interface ListedService {
+  readonly service: Service;
+  readonly destinations: readonly Destination[];
 }
 
 /**
- * One service and its real servers as a rule. Each real server becomes its rule where it arrives (in
- * place, see forEachDestination): no reply messages or kernel objects are kept.
+ * Each service with its real servers, in the services' order, while up to 16 real-server dumps run
+ * ahead: a listing of any size keeps only the services not yet consumed. Rejects with the first
+ * failure when its turn comes; no new dump starts after it.
  */
-export async function readServiceRule(api: IpvsApi, service: Service): Promise<RuleService> {
-  const destinations: RuleDestination[] = [];
-  await api.forEachDestination(service.key, (d) => destinations.push(ruleDestinationOf(d)));
-  return ruleServiceOf(service, destinations);
+export function listDestinations(api: IpvsApi, services: readonly Service[]): AsyncGenerator<ListedService> {
+  return boundedInOrder(services, async (service) => ({ service, destinations: await api.getDestinations(service.key) }), DUMPS_AT_ONCE);
 }
 
-/** `read` of every item, in the items' order, with at most DUMPS_AT_ONCE running; rejects with the first failure. */
-export async function mapBounded<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      const index = next++;
-      try {
-        results[index] = await read(items[index]!);
-      } catch (error) {
-        failed = true; // the other lanes start nothing new
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DUMPS_AT_ONCE, items.length) }, lane));
-  return results;
+/** The whole table as a ruleset (no counters). */
+export async function readRuleset(api: IpvsApi): Promise<Ruleset> {
+  const share = destinationOptionsPool();
+  const services: RuleService[] = [];
+  for await (const listed of listDestinations(api, await api.getServices())) services.push(ruleOf(listed, share));
+  return { services };
+}
+
+/** One listed service as a rule; equal real-server settings share one object from `share`. */
+export function ruleOf({ service, destinations }: ListedService, share: DestinationOptionsPool): RuleService {
+  return ruleServiceOf(service, destinations.map((d) => ruleDestinationOf(d, share)));
 }

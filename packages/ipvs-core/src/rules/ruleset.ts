@@ -42,44 +42,47 @@ export function ruleServiceOf(service: Service, destinations: readonly RuleDesti
   };
 }
 
+/** Hands out one frozen settings object per distinct real-server setting (see `destinationOptionsPool`). */
+export type DestinationOptionsPool = (options: DestinationOptions) => DestinationOptions;
+
 /** A real server's identity and settings, copied (the object given may be reused for the next one); no counters or connection counts. */
-export function ruleDestinationOf(d: Destination): RuleDestination {
+export function ruleDestinationOf(d: Destination, share: DestinationOptionsPool): RuleDestination {
   return {
     key: { family: d.key.family, address: d.key.address, port: d.key.port },
-    options: sharedDestinationOptions(d),
+    options: share(d),
   };
 }
 
-/**
- * Settings objects handed out so far, by their values (a table of 100k real servers has a handful of
- * distinct ones). The usual settings (a weight and a forwarding method, nothing else) are found by a
- * number; the others by a text key, which costs a string per lookup.
- */
-const sharedUsual = new Map<number, DestinationOptions>();
-const sharedOther = new Map<string, DestinationOptions>();
-/** Beyond this many distinct settings, new ones are no longer remembered (memory stays bounded). */
+/** Beyond this many distinct settings, a pool no longer remembers new ones (memory stays bounded). */
 const MAX_SHARED_OPTIONS = 4096;
 
 /**
- * A frozen settings object equal to `o`'s settings, the same object for equal settings: large rulesets
- * then hold one settings object per distinct setting instead of one per real server.
+ * A pool of frozen settings objects, the same object for equal settings: a large ruleset then holds
+ * one settings object per distinct setting instead of one per real server (a table of 100k real
+ * servers has a handful). The usual settings (a weight and a forwarding method, nothing else) are
+ * found by a number; the others by a text key, which costs a string per lookup. One pool per table
+ * read: nothing is kept once the table is gone.
  */
-export function sharedDestinationOptions(o: DestinationOptions): DestinationOptions {
-  // each read once: `o` may be a view that decodes on every read
-  const { forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags } = o;
-  const usual = upperThreshold === 0 && lowerThreshold === 0 && tunnelType === 0 && tunnelPort === 0 && tunnelFlags === 0 &&
-    (forwarding & 7) === forwarding && weight >>> 0 === weight;
-  // a u32 weight above a 3-bit forwarding method: below 2^35, exact
-  const number = usual ? weight * 8 + forwarding : 0;
-  const text = usual ? '' : `${forwarding} ${weight} ${upperThreshold} ${lowerThreshold} ${tunnelType} ${tunnelPort} ${tunnelFlags}`;
-  const known = usual ? sharedUsual.get(number) : sharedOther.get(text);
-  if (known) return known;
-  const shared = Object.freeze({ forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags });
-  if (sharedUsual.size + sharedOther.size < MAX_SHARED_OPTIONS) {
-    if (usual) sharedUsual.set(number, shared);
-    else sharedOther.set(text, shared);
-  }
-  return shared;
+export function destinationOptionsPool(): DestinationOptionsPool {
+  const usualSettings = new Map<number, DestinationOptions>();
+  const otherSettings = new Map<string, DestinationOptions>();
+  return (o) => {
+    // each read once: `o` may be a view that decodes on every read
+    const { forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags } = o;
+    const usual = upperThreshold === 0 && lowerThreshold === 0 && tunnelType === 0 && tunnelPort === 0 && tunnelFlags === 0 &&
+      (forwarding & 7) === forwarding && weight >>> 0 === weight;
+    // a u32 weight above a 3-bit forwarding method: below 2^35, exact
+    const number = usual ? weight * 8 + forwarding : 0;
+    const text = usual ? '' : `${forwarding} ${weight} ${upperThreshold} ${lowerThreshold} ${tunnelType} ${tunnelPort} ${tunnelFlags}`;
+    const known = usual ? usualSettings.get(number) : otherSettings.get(text);
+    if (known) return known;
+    const shared = Object.freeze({ forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags });
+    if (usualSettings.size + otherSettings.size < MAX_SHARED_OPTIONS) {
+      if (usual) usualSettings.set(number, shared);
+      else otherSettings.set(text, shared);
+    }
+    return shared;
+  };
 }
 
 export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {

@@ -8,8 +8,9 @@ import type { IpvsApi, Operation, OperationList } from '../api';
 import { Errno } from '../errno';
 import type { ServiceKey } from '../model';
 import { findService } from '../service-list';
-import { mapBounded, readServiceRule } from './read-table';
-import { serviceId, type Ruleset } from './ruleset';
+import { mapBounded } from '../bounded';
+import { ruleOf } from './read-table';
+import { destinationOptionsPool, serviceId, type Ruleset } from './ruleset';
 import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
 export interface TransactionFailure {
@@ -58,9 +59,10 @@ export async function applyAllOrNothing(
 export async function readPriorState(api: IpvsApi, services: Iterable<ServiceKey>): Promise<PriorState> {
   const unique = new Map<string, ServiceKey>();
   for (const key of services) unique.set(serviceId(key), key);
+  const share = destinationOptionsPool();
   const read = await mapBounded([...unique.values()], async (key) => {
     const service = await findService(api, key);
-    return service && readServiceRule(api, service);
+    return service && ruleOf({ service, destinations: await api.getDestinations(service.key) }, share);
   });
   const table: Ruleset = { services: read.filter((s) => s !== undefined) };
   return priorStateOf(table);

@@ -1,0 +1,16 @@
+/**
+ * @tsipvs/ipvs-core/wire: the bytes, for those who need them (fake kernels, recorders, tools that
+ * encode large batches themselves). Not needed to use the library.
+ */
+export { RequestEncoder } from './protocol/codec';
+export * as codec from './protocol/codec';
+export { RequestBatch } from './protocol/batch';
+export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';
+export {
+  parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
+} from './protocol/message';
+export * as constants from './protocol/constants';
+export {
+  formatAddress, formatIPv4, formatIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,
+  writeAddress,
+} from './addresses';

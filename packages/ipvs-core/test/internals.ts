@@ -1,0 +1,11 @@
+/** What the unit tests reach: the public entries plus the internals they exercise directly. */
+export * from '../src';
+export * from '../src/wire';
+export * from '../src/testing';
+export { errnoCode } from '../src/errno';
+export { ipvsadmMessage, NetlinkError } from '../src/errors';
+export { planUndo, priorStateOf, type OperationOutcome, type UndoPlan } from '../src/rules/undo';
+export { ruleServiceOf, ruleDestinationOf, destinationOptionsPool, sameServiceOptions, sameDestinationOptions } from '../src/rules/ruleset';
+export { NetlinkTransport } from '../src/transport/netlink-transport';
+export { requestList } from '../src/transport/transport';
+export { resolveIpvsFamily } from '../src/family';
