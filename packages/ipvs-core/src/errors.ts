@@ -8,41 +8,10 @@ export type IpvsOperation =
   | 'getDestinations' | 'addDestination' | 'editDestination' | 'deleteDestination'
   | 'zero' | 'flush' | 'getDaemons' | 'startDaemon' | 'stopDaemon';
 
-/** ipvsadm's own messages for one operation's errnos (libipvs ipvs_strerror, per-call rows). */
-const OPERATION_MESSAGES: Partial<Record<IpvsOperation, Partial<Record<number, string>>>> = {
-  addService: { [Errno.EEXIST]: 'Service already exists', [Errno.ENOENT]: 'Scheduler or persistence engine not found' },
-  editService: { [Errno.ESRCH]: 'No such service', [Errno.ENOENT]: 'Scheduler or persistence engine not found' },
-  deleteService: { [Errno.ESRCH]: 'No such service' },
-  zero: { [Errno.ESRCH]: 'No such service' },
-  addDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.EEXIST]: 'Destination already exists' },
-  editDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.ENOENT]: 'No such destination' },
-  deleteDestination: { [Errno.ESRCH]: 'Service not defined', [Errno.ENOENT]: 'No such destination' },
-  startDaemon: { [Errno.EEXIST]: 'Daemon has already run' },
-  stopDaemon: { [Errno.ESRCH]: 'No daemon is running' },
-  getDestinations: { [Errno.ESRCH]: 'No such service' },
-  getService: { [Errno.ESRCH]: 'No such service' },
-};
-
-/** ipvsadm's messages that apply to every operation. */
-const GENERIC_MESSAGES: Partial<Record<number, string>> = {
-  [Errno.EPERM]: 'Permission denied (you must be root)',
-  [Errno.EINVAL]: 'Invalid operation.  Possibly wrong module version, address not unicast, ...',
-  [Errno.ENOPROTOOPT]: 'Protocol not available',
-  [Errno.ENOMEM]: 'Memory allocation problem',
-  [Errno.EOPNOTSUPP]: 'Operation not supported with IPv6',
-  [Errno.EAFNOSUPPORT]: 'Operation not supported with specified address family',
-  [Errno.EMSGSIZE]: 'Module is wrong version',
-};
-
-export const FAMILY_MISSING_MESSAGE = 'IPVS is not available in this kernel: load the ip_vs module';
-
-/** The text ipvsadm prints when `operation` fails with `errno`. */
-export function ipvsadmMessage(operation: IpvsOperation, errno: number): string {
-  if (operation === 'resolveFamily' && errno === Errno.ENOENT) return FAMILY_MISSING_MESSAGE;
-  return OPERATION_MESSAGES[operation]?.[errno] ?? GENERIC_MESSAGES[errno] ?? strerror(errno);
-}
-
-/** A refusal by the kernel (or a failed exchange with it) of one IPVS operation. */
+/**
+ * A refusal by the kernel (or a failed exchange with it) of one IPVS operation. Programs that print
+ * their own texts (the CLI prints ipvsadm's) key them on `operation` and `errno`.
+ */
 export class IpvsError extends Error {
   override readonly name = 'IpvsError';
   /** Positive errno, e.g. 17. */
@@ -52,16 +21,14 @@ export class IpvsError extends Error {
   readonly operation: IpvsOperation;
   /** The key/options the operation was about (undefined for global operations). */
   readonly object: unknown;
-  /** Plain-English explanation naming the object. `message` is ipvsadm's text. */
-  readonly detail: string;
 
-  constructor(errno: number, operation: IpvsOperation, object?: unknown, detail?: string) {
-    super(ipvsadmMessage(operation, errno));
+  /** `message` says what happened in the library's words, naming the object (`explain` unless given). */
+  constructor(errno: number, operation: IpvsOperation, object?: unknown, message?: string) {
+    super(message ?? explain(errno, operation, object));
     this.errno = errno;
     this.code = errnoCode(errno);
     this.operation = operation;
     this.object = object;
-    this.detail = detail ?? explain(errno, operation, object);
   }
 }
 
@@ -123,6 +90,10 @@ function explain(errno: number, operation: IpvsOperation, object: unknown): stri
       return `${about}: the address family is not supported (is IPv6 disabled?)`;
     case Errno.ETIMEDOUT:
       return `${about}: no reply from the kernel before the deadline`;
+    case Errno.EMSGSIZE:
+      return `${about}: the netlink message was too long for the socket or the kernel`;
+    case Errno.ENOBUFS:
+      return `${about}: the netlink socket's receive buffer overflowed; replies were lost`;
     case Errno.ECANCELED:
       return `${about}: the client was closed before the kernel answered`;
     default:

@@ -1,5 +1,5 @@
 import {
-  AddressFamily, createFakeTransport, DaemonState, ForwardingMethod, IpvsError, IpvsValidationError, ipvsadmMessage, openIpvs,
+  AddressFamily, createFakeTransport, DaemonState, ForwardingMethod, IpvsError, IpvsValidationError, openIpvs,
   Protocol, TunnelType, type DestinationOptions, type Operation, type ServiceKey,
 } from './internals';
 import { FakeKernel } from './support';
@@ -47,26 +47,26 @@ describe('IpvsClient over a fake kernel', () => {
     ipvs.close();
   });
 
-  it('turns kernel errnos into IpvsErrors with ipvsadm\'s message, the operation and the object', async () => {
+  it('turns kernel errnos into IpvsErrors with the errno, the operation and the object', async () => {
     const { ipvs } = await open();
     await ipvs.addService(SERVICE, OPTIONS);
     const error = await ipvs.addService(SERVICE, OPTIONS).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IpvsError);
-    expect(error).toMatchObject({ errno: 17, code: 'EEXIST', operation: 'addService', message: 'Service already exists', object: { service: SERVICE, options: OPTIONS } });
-    expect((error as IpvsError).detail).toContain('TCP 10.0.0.1:80');
-    await expect(ipvs.addService({ ...SERVICE, port: 2 }, { ...OPTIONS, scheduler: 'bogus' })).rejects.toMatchObject({ code: 'ENOENT', message: 'Scheduler or persistence engine not found' });
-    await expect(ipvs.deleteService({ ...SERVICE, port: 2 })).rejects.toMatchObject({ code: 'ESRCH', message: 'No such service' });
-    await expect(ipvs.addDestination({ ...SERVICE, port: 2 }, RS, MASQ)).rejects.toMatchObject({ code: 'ESRCH', message: 'Service not defined' });
+    expect(error).toMatchObject({ errno: 17, code: 'EEXIST', operation: 'addService', object: { service: SERVICE, options: OPTIONS } });
+    expect((error as IpvsError).message).toContain('TCP 10.0.0.1:80');
+    await expect(ipvs.addService({ ...SERVICE, port: 2 }, { ...OPTIONS, scheduler: 'bogus' })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(ipvs.deleteService({ ...SERVICE, port: 2 })).rejects.toMatchObject({ code: 'ESRCH' });
+    await expect(ipvs.addDestination({ ...SERVICE, port: 2 }, RS, MASQ)).rejects.toMatchObject({ code: 'ESRCH' });
     await ipvs.addDestination(SERVICE, RS, MASQ);
-    await expect(ipvs.addDestination(SERVICE, RS, MASQ)).rejects.toMatchObject({ code: 'EEXIST', message: 'Destination already exists' });
+    await expect(ipvs.addDestination(SERVICE, RS, MASQ)).rejects.toMatchObject({ code: 'EEXIST' });
     const missingDest = ipvs.editDestination(SERVICE, { ...RS, port: 9 }, MASQ);
-    await expect(missingDest).rejects.toMatchObject({ code: 'ENOENT', message: 'No such destination', operation: 'editDestination' });
-    await expect(ipvs.deleteDestination(SERVICE, { ...RS, port: 9 })).rejects.toMatchObject({ detail: expect.stringContaining('10.0.0.2:9') });
-    await expect(ipvs.addDestination(SERVICE, { ...RS, port: 3 }, { ...MASQ, upperThreshold: 1, lowerThreshold: 2 })).rejects.toMatchObject({ code: 'ERANGE', message: 'Numerical result out of range' });
-    await expect(ipvs.setTimeouts({ tcp: 0x80000000 })).rejects.toMatchObject({ code: 'EINVAL', message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' });
-    await expect(ipvs.stopDaemon(DaemonState.Master)).rejects.toMatchObject({ message: 'No daemon is running' });
+    await expect(missingDest).rejects.toMatchObject({ code: 'ENOENT', operation: 'editDestination' });
+    await expect(ipvs.deleteDestination(SERVICE, { ...RS, port: 9 })).rejects.toMatchObject({ message: expect.stringContaining('10.0.0.2:9') });
+    await expect(ipvs.addDestination(SERVICE, { ...RS, port: 3 }, { ...MASQ, upperThreshold: 1, lowerThreshold: 2 })).rejects.toMatchObject({ code: 'ERANGE' });
+    await expect(ipvs.setTimeouts({ tcp: 0x80000000 })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ipvs.stopDaemon(DaemonState.Master)).rejects.toMatchObject({ code: 'ESRCH', operation: 'stopDaemon' });
     await ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 });
-    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 })).rejects.toMatchObject({ message: 'Daemon has already run', detail: expect.stringContaining('master sync daemon on eth0') });
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 })).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('master sync daemon on eth0') });
     await expect(ipvs.addService({ ...SERVICE, address: '1.2.3' }, OPTIONS)).rejects.toBeInstanceOf(IpvsValidationError);
     ipvs.close();
   });
@@ -75,14 +75,14 @@ describe('IpvsClient over a fake kernel', () => {
     const absent = new FakeKernel();
     absent.familyRegistered = false;
     const error = await open(absent).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'IpvsError', operation: 'resolveFamily', code: 'ENOENT', message: 'IPVS is not available in this kernel: load the ip_vs module' });
+    expect(error).toMatchObject({ name: 'IpvsError', operation: 'resolveFamily', code: 'ENOENT' });
 
     const unprivileged = new FakeKernel();
     unprivileged.privileged = false;
     const { ipvs } = await open(unprivileged);
     const denied = await ipvs.getServices().catch((e: unknown) => e);
-    expect(denied).toMatchObject({ code: 'EPERM', errno: 1, operation: 'getServices', message: 'Permission denied (you must be root)' });
-    expect((denied as IpvsError).detail).toContain('CAP_NET_ADMIN');
+    expect(denied).toMatchObject({ code: 'EPERM', errno: 1, operation: 'getServices' });
+    expect((denied as IpvsError).message).toContain('CAP_NET_ADMIN');
     ipvs.close();
   });
 
@@ -105,7 +105,7 @@ describe('IpvsClient over a fake kernel', () => {
     expect(kernel.received.length - sentBefore).toBe(603);
     expect(kernel.services.size).toBe(300);
     const failed = results[602]!;
-    expect(!failed.ok && failed.error.message).toBe(ipvsadmMessage('deleteDestination', 3));
+    expect(!failed.ok && failed.error).toMatchObject({ errno: 3, operation: 'deleteDestination' });
     ipvs.close();
   });
 
@@ -113,7 +113,7 @@ describe('IpvsClient over a fake kernel', () => {
     const kernel = new FakeKernel();
     const transport = createFakeTransport((request) => (request.type === 0x10 ? kernel.answer(request) : undefined), { timeoutMs: 30 });
     const ipvs = await openIpvs({ transport });
-    await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getInfo', message: 'Connection timed out' });
+    await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getInfo' });
     ipvs.close();
   });
 });

@@ -3,7 +3,7 @@ export * from '../src';
 export * from '../src/wire';
 export * from '../src/testing';
 export { errnoCode } from '../src/errno';
-export { ipvsadmMessage, NetlinkError } from '../src/errors';
+export { NetlinkError } from '../src/errors';
 export { planUndo, priorStateOf, type OperationOutcome, type UndoPlan } from '../src/rules/undo';
 export { ruleServiceOf, ruleDestinationOf, destinationOptionsPool, sameServiceOptions, sameDestinationOptions } from '../src/rules/ruleset';
 export { NetlinkTransport } from '../src/transport/netlink-transport';

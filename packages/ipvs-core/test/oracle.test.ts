@@ -83,7 +83,7 @@ describe('oracle captures of the 6.1 kernel', () => {
       expect(services.length).toBe(savedServices(_name).length);
       await ipvs.getDaemons();
       const missing = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '0.0.0.0', port: 1 };
-      await expect(ipvs.getService(missing)).rejects.toMatchObject({ name: 'IpvsError', code: 'ESRCH', errno: 3, message: 'No such service', operation: 'getService' });
+      await expect(ipvs.getService(missing)).rejects.toMatchObject({ name: 'IpvsError', code: 'ESRCH', errno: 3, operation: 'getService' });
       await expect(ipvs.getService(missing)).rejects.toBeInstanceOf(IpvsError);
     } finally {
       ipvs.close();

@@ -28,7 +28,7 @@ async function open() {
   return { kernel, ipvs };
 }
 
-describe('client.apply', () => {
+describe('applyRuleset', () => {
   const start: Ruleset = { services: [service(1, 'rr', [1, 2]), service(2, 'wlc', [1])] };
 
   test('reaches the desired table, then has nothing left to do', async () => {
@@ -68,7 +68,8 @@ describe('client.apply', () => {
     const failure = await applyRuleset(ipvs, desired).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(TransactionError);
     const te = failure as TransactionError;
-    expect(te.message).toBe('Numerical result out of range');
+    expect(te.failure.error).toMatchObject({ code: 'ERANGE', operation: 'addDestination' });
+    expect(te.message).toContain('real server 10.1.4.1:80 of service TCP 10.0.0.4:80');
     expect(te.operation).toMatchObject({ op: 'addDestination', destination: { address: '10.1.4.1' } });
     expect(te.failure.rollbackErrors).toEqual([]);
     expect(await sortedTable(ipvs)).toEqual(before);
