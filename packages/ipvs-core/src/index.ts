@@ -5,9 +5,15 @@
  */
 export type { IpvsApi, Operation, OperationList, BatchResult } from './api';
 export { openIpvs, type OpenOptions } from './client';
-export {
-  AddressFamily, Protocol, ForwardingMethod, TunnelType, TunnelFlags, ServiceFlags, DaemonState,
-} from './model/enums';
+// Aliases compile to plain properties (`export { X } from` would make getters, read on every use).
+import * as enums from './model/enums';
+export import AddressFamily = enums.AddressFamily;
+export import Protocol = enums.Protocol;
+export import ForwardingMethod = enums.ForwardingMethod;
+export import TunnelType = enums.TunnelType;
+export import TunnelFlags = enums.TunnelFlags;
+export import ServiceFlags = enums.ServiceFlags;
+export import DaemonState = enums.DaemonState;
 export type {
   Daemon, DaemonConfig, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey, ServiceOptions, Stats,
   Timeouts,
