@@ -4,8 +4,8 @@ import {
 } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_POPT, tryHelp, usageError } from '../errors';
 import type { NameResolver, PortProtocol } from '../names/resolver';
-import { formatIPv4, inetAton } from '../net/ipv4';
-import { parseIPv6 } from '../net/ipv6';
+import { formatGlibcIPv4, inetAton } from '../net/glibc-ipv4';
+import { parseGlibcIPv6 } from '../net/glibc-ipv6';
 import type { CommandLine, ParsedCommand } from './command';
 import { parseHostPort, resolvePort, type HostPort } from './host-port';
 import { checkCommandOptions, checkTunnelOptions, type TunnelTypeName } from './matrix';
@@ -272,14 +272,14 @@ async function parseNetmask(family: AddressFamily, word: string, resolver: NameR
     return prefix;
   }
   const value = inetAton(word);
-  const mask = value !== undefined ? formatIPv4(value) : await resolver.hostToIPv4(word);
+  const mask = value !== undefined ? formatGlibcIPv4(value) : await resolver.hostToIPv4(word);
   if (mask === undefined) throw usageError('illegal virtual server persistent mask specified');
   return mask;
 }
 
 function parseMulticastGroup(word: string): string {
   if (word.includes(':')) {
-    const words = parseIPv6(word);
+    const words = parseGlibcIPv6(word);
     if (!words || words[0]! >> 8 !== 0xff) throw usageError(`invalid IPv6 mcast-group \`${word}'`);
     return word;
   }
