@@ -22,7 +22,7 @@ const INT_MAX = 2147483647;
 
 type OptionToken = Extract<Token, { kind: 'option' }>;
 
-const PROTOCOL_OF: Partial<Record<OptionKey, Protocol>> = {
+const PROTOCOL_OF: Record<'tcp-service' | 'udp-service' | 'sctp-service', Protocol> = {
   'tcp-service': Protocol.TCP,
   'udp-service': Protocol.UDP,
   'sctp-service': Protocol.SCTP,
@@ -159,7 +159,7 @@ async function applyOption(draft: Draft, key: OptionKey, value: string | undefin
     case 'tcp-service':
     case 'udp-service':
     case 'sctp-service': {
-      draft.protocol = PROTOCOL_OF[key]!;
+      draft.protocol = PROTOCOL_OF[key];
       const parsed = await parseHostPort(word, resolver);
       const port = parsed?.portText === undefined ? 0 : resolvePort(parsed.portText, portProtocol(draft.protocol), resolver);
       if (!parsed || port === undefined) throw usageError('illegal virtual server address[:port] specified');

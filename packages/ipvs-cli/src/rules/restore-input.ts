@@ -25,7 +25,7 @@ export function restoreLineWords(line: string): string[] {
 }
 
 /** The lines of `text`, their numbers (from 1) and where they start, read one at a time. */
-export function* numberedLines(text: string): Generator<readonly [line: string, lineNumber: number, start: number]> {
+function* numberedLines(text: string): Generator<readonly [line: string, lineNumber: number, start: number]> {
   let lineNumber = 0;
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf('\n', start);

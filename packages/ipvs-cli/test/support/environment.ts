@@ -33,6 +33,8 @@ export interface FakeRunOptions {
   readonly connections?: string | undefined;
   /** Files `readFile` finds, by path. */
   readonly files?: Readonly<Record<string, string>>;
+  /** The tree and network of the sysctl, realserver and director commands. */
+  readonly sysctl?: CliEnvironment['sysctl'];
 }
 
 /** Runs tsipvs against `fake` with deterministic names (oracle hosts, this system's /etc/services). */
@@ -49,6 +51,7 @@ export function runWithFake(fake: FakeIpvs, argv: readonly string[], options: Fa
     },
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
+    ...(options.sysctl ? { sysctl: options.sysctl } : {}),
   };
   return runCollected(argv, env);
 }
