@@ -1,21 +1,34 @@
 import type { Info, IpvsApi } from '@tsipvs/ipvs-core';
+import type { NetworkInterfaces, SysctlTree } from '@tsipvs/sysctl';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
 import type { NameResolver } from './names/resolver';
+
+/** Where a run writes its standard output and error. */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
 
 /** Everything the CLI touches outside itself; injected so tests run without a kernel. */
 export interface CliEnvironment {
   /** Name used in help, version and "Try ..." texts. */
   readonly program: string;
+  readonly output: CliOutput;
   /** Opens the IPVS client (called at most once, only by commands that need the kernel). */
   openApi(): Promise<IpvsApi>;
   readonly resolver: NameResolver;
   readStdin(): Promise<string>;
+  /** A file's text, read as latin1 (apply's rules). */
+  readFile(path: string): Promise<string>;
   /** Contents of /proc/net/ip_vs_conn, or undefined when it cannot be opened. */
   readConnections(): Promise<string | undefined>;
+  readonly clock: { now(): Date };
+  /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
+  readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
 }
 
-/** Collected output of one run. */
-export class Output {
+/** Output kept in memory, read when the run is over. */
+export class Output implements CliOutput {
   private readonly outChunks: string[] = [];
   private readonly errChunks: string[] = [];
 
@@ -78,11 +91,11 @@ class LazyApi {
   }
 }
 
-/** What a command needs while running: the (lazily opened) API, names and output. */
+/** What a command runs with: the environment, its output and the (lazily opened) API. */
 export class CommandContext {
   constructor(
     readonly env: CliEnvironment,
-    readonly output: Output,
+    readonly output: CliOutput = env.output,
     private readonly lazyApi = new LazyApi(() => env.openApi()),
   ) {}
 
@@ -96,7 +109,7 @@ export class CommandContext {
   }
 
   /** A context that writes to `output` and shares this one's API. */
-  withOutput(output: Output): CommandContext {
+  withOutput(output: CliOutput): CommandContext {
     return new CommandContext(this.env, output, this.lazyApi);
   }
 

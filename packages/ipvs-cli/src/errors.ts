@@ -1,3 +1,6 @@
+import { IpvsError } from '@tsipvs/ipvs-core';
+import { ipvsadmMessage } from './kernel-messages';
+
 /** A failure the CLI reports itself: `message` goes to stderr (plus a newline), then exit `exitCode`. */
 export class CliError extends Error {
   constructor(
@@ -23,7 +26,8 @@ export function tryHelp(program: string): CliError {
   return new CliError(`Try \`${program} -h' or '${program} --help' for more information.`, EXIT_POPT);
 }
 
-/** The message of a library failure: IpvsError carries ipvsadm's text for the operation and errno. */
+/** The text the CLI prints for a failure: ipvsadm's for a kernel refusal, else the error's message. */
 export function messageOf(error: unknown): string {
+  if (error instanceof IpvsError) return ipvsadmMessage(error.operation, error.errno);
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,28 @@
+import { isSubcommandWord, type ParsedCommand } from './argv/command';
 import { parseCommandLine } from './argv/parse';
-import { runCommand } from './commands/run';
+import { runCommand } from './commands/table';
 import { CommandContext, Output, type CliEnvironment } from './environment';
 import { CliError, messageOf } from './errors';
-import { helpText, versionText } from './help';
+
+/** Runs one command line against `env`, writing through `env.output`; returns the exit status. */
+export async function main(argv: readonly string[], env: CliEnvironment): Promise<number> {
+  const context = new CommandContext(env);
+  try {
+    return await runCommand(await readCommandLine(argv, env), context);
+  } catch (error) {
+    env.output.err(`${messageOf(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  } finally {
+    await context.close();
+  }
+}
+
+/** A subcommand word and the words after it, else ipvsadm's grammar (no arguments: -L, like ipvsadm). */
+function readCommandLine(argv: readonly string[], env: CliEnvironment): Promise<ParsedCommand> {
+  const [word, ...rest] = argv;
+  if (isSubcommandWord(word)) return Promise.resolve({ command: word, argv: rest });
+  return parseCommandLine(argv.length === 0 ? ['-L'] : argv, env.resolver, env.program);
+}
 
 export interface RunResult {
   readonly stdout: string;
@@ -10,36 +30,9 @@ export interface RunResult {
   readonly status: number;
 }
 
-/** Words that select the commander-based subcommands instead of the ipvsadm-compatible grammar. */
-export const SUBCOMMANDS: ReadonlySet<string> = new Set(['sysctl', 'realserver', 'director', 'apply']);
-
-/** Runs one ipvsadm-compatible command line against `env`; never touches the process itself. */
-export async function main(argv: readonly string[], env: CliEnvironment): Promise<RunResult> {
+/** `main` with its output kept in memory. */
+export async function runCollected(argv: readonly string[], env: Omit<CliEnvironment, 'output'>): Promise<RunResult> {
   const output = new Output();
-  const context = new CommandContext(env, output);
-  let status: number;
-  try {
-    status = await execute(argv, context);
-  } catch (error) {
-    output.err(`${messageOf(error)}\n`);
-    status = error instanceof CliError ? error.exitCode : 1;
-  } finally {
-    await context.close();
-  }
+  const status = await main(argv, { ...env, output });
   return { stdout: output.stdout, stderr: output.stderr, status };
-}
-
-async function execute(argv: readonly string[], context: CommandContext): Promise<number> {
-  const { env, output } = context;
-  // No arguments at all lists the table, like ipvsadm.
-  const line = await parseCommandLine(argv.length === 0 ? ['-L'] : argv, env.resolver, env.program);
-  if (line.kind === 'help') {
-    output.out(helpText(env.program));
-    return 0;
-  }
-  if (line.kind === 'version') {
-    output.out(versionText(env.program));
-    return 0;
-  }
-  return runCommand(line.command, context);
 }

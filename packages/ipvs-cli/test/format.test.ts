@@ -1,8 +1,8 @@
 import { AddressFamily, type Destination } from '@tsipvs/ipvs-core';
 import { largeNumber } from '../src/format/numbers';
 import { mergeSort, sortDestinations } from '../src/format/sort';
-import { inetAton } from '../src/net/ipv4';
-import { formatIPv6, parseIPv6 } from '../src/net/ipv6';
+import { inetAton } from '../src/net/glibc-ipv4';
+import { formatGlibcIPv6, parseGlibcIPv6 } from '../src/net/glibc-ipv6';
 
 test('number abbreviation follows ipvsadm (reference §7.7)', () => {
   expect(largeNumber(99_999_999n, false)).toBe(' 99999999');
@@ -35,8 +35,8 @@ test('inet_aton shorthands and IPv6 text forms', () => {
   expect(inetAton('33')).toBe(33);
   expect(inetAton('010.0.0.1')).toBe(0x08000001);
   expect(inetAton('256.1.1.1')).toBeUndefined();
-  expect(formatIPv6(parseIPv6('2001:0db8:0000:0000:0000:0000:0000:00ff')!)).toBe('2001:db8::ff');
-  expect(formatIPv6(parseIPv6('::ffff:192.0.2.1')!)).toBe('::ffff:192.0.2.1');
-  expect(formatIPv6(parseIPv6('::1')!)).toBe('::1');
-  expect(parseIPv6('2001:db8::1:80:1:2:3:4')).toBeUndefined();
+  expect(formatGlibcIPv6(parseGlibcIPv6('2001:0db8:0000:0000:0000:0000:0000:00ff')!)).toBe('2001:db8::ff');
+  expect(formatGlibcIPv6(parseGlibcIPv6('::ffff:192.0.2.1')!)).toBe('::ffff:192.0.2.1');
+  expect(formatGlibcIPv6(parseGlibcIPv6('::1')!)).toBe('::1');
+  expect(parseGlibcIPv6('2001:db8::1:80:1:2:3:4')).toBeUndefined();
 });

@@ -4,7 +4,6 @@ import { parseCommandLine } from '../src/argv/parse';
 import { scanSaveLine } from '../src/argv/save-line';
 import { CliError } from '../src/errors';
 import { FilesResolver } from '../src/names/files';
-import { operationOf } from '../src/rules/operations';
 import { restoreLineWords } from '../src/rules/restore-input';
 
 const resolver = new FilesResolver({ systemLookup: false });
@@ -13,7 +12,7 @@ const resolver = new FilesResolver({ systemLookup: false });
 async function generalReading(line: string): Promise<Operation | 'error' | 'other'> {
   try {
     const parsed = await parseCommandLine(restoreLineWords(line), resolver, 'tsipvs');
-    return (parsed.kind === 'run' && operationOf(parsed.command)) || 'other';
+    return parsed.command === 'change' ? parsed.operation : 'other';
   } catch (error) {
     if (error instanceof CliError) return 'error';
     throw error;

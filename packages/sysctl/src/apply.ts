@@ -2,7 +2,7 @@
  * Applying a plan all-or-nothing, and reverting what was applied. If a step fails, the steps already
  * made are undone in reverse order before the error is reported.
  */
-import { SysctlError, messageOf } from './errors';
+import { SysctlError, errorText } from './errors';
 import { parseSysctlName } from './names';
 import { Plan } from './plan';
 import { Environment, Step, applyStep, describeStep, undoStep } from './steps';
@@ -20,7 +20,7 @@ export async function applyPlan(plan: Plan, env: Environment): Promise<void> {
     } catch (error) {
       const rollback = await revertSteps(applied, env);
       const code = rollback.failed.length === 0 ? 'apply-failed' : 'rollback-failed';
-      throw new SysctlError(code, `${describeStep(step)} failed: ${messageOf(error)}; ${describeRollback(applied.length, rollback)}`);
+      throw new SysctlError(code, `${describeStep(step)} failed: ${errorText(error)}; ${describeRollback(applied.length, rollback)}`);
     }
   }
 }
@@ -59,7 +59,7 @@ export async function revertSteps(steps: readonly Step[], env: Environment): Pro
       await undoStep(step, env);
       restored.push(step);
     } catch (error) {
-      failed.push({ step, error: messageOf(error) });
+      failed.push({ step, error: errorText(error) });
     }
   }
   return { restored, drifted, gone, failed };

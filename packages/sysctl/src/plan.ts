@@ -17,7 +17,7 @@ export interface Plan {
   readonly notes: readonly string[];
 }
 
-export async function planChanges(title: string, desired: Desired, env: Environment, notes: readonly string[] = []): Promise<Plan> {
+export async function planSettings(title: string, desired: Desired, env: Environment, notes: readonly string[] = []): Promise<Plan> {
   const steps: Step[] = [];
   const unchanged: { item: string; value: string }[] = [];
 

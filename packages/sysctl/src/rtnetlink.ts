@@ -1,6 +1,6 @@
 /** NetworkInterfaces over rtnetlink (the npm `netlink` package), as `ip link` / `ip addr` would do. */
 import { FlagsNew, createRtNetlink, RtNetlinkSocket } from 'netlink';
-import { SysctlError, messageOf } from './errors';
+import { SysctlError, errorText } from './errors';
 import { LinkInfo, NetworkInterfaces } from './interfaces';
 
 const AF_INET = 2;
@@ -66,7 +66,7 @@ export class RtnetlinkInterfaces implements NetworkInterfaces {
     try {
       return await request(this.socket);
     } catch (error) {
-      throw new SysctlError('netlink', `rtnetlink: cannot ${what}: ${messageOf(error)}`);
+      throw new SysctlError('netlink', `rtnetlink: cannot ${what}: ${errorText(error)}`);
     }
   }
 }

@@ -6,7 +6,7 @@ import { applyPlan, revertSteps, RevertReport } from './apply';
 import { SysctlError } from './errors';
 import { dropinFor } from './dropin';
 import { NetworkInterfaces } from './interfaces';
-import { Plan, planChanges } from './plan';
+import { Plan, planSettings } from './plan';
 import { Preset, Role } from './presets';
 import { RtnetlinkInterfaces } from './rtnetlink';
 import { SetupRecord, createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
@@ -22,7 +22,14 @@ export interface SetupContext {
   readonly stateFile?: string;
 }
 
+/** Where the time recorded by a setup comes from. */
+export interface Clock {
+  now(): Date;
+}
+
 export interface SetupOptions extends SetupContext {
+  /** The time recorded as `appliedAt` (default the system clock). */
+  readonly clock?: Clock;
   /** Also write the settings to this /etc/sysctl.d drop-in. */
   readonly dropinFile?: string;
   /** Only compute the plan. */
@@ -49,7 +56,7 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
     : preset.desired;
 
   return withEnvironment(options, async (env) => {
-    const plan = await planChanges(preset.title, desired, env, preset.notes);
+    const plan = await planSettings(preset.title, desired, env, preset.notes);
     if (options.dryRun) return { plan, applied: false, stateFile };
     // Recorded before applying, so that even a crash mid-way leaves something teardown can undo
     // (undoing a step that was never made restores the value it already has).
@@ -59,7 +66,7 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
       mode: preset.mode,
       ...(preset.dev ? { dev: preset.dev } : {}),
       ...(preset.vips ? { vips: preset.vips } : {}),
-      appliedAt: new Date().toISOString(),
+      appliedAt: (options.clock?.now() ?? new Date()).toISOString(),
       steps: plan.steps,
     });
     try {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SysctlError, errnoCode, messageOf } from './errors';
+import { SysctlError, errnoCode, errorText } from './errors';
 import { Role } from './presets';
 import { Step, writeFileAtomically } from './steps';
 
@@ -42,13 +42,13 @@ export function readRecord(file: string): SetupRecord | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
-    throw new SysctlError('state', `cannot read state file ${file}: ${messageOf(error)}`);
+    throw new SysctlError('state', `cannot read state file ${file}: ${errorText(error)}`);
   }
   let record: unknown;
   try {
     record = JSON.parse(text);
   } catch (error) {
-    throw new SysctlError('state', `state file ${file} is not valid JSON: ${messageOf(error)}`);
+    throw new SysctlError('state', `state file ${file} is not valid JSON: ${errorText(error)}`);
   }
   if (!isRecord(record)) throw new SysctlError('state', `state file ${file} is not a tsipvs setup record`);
   return record;
@@ -58,7 +58,7 @@ export function writeRecord(file: string, record: SetupRecord): void {
   try {
     writeFileAtomically(file, recordText(record));
   } catch (error) {
-    throw new SysctlError('state', `cannot write state file ${file}: ${messageOf(error)}`);
+    throw new SysctlError('state', `cannot write state file ${file}: ${errorText(error)}`);
   }
 }
 
@@ -74,7 +74,7 @@ export function createRecord(file: string, record: SetupRecord): void {
     fs.linkSync(temporary, file);
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') throw new SysctlError('state', `${record.role} is already set up (recorded in ${file}); run "tsipvs ${record.role} teardown" first`);
-    throw new SysctlError('state', `cannot write state file ${file}: ${messageOf(error)}`);
+    throw new SysctlError('state', `cannot write state file ${file}: ${errorText(error)}`);
   } finally {
     fs.rmSync(temporary, { force: true });
   }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SysctlError, errnoCode, messageOf } from './errors';
+import { SysctlError, errnoCode, errorText } from './errors';
 import { SysctlKey, SysctlKeyLike, sysctlKey, toKey } from './names';
 
 export const PROC_SYS = '/proc/sys';
@@ -56,7 +56,7 @@ export class SysctlTree {
       fs.writeSync(fd, `${value}\n`);
     } catch (error) {
       // Once open, any error is the kernel's verdict on the value (EINVAL, ERANGE, even ENOENT).
-      throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${errnoCode(error) ?? messageOf(error)})`);
+      throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${errnoCode(error) ?? errorText(error)})`);
     } finally {
       fs.closeSync(fd);
     }
@@ -112,7 +112,7 @@ export class SysctlTree {
       case 'EROFS':
         return new SysctlError('permission-denied', `permission denied to ${action} ${key.dotted} (${errnoCode(error)})`);
       default:
-        return new SysctlError(action === 'write' ? 'write-rejected' : 'not-found', `cannot ${action} ${key.dotted}: ${messageOf(error)}`);
+        return new SysctlError(action === 'write' ? 'write-rejected' : 'not-found', `cannot ${action} ${key.dotted}: ${errorText(error)}`);
     }
   }
 }

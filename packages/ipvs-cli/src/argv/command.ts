@@ -1,7 +1,4 @@
-import type {
-  DaemonConfig, DaemonState, DestinationKey, DestinationOptions, ServiceKey, ServiceOptions, Timeouts,
-} from '@tsipvs/ipvs-core';
-import type { CommandName, OptionName } from './spec';
+import type { DaemonConfig, DaemonState, Operation, ServiceKey, Timeouts } from '@tsipvs/ipvs-core';
 
 /** Which listing was asked for and how to render it. */
 export interface ListFormat {
@@ -20,21 +17,32 @@ export interface ListFormat {
   readonly pretty: boolean;
 }
 
-/** A fully validated command line, ready to run. */
-export interface ParsedCommand {
-  readonly command: CommandName;
-  readonly given: ReadonlySet<OptionName>;
-  readonly service: ServiceKey | undefined;
-  readonly serviceOptions: ServiceOptions;
-  readonly destination: DestinationKey | undefined;
-  readonly destinationOptions: DestinationOptions;
-  readonly format: ListFormat;
-  readonly timeouts: Timeouts | undefined;
-  readonly daemon: DaemonConfig;
-  readonly daemonState: DaemonState;
+/** Words (first on the command line) that select a command of our own, read by its own module. */
+export const SUBCOMMAND_WORDS = ['apply', 'sysctl', 'realserver', 'director'] as const;
+export type SubcommandWord = (typeof SUBCOMMAND_WORDS)[number];
+
+export function isSubcommandWord(word: string | undefined): word is SubcommandWord {
+  return (SUBCOMMAND_WORDS as readonly (string | undefined)[]).includes(word);
 }
 
-export type CommandLine =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly command: ParsedCommand };
+/** A command line, read and validated: one case per command, with what that command needs. */
+export type ParsedCommand =
+  | { readonly command: 'help' }
+  | { readonly command: 'version' }
+  /** -A -E -D -a -e -d: one change of the table. */
+  | { readonly command: 'change'; readonly operation: Operation }
+  | { readonly command: 'flush' }
+  | { readonly command: 'list'; readonly service: ServiceKey | undefined; readonly format: ListFormat }
+  | { readonly command: 'save'; readonly numeric: boolean }
+  | { readonly command: 'restore' }
+  | { readonly command: 'zero'; readonly service: ServiceKey | undefined }
+  | { readonly command: 'set'; readonly timeouts: Timeouts }
+  | { readonly command: 'start-daemon'; readonly daemon: DaemonConfig }
+  | { readonly command: 'stop-daemon'; readonly state: DaemonState }
+  | SubcommandLine;
+
+/** A subcommand word, and the words after it for its module to read. */
+export type SubcommandLine = { readonly [W in SubcommandWord]: { readonly command: W; readonly argv: readonly string[] } }[SubcommandWord];
+
+export type CommandKind = ParsedCommand['command'];
+export type CommandOf<K extends CommandKind> = Extract<ParsedCommand, { readonly command: K }>;

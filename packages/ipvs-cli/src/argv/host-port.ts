@@ -1,6 +1,6 @@
 import { AddressFamily } from '@tsipvs/ipvs-core';
-import { formatIPv4, inetAton } from '../net/ipv4';
-import { formatIPv6, parseIPv6 } from '../net/ipv6';
+import { formatGlibcIPv4, inetAton } from '../net/glibc-ipv4';
+import { formatGlibcIPv6, parseGlibcIPv6 } from '../net/glibc-ipv6';
 import type { NameResolver, PortProtocol } from '../names/resolver';
 import { numberInRange } from './numbers';
 
@@ -27,14 +27,14 @@ export async function parseHostPort(word: string, resolver: NameResolver): Promi
     portText = word.slice(close + 2);
   }
   // an IPv6 literal has at least two colons; most words are IPv4 and skip the attempt
-  const v6 = host.indexOf(':') !== host.lastIndexOf(':') ? parseIPv6(host) : undefined;
-  if (v6) return { family: AddressFamily.IPv6, address: formatIPv6(v6), portText };
+  const v6 = host.indexOf(':') !== host.lastIndexOf(':') ? parseGlibcIPv6(host) : undefined;
+  if (v6) return { family: AddressFamily.IPv6, address: formatGlibcIPv6(v6), portText };
   // Not IPv6: the port is what follows the host's last ':' (a port after "[...]" is lost).
   const colon = host.lastIndexOf(':');
   portText = colon >= 0 ? host.slice(colon + 1) : undefined;
   if (colon >= 0) host = host.slice(0, colon);
   const value = inetAton(host);
-  const address = value !== undefined ? formatIPv4(value) : await resolver.hostToIPv4(host);
+  const address = value !== undefined ? formatGlibcIPv4(value) : await resolver.hostToIPv4(host);
   return address === undefined ? undefined : { family: AddressFamily.IPv4, address, portText };
 }
 

@@ -1,12 +1,12 @@
 import {
   AddressFamily, DaemonState, ForwardingMethod, Protocol, ServiceFlags, TunnelType,
-  type ServiceKey,
+  type DestinationKey, type DestinationOptions, type ServiceKey, type ServiceOptions, type Timeouts,
 } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_POPT, tryHelp, usageError } from '../errors';
 import type { NameResolver, PortProtocol } from '../names/resolver';
-import { formatIPv4, inetAton } from '../net/ipv4';
-import { parseIPv6 } from '../net/ipv6';
-import type { CommandLine, ParsedCommand } from './command';
+import { formatGlibcIPv4, inetAton } from '../net/glibc-ipv4';
+import { parseGlibcIPv6 } from '../net/glibc-ipv6';
+import type { ListFormat, ParsedCommand } from './command';
 import { parseHostPort, resolvePort, type HostPort } from './host-port';
 import { checkCommandOptions, checkTunnelOptions, type TunnelTypeName } from './matrix';
 import { numberInRange, parseFwmark } from './numbers';
@@ -22,7 +22,7 @@ const INT_MAX = 2147483647;
 
 type OptionToken = Extract<Token, { kind: 'option' }>;
 
-const PROTOCOL_OF: Partial<Record<OptionKey, Protocol>> = {
+const PROTOCOL_OF: Record<'tcp-service' | 'udp-service' | 'sctp-service', Protocol> = {
   'tcp-service': Protocol.TCP,
   'udp-service': Protocol.UDP,
   'sctp-service': Protocol.SCTP,
@@ -51,7 +51,8 @@ class Draft {
   timeout = 0;
   pe: string | undefined;
   schedFlagsWord: string | undefined;
-  realServer: HostPort | undefined;
+  /** ipvsadm's zeroed `ce.dest` until -r gives one. */
+  realServer: HostPort = { family: AddressFamily.IPv4, address: '0.0.0.0', portText: undefined };
   realServerPort: number | undefined;
   forwarding = ForwardingMethod.DirectRoute;
   weight = 1;
@@ -68,6 +69,7 @@ class Draft {
   group: string | undefined;
   mcastPort: number | undefined;
   ttl: number | undefined;
+  timeouts: Timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
 
   get serviceGiven(): boolean {
     return this.given.has('service-address');
@@ -84,7 +86,7 @@ export async function parseCommandLine(
   argv: readonly string[],
   resolver: NameResolver,
   program: string,
-): Promise<CommandLine> {
+): Promise<ParsedCommand> {
   const tokenizer = new Tokenizer(argv);
   const tokens: Token[] = [];
   for (let token = tokenizer.next(); ; token = tokenizer.next()) {
@@ -95,8 +97,8 @@ export async function parseCommandLine(
   if (commandAt < 0) throw tryHelp(program);
   const first = tokens[commandAt] as OptionToken;
   const meaning = first.spec.meaning;
-  if (meaning.kind === 'help') return { kind: 'help' };
-  if (meaning.kind === 'version') return { kind: 'version' };
+  if (meaning.kind === 'help') return { command: 'help' };
+  if (meaning.kind === 'version') return { command: 'version' };
   if (meaning.kind !== 'command') throw tryHelp(program);
 
   const draft = new Draft();
@@ -118,7 +120,6 @@ export async function parseCommandLine(
   }
 
   const words = [...tokenizer.argumentWords];
-  let timeouts: ParsedCommand['timeouts'];
   if (draft.command === 'set') {
     if (words.length < 3) throw usageError('--set option requires 3 timeout values');
     const [tcp, tcpFin, udp] = words.splice(0, 3).map((w) => {
@@ -126,7 +127,7 @@ export async function parseCommandLine(
       if (value === undefined) throw usageError(`invalid timeout value \`${w}' specified`);
       return value;
     }) as [number, number, number];
-    timeouts = { tcp, tcpFin, udp };
+    draft.timeouts = { tcp, tcpFin, udp };
   }
   if (words.length > 0) throw usageError(`unexpected argument ${words[0]}`);
 
@@ -137,7 +138,7 @@ export async function parseCommandLine(
     draft.flags |= parseSchedulerFlags(draft.schedFlagsWord, draft.scheduler || DEFAULT_SCHEDULER);
   }
   checkCommandSemantics(draft);
-  return { kind: 'run', command: build(draft, timeouts) };
+  return build(draft);
 }
 
 function daemonState(command: CommandName, word: string): DaemonState {
@@ -158,7 +159,7 @@ async function applyOption(draft: Draft, key: OptionKey, value: string | undefin
     case 'tcp-service':
     case 'udp-service':
     case 'sctp-service': {
-      draft.protocol = PROTOCOL_OF[key]!;
+      draft.protocol = PROTOCOL_OF[key];
       const parsed = await parseHostPort(word, resolver);
       const port = parsed?.portText === undefined ? 0 : resolvePort(parsed.portText, portProtocol(draft.protocol), resolver);
       if (!parsed || port === undefined) throw usageError('illegal virtual server address[:port] specified');
@@ -272,14 +273,14 @@ async function parseNetmask(family: AddressFamily, word: string, resolver: NameR
     return prefix;
   }
   const value = inetAton(word);
-  const mask = value !== undefined ? formatIPv4(value) : await resolver.hostToIPv4(word);
+  const mask = value !== undefined ? formatGlibcIPv4(value) : await resolver.hostToIPv4(word);
   if (mask === undefined) throw usageError('illegal virtual server persistent mask specified');
   return mask;
 }
 
 function parseMulticastGroup(word: string): string {
   if (word.includes(':')) {
-    const words = parseIPv6(word);
+    const words = parseGlibcIPv6(word);
     if (!words || words[0]! >> 8 !== 0xff) throw usageError(`invalid IPv6 mcast-group \`${word}'`);
     return word;
   }
@@ -293,7 +294,7 @@ function parseMulticastGroup(word: string): string {
 
 /** The real server's port: its own, else the service's (fwmark services: 0). */
 function realServerPort(draft: Draft, resolver: NameResolver): number {
-  const text = draft.realServer!.portText;
+  const text = draft.realServer.portText;
   if (text === undefined) return draft.port;
   const port = resolvePort(text, portProtocol(draft.protocol), resolver);
   if (port === undefined) throw usageError('illegal real server address[:port] specified');
@@ -302,7 +303,7 @@ function realServerPort(draft: Draft, resolver: NameResolver): number {
 
 /** -r and -M given before the service are resolved against the final service (ipvsadm: order-dependent). */
 async function resolveDeferred(draft: Draft, resolver: NameResolver): Promise<void> {
-  if (draft.realServer && draft.realServerPort === undefined) draft.realServerPort = realServerPort(draft, resolver);
+  if (draft.given.has('real-server') && draft.realServerPort === undefined) draft.realServerPort = realServerPort(draft, resolver);
   if (draft.netmaskWord !== undefined && draft.netmask === undefined) {
     draft.netmask = await parseNetmask(draft.family, draft.netmaskWord, resolver);
   }
@@ -332,7 +333,7 @@ function checkCommandSemantics(draft: Draft): void {
   if (command === 'add-server' || command === 'edit-server') {
     const tunnelling = draft.forwarding === ForwardingMethod.Tunnel;
     if (!draft.fwmark && (tunnelling || draft.forwarding === ForwardingMethod.DirectRoute)) draft.realServerPort = draft.port;
-    if (draft.realServer!.family !== draft.family && !tunnelling) {
+    if (draft.realServer.family !== draft.family && !tunnelling) {
       throw usageError('Different address family is allowed only for tunneling servers');
     }
     const tunnelOptions: OptionName[] = ['tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'];
@@ -349,57 +350,92 @@ function serviceKey(draft: Draft): ServiceKey {
   return { family: draft.family, protocol: draft.protocol, address: draft.address, port: draft.port };
 }
 
-function build(draft: Draft, timeouts: ParsedCommand['timeouts']): ParsedCommand {
-  const flag = (key: OptionKey): boolean => draft.listFlags.has(key);
-  const v6 = draft.family === AddressFamily.IPv6;
+/** The command the draft stands for, with what it needs (the matrix has checked what was given). */
+function build(draft: Draft): ParsedCommand {
+  const service = serviceKey(draft);
+  switch (draft.command) {
+    case 'add-service':
+      return { command: 'change', operation: { op: 'addService', service, options: serviceOptions(draft) } };
+    case 'edit-service':
+      return { command: 'change', operation: { op: 'editService', service, options: serviceOptions(draft) } };
+    case 'delete-service':
+      return { command: 'change', operation: { op: 'deleteService', service } };
+    case 'add-server':
+      return { command: 'change', operation: { op: 'addDestination', service, destination: destinationKey(draft), options: destinationOptions(draft) } };
+    case 'edit-server':
+      return { command: 'change', operation: { op: 'editDestination', service, destination: destinationKey(draft), options: destinationOptions(draft) } };
+    case 'delete-server':
+      return { command: 'change', operation: { op: 'deleteDestination', service, destination: destinationKey(draft) } };
+    case 'flush':
+    case 'restore':
+      return { command: draft.command };
+    case 'list':
+      return { command: 'list', service: draft.serviceGiven ? service : undefined, format: listFormat(draft) };
+    case 'save':
+      return { command: 'save', numeric: draft.listFlags.has('numeric') };
+    case 'zero':
+      return { command: 'zero', service: draft.serviceGiven ? service : undefined };
+    case 'set':
+      return { command: 'set', timeouts: draft.timeouts };
+    case 'start-daemon':
+      return {
+        command: 'start-daemon',
+        daemon: {
+          state: draft.daemonState,
+          interface: draft.mcastInterface,
+          syncId: draft.syncId,
+          maxLength: draft.maxLength,
+          group: draft.group,
+          port: draft.mcastPort,
+          ttl: draft.ttl,
+        },
+      };
+    case 'stop-daemon':
+      return { command: 'stop-daemon', state: draft.daemonState };
+  }
+}
+
+function serviceOptions(draft: Draft): ServiceOptions {
   return {
-    command: draft.command,
-    given: draft.given,
-    service: draft.serviceGiven ? serviceKey(draft) : undefined,
-    serviceOptions: {
-      scheduler: draft.scheduler,
-      timeout: draft.timeout,
-      netmask: draft.netmask ?? (v6 ? 128 : '255.255.255.255'),
-      flags: draft.flags,
-      persistenceEngine: draft.pe,
-    },
-    destination: draft.realServer
-      ? { family: draft.realServer.family, address: draft.realServer.address, port: draft.realServerPort ?? 0 }
-      : undefined,
-    destinationOptions: {
-      forwarding: draft.forwarding,
-      weight: draft.weight,
-      upperThreshold: draft.upperThreshold,
-      lowerThreshold: draft.lowerThreshold,
-      tunnelType: TUNNEL_TYPES[draft.tunnelType],
-      tunnelPort: draft.tunnelPort,
-      tunnelFlags: draft.tunnelFlags,
-    },
-    format: {
-      numeric: flag('numeric'),
-      exact: flag('exact'),
-      sort: !flag('nosort'),
-      stats: flag('stats'),
-      rate: flag('rate'),
-      thresholds: flag('thresholds'),
-      persistentConn: flag('persistent-conn'),
-      tunInfo: flag('tun-info'),
-      connections: flag('connection'),
-      timeouts: flag('timeout'),
-      daemons: flag('daemon'),
-      json: flag('json'),
-      pretty: flag('pretty'),
-    },
-    timeouts,
-    daemon: {
-      state: draft.daemonState,
-      interface: draft.mcastInterface,
-      syncId: draft.syncId,
-      maxLength: draft.maxLength,
-      group: draft.group,
-      port: draft.mcastPort,
-      ttl: draft.ttl,
-    },
-    daemonState: draft.daemonState,
+    scheduler: draft.scheduler,
+    timeout: draft.timeout,
+    netmask: draft.netmask ?? (draft.family === AddressFamily.IPv6 ? 128 : '255.255.255.255'),
+    flags: draft.flags,
+    persistenceEngine: draft.pe,
+  };
+}
+
+function destinationKey(draft: Draft): DestinationKey {
+  return { family: draft.realServer.family, address: draft.realServer.address, port: draft.realServerPort ?? 0 };
+}
+
+function destinationOptions(draft: Draft): DestinationOptions {
+  return {
+    forwarding: draft.forwarding,
+    weight: draft.weight,
+    upperThreshold: draft.upperThreshold,
+    lowerThreshold: draft.lowerThreshold,
+    tunnelType: TUNNEL_TYPES[draft.tunnelType],
+    tunnelPort: draft.tunnelPort,
+    tunnelFlags: draft.tunnelFlags,
+  };
+}
+
+function listFormat(draft: Draft): ListFormat {
+  const flag = (key: OptionKey): boolean => draft.listFlags.has(key);
+  return {
+    numeric: flag('numeric'),
+    exact: flag('exact'),
+    sort: !flag('nosort'),
+    stats: flag('stats'),
+    rate: flag('rate'),
+    thresholds: flag('thresholds'),
+    persistentConn: flag('persistent-conn'),
+    tunInfo: flag('tun-info'),
+    connections: flag('connection'),
+    timeouts: flag('timeout'),
+    daemons: flag('daemon'),
+    json: flag('json'),
+    pretty: flag('pretty'),
   };
 }

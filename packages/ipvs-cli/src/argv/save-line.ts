@@ -35,8 +35,11 @@ const FORWARDING: Readonly<Record<string, ForwardingMethod>> = {
   m: ForwardingMethod.Masquerade,
 };
 
+/** The changes the save format holds: -A and -a lines. */
+export type SavedChange = Extract<Operation, { readonly op: 'addService' | 'addDestination' }>;
+
 /** The change a line in the save format stands for, or undefined when the general grammar must read it. */
-export function scanSaveLine(line: string): Operation | undefined {
+export function scanSaveLine(line: string): SavedChange | undefined {
   if (line.startsWith('-a ')) return scanAddServer(line);
   if (line.startsWith('-A ')) return scanAddService(line);
   return undefined;
@@ -62,7 +65,7 @@ function serviceOf(match: RegExpExecArray): ServiceKey | undefined {
   return (previousService = { family: AddressFamily.IPv4, protocol, address, port });
 }
 
-function scanAddService(line: string): Operation | undefined {
+function scanAddService(line: string): SavedChange | undefined {
   const match = ADD_SERVICE.exec(line);
   const service = match ? serviceOf(match) : undefined;
   if (!match || !service) return undefined;
@@ -80,7 +83,7 @@ function scanAddService(line: string): Operation | undefined {
   return { op: 'addService', service, options };
 }
 
-function scanAddServer(line: string): Operation | undefined {
+function scanAddServer(line: string): SavedChange | undefined {
   const match = ADD_SERVER.exec(line);
   const service = match ? serviceOf(match) : undefined;
   if (!match || !service) return undefined;

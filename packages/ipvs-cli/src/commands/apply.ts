@@ -4,71 +4,68 @@
  * pipelined and all-or-nothing. The plan is printed in ipvsadm's grammar: `+` adds, `~` edits in place,
  * `-` deletes.
  */
-import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import {
-  applyRuleset, TransactionError, type ChangePlan, type IpvsApi, type Operation,
+  applyRuleset, TransactionError, type ChangePlan, type Operation, type TransactionFailure,
 } from '@tsipvs/ipvs-core';
+import type { CommandOf } from '../argv/command';
+import type { CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import { endpointName, type Naming } from '../format/endpoint';
-import { FilesResolver } from '../names/files';
-import { processEnvironment } from '../process';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
+import { runCommander } from './subcommand';
 
 interface ApplyFlags {
   readonly dryRun?: boolean;
   readonly json?: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('apply')
-    .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
-    .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
-    .option('--dry-run', 'print the plan, change nothing')
-    .option('--json', 'print the plan as JSON')
-    .action(async (file: string, flags: ApplyFlags) => {
-      process.exitCode = await runApply(file, flags);
-    });
+export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
+  return runCommander(command, context, (program) => {
+    program
+      .command('apply')
+      .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
+      .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
+      .option('--dry-run', 'print the plan, change nothing')
+      .option('--json', 'print the plan as JSON')
+      .action((file: string, flags: ApplyFlags) => apply(file, flags, context));
+  });
 }
 
-const NUMERIC: Naming = { numeric: true, resolver: new FilesResolver({ systemLookup: false }) };
-
 /** One operation in ipvsadm's grammar, marked + (add), ~ (edit in place) or - (delete). */
-function planLine(op: Operation): string {
-  const service = serviceArguments(op.service, NUMERIC);
+function planLine(op: Operation, naming: Naming): string {
+  const service = serviceArguments(op.service, naming);
   switch (op.op) {
     case 'addService':
-      return `+ ${saveServiceLine({ key: op.service, ...op.options }, NUMERIC)}`;
+      return `+ ${saveServiceLine({ key: op.service, ...op.options }, naming)}`;
     case 'editService':
-      return `~ ${saveServiceLine({ key: op.service, ...op.options }, NUMERIC).replace(/^-A /, '-E ')}`;
+      return `~ ${saveServiceLine({ key: op.service, ...op.options }, naming).replace(/^-A /, '-E ')}`;
     case 'deleteService':
       return `- -D ${service}\n`;
     case 'addDestination':
-      return `+ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, NUMERIC)}`;
+      return `+ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, naming)}`;
     case 'editDestination':
-      return `~ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, NUMERIC).replace(/^-a /, '-e ')}`;
+      return `~ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, naming).replace(/^-a /, '-e ')}`;
     case 'deleteDestination': {
       const protocol = 'fwmark' in op.service ? 0 : op.service.protocol;
-      const server = endpointName(op.destination.family, op.destination.address, op.destination.port, protocol, NUMERIC);
+      const server = endpointName(op.destination.family, op.destination.address, op.destination.port, protocol, naming);
       return `- -d ${service} -r ${server}\n`;
     }
   }
 }
 
-function planText(plan: ChangePlan): string {
+function planText(plan: ChangePlan, naming: Naming): string {
   const s = plan.summary;
   const total = plan.operations.length;
   return (
-    plan.operations.map(planLine).join('') +
+    plan.operations.map((op) => planLine(op, naming)).join('') +
     `${total === 0 ? 'no changes' : `${total} change${total === 1 ? '' : 's'}`}: services +${s.servicesAdded} ~${s.servicesEdited} -${s.servicesDeleted}, ` +
     `real servers +${s.destinationsAdded} ~${s.destinationsEdited} -${s.destinationsDeleted}\n`
   );
 }
 
-function planJson(plan: ChangePlan, applied: boolean): string {
-  return `${JSON.stringify({ applied, summary: plan.summary, operations: plan.operations.map((op) => planLine(op).trimEnd()) }, null, 2)}\n`;
+function planJson(plan: ChangePlan, applied: boolean, naming: Naming): string {
+  return `${JSON.stringify({ applied, summary: plan.summary, operations: plan.operations.map((op) => planLine(op, naming).trimEnd()) }, null, 2)}\n`;
 }
 
 /** The input line behind an operation: its real server's line, else its service's, when the file defines them. */
@@ -77,30 +74,27 @@ async function lineOf(op: Operation, file: RulesetFile): Promise<number | undefi
   return own ?? file.lineOf(op.service);
 }
 
-async function runApply(path: string, flags: ApplyFlags): Promise<number> {
-  const env = processEnvironment();
-  let ipvs: IpvsApi | undefined;
+async function apply(path: string, flags: ApplyFlags, context: CommandContext): Promise<void> {
+  const { env } = context;
+  const text = path === '-' ? await env.readStdin() : await env.readFile(path).catch((error: Error) => {
+    throw new CliError(`cannot read ${path}: ${error.message}`, EXIT_USAGE);
+  });
+  const file = await readRulesetText(text, env.resolver, env.program);
+  const api = await context.api();
+  const naming: Naming = { numeric: true, resolver: env.resolver };
   try {
-    const text = path === '-' ? await env.readStdin() : await readFile(path, 'latin1').catch((error: Error) => {
-      throw new CliError(`cannot read ${path}: ${error.message}`, EXIT_USAGE);
-    });
-    const file = await readRulesetText(text, env.resolver, env.program);
-    ipvs = await env.openApi();
-    try {
-      const outcome = await applyRuleset(ipvs, file.ruleset, { dryRun: flags.dryRun === true });
-      process.stdout.write(flags.json ? planJson(outcome.plan, outcome.applied) : planText(outcome.plan));
-      return 0;
-    } catch (error) {
-      if (!(error instanceof TransactionError)) throw error;
-      const line = await lineOf(error.operation, file);
-      const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation).trim()}: `;
-      const outcome = error.failure.rollbackErrors.length > 0 ? 'the table could not be fully restored' : 'nothing was changed';
-      throw new CliError(`${where}${error.message}\n${outcome}`, EXIT_KERNEL);
-    }
+    const outcome = await applyRuleset(api, file.ruleset, { dryRun: flags.dryRun === true });
+    context.output.out(flags.json ? planJson(outcome.plan, outcome.applied, naming) : planText(outcome.plan, naming));
   } catch (error) {
-    process.stderr.write(`${messageOf(error)}\n`);
-    return error instanceof CliError ? error.exitCode : 1;
-  } finally {
-    ipvs?.close();
+    if (!(error instanceof TransactionError)) throw error;
+    const line = await lineOf(error.operation, file);
+    const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation, naming).trim()}: `;
+    throw new CliError(`${where}${failureText(error.failure)}`, EXIT_KERNEL);
   }
+}
+
+/** The kernel's refusal in ipvsadm's words, and whether the table was put back. */
+function failureText({ error, rollbackErrors: [rollbackError] }: TransactionFailure): string {
+  if (rollbackError === undefined) return `${messageOf(error)}\nnothing was changed`;
+  return `${messageOf(error)} (and undoing failed: ${messageOf(rollbackError)})\nthe table could not be fully restored`;
 }

@@ -1,5 +1,5 @@
 import { listDestinations } from '@tsipvs/ipvs-core';
-import type { ParsedCommand } from '../argv/command';
+import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { EXIT_LIST, messageOf } from '../errors';
 import { connectionLine, connectionTitle, parseConnections } from '../format/connections';
@@ -11,7 +11,7 @@ import { sortDestinations, sortServices } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
 
 /** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
-export async function runList(command: ParsedCommand, context: CommandContext): Promise<number> {
+export async function runList(command: CommandOf<'list'>, context: CommandContext): Promise<number> {
   const format = command.format;
   const naming: Naming = { numeric: format.numeric, resolver: context.env.resolver };
   if (format.connections) return listConnections(command, context, naming);
@@ -25,7 +25,7 @@ function failed(context: CommandContext, error: unknown): number {
   return EXIT_LIST;
 }
 
-async function listTimeoutsOrDaemons(command: ParsedCommand, context: CommandContext): Promise<number> {
+async function listTimeoutsOrDaemons(command: CommandOf<'list'>, context: CommandContext): Promise<number> {
   const { format } = command;
   const out = (text: string): void => context.output.out(text);
   try {
@@ -43,7 +43,7 @@ async function listTimeoutsOrDaemons(command: ParsedCommand, context: CommandCon
   }
 }
 
-async function listConnections(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
+async function listConnections(command: CommandOf<'list'>, context: CommandContext, naming: Naming): Promise<number> {
   const text = await context.env.readConnections();
   if (text === undefined) return failed(context, 'cannot open file /proc/net/ip_vs_conn');
   const connections = parseConnections(text);
@@ -58,7 +58,7 @@ async function listConnections(command: ParsedCommand, context: CommandContext, 
   return 0;
 }
 
-async function listServices(command: ParsedCommand, context: CommandContext, naming: Naming): Promise<number> {
+async function listServices(command: CommandOf<'list'>, context: CommandContext, naming: Naming): Promise<number> {
   const { format } = command;
   const api = await context.api();
   const info = await context.info();

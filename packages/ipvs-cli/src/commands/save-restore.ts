@@ -1,22 +1,19 @@
 import {
   applyAllOrNothing, listDestinations, needsPriorState, readPriorState, serviceId, type Operation, type ServiceKey,
 } from '@tsipvs/ipvs-core';
-import type { ParsedCommand } from '../argv/command';
-import { parseCommandLine } from '../argv/parse';
-import { scanSaveLine } from '../argv/save-line';
+import type { CommandOf, ParsedCommand } from '../argv/command';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
-import { operationOf } from '../rules/operations';
 import { RestoreChanges } from '../rules/restore-changes';
-import { numberedLines, restoreLineWords, splitRestoreInput } from '../rules/restore-input';
+import { readSaveLines } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 
 /** -S [-n]: the table in the save grammar, sorted like the listing. */
-export async function runSave(command: ParsedCommand, context: CommandContext): Promise<number> {
+export async function runSave({ numeric }: CommandOf<'save'>, context: CommandContext): Promise<number> {
   const api = await context.api();
-  const naming: Naming = { numeric: command.format.numeric, resolver: context.env.resolver };
+  const naming: Naming = { numeric, resolver: context.env.resolver };
   try {
     for await (const { service, destinations } of listDestinations(api, sortServices(await api.getServices()))) {
       // one flat string per service (see listServices)
@@ -36,7 +33,7 @@ interface RestoreStep {
   readonly command: ParsedCommand;
 }
 
-/** Runs one parsed command line (used by restore for lines that are not plain changes). */
+/** Runs one parsed command line (restore runs lines that are not plain changes one by one). */
 export type CommandRunner = (command: ParsedCommand, context: CommandContext) => Promise<number>;
 
 /** Restore input read as plain changes (-A -E -D -a -e -d). */
@@ -64,24 +61,18 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
   return applyBatch(reading, context);
 }
 
-/** A restore line read by the general grammar; throws CliError for a bad or forbidden line. */
-async function parseRestoreLine(argv: readonly string[], { env }: CommandContext): Promise<ParsedCommand> {
-  const parsed = await parseCommandLine(argv, env.resolver, env.program);
-  if (parsed.kind !== 'run' || parsed.command.command === 'restore') {
-    throw new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE);
-  }
-  return parsed.command;
+/** Lines restore refuses to run. */
+function forbidden(command: ParsedCommand, argv: readonly string[]): CliError | undefined {
+  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version';
+  return refused ? new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE) : undefined;
 }
 
 function problemLine(lineNumber: number, error: CliError): string {
   return `line ${lineNumber}: ${error.message.replace(/\n+$/, '')}\n`;
 }
 
-/**
- * Reads every line as a change: lines as ipvsadm -S prints them through the fast reader, the others
- * through the general grammar. Undefined as soon as a line is another kind of command.
- */
-async function readChanges(text: string, context: CommandContext): Promise<RestoreReading | undefined> {
+/** Reads every line as a change; undefined as soon as a line is another kind of command. */
+async function readChanges(text: string, { env }: CommandContext): Promise<RestoreReading | undefined> {
   const changes = new RestoreChanges(text);
   const touched = new Map<string, ServiceKey>();
   const note = (op: Operation): void => {
@@ -89,27 +80,25 @@ async function readChanges(text: string, context: CommandContext): Promise<Resto
   };
   const problems: string[] = [];
   let status = 0;
-  for (const [line, lineNumber, start] of numberedLines(text)) {
-    const scanned = scanSaveLine(line);
-    if (scanned) {
-      note(scanned);
-      changes.addScanned(start, start + line.length, lineNumber);
-      continue;
-    }
-    const argv = restoreLineWords(line);
-    if (argv.length === 0) continue;
-    try {
-      const operation = operationOf(await parseRestoreLine(argv, context));
-      if (!operation) return undefined;
-      note(operation);
-      changes.addParsed(operation, lineNumber);
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      problems.push(problemLine(lineNumber, error));
-      status ||= error.exitCode;
-    }
-  }
-  return { changes, touched, problems, status };
+  const refused = (error: CliError, lineNumber: number): void => {
+    problems.push(problemLine(lineNumber, error));
+    status ||= error.exitCode;
+  };
+  const onlyChanges = await readSaveLines(text, env.resolver, env.program, {
+    scanned: (change, lineNumber, start, end) => {
+      note(change);
+      changes.addScanned(start, end, lineNumber);
+    },
+    parsed: (command, lineNumber, argv) => {
+      const refusal = forbidden(command, argv);
+      if (refusal) return refused(refusal, lineNumber);
+      if (command.command !== 'change') return false;
+      note(command.operation);
+      changes.addParsed(command.operation, lineNumber);
+    },
+    refused,
+  });
+  return onlyChanges ? { changes, touched, problems, status } : undefined;
 }
 
 /** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
@@ -119,10 +108,10 @@ async function applyBatch({ changes, touched }: RestoreReading, context: Command
   const before = await readPriorState(api, touched.values());
   const result = await applyAllOrNothing(api, before, changes);
   if (result.ok) return 0;
-  for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${failure.error.message}\n`);
+  for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${messageOf(failure.error)}\n`);
   context.output.err(
     result.rollbackErrors.length
-      ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map((e) => e.message).join('; ')})\n`
+      ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map(messageOf).join('; ')})\n`
       : 'restore failed: nothing applied (the table is as before)\n',
   );
   return EXIT_KERNEL;
@@ -132,15 +121,21 @@ async function applyBatch({ changes, touched }: RestoreReading, context: Command
 async function runOneByOne(text: string, context: CommandContext, runCommand: CommandRunner): Promise<number> {
   const steps: RestoreStep[] = [];
   let status = 0;
-  for (const line of splitRestoreInput(text)) {
-    try {
-      steps.push({ lineNumber: line.lineNumber, command: await parseRestoreLine(line.argv, context) });
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      context.output.err(problemLine(line.lineNumber, error));
-      status ||= error.exitCode;
-    }
-  }
+  const refused = (error: CliError, lineNumber: number): void => {
+    context.output.err(problemLine(lineNumber, error));
+    status ||= error.exitCode;
+  };
+  await readSaveLines(text, context.env.resolver, context.env.program, {
+    scanned: (operation, lineNumber) => {
+      steps.push({ lineNumber, command: { command: 'change', operation } });
+    },
+    parsed: (command, lineNumber, argv) => {
+      const refusal = forbidden(command, argv);
+      if (refusal) refused(refusal, lineNumber);
+      else steps.push({ lineNumber, command });
+    },
+    refused,
+  });
   return status || applyOneByOne(steps, context, runCommand);
 }
 

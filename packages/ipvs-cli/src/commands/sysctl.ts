@@ -1,7 +1,17 @@
-/** `tsipvs sysctl`: implemented in @tsipvs/sysctl, next to the library it drives (and unit-tested there). */
+/** `tsipvs sysctl|realserver|director`: implemented in @tsipvs/sysctl, next to the library it drives. */
+import { registerDirectorCommand, registerRealserverCommand, registerSysctlCommand, type CommandDeps } from '@tsipvs/sysctl';
 import type { Command } from 'commander';
-import { registerSysctlCommand } from '@tsipvs/sysctl';
+import type { CommandOf } from '../argv/command';
+import type { CommandContext } from '../environment';
+import { runCommander } from './subcommand';
 
-export function register(program: Command): void {
-  registerSysctlCommand(program);
+const REGISTER: Record<'sysctl' | 'realserver' | 'director', (program: Command, deps: CommandDeps) => void> = {
+  sysctl: registerSysctlCommand,
+  realserver: registerRealserverCommand,
+  director: registerDirectorCommand,
+};
+
+export function run(command: CommandOf<'sysctl' | 'realserver' | 'director'>, context: CommandContext): Promise<number> {
+  const deps: CommandDeps = { ...context.env.sysctl, clock: context.env.clock };
+  return runCommander(command, context, (program) => REGISTER[command.command](program, deps));
 }

@@ -1,10 +1,10 @@
-import type { ParsedCommand } from '../argv/command';
+import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { kernelCall } from './kernel-call';
 
 /** --set tcp tcpfin udp (0 keeps a value). */
-export async function runSetTimeouts(command: ParsedCommand, context: CommandContext): Promise<number> {
+export async function runSetTimeouts({ timeouts }: CommandOf<'set'>, context: CommandContext): Promise<number> {
   const api = await context.api();
-  await kernelCall(() => api.setTimeouts(command.timeouts!));
+  await kernelCall(() => api.setTimeouts(timeouts));
   return 0;
 }

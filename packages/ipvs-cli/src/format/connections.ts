@@ -1,7 +1,7 @@
 import { AddressFamily } from '@tsipvs/ipvs-core';
 import { endpointName, type Naming } from './endpoint';
-import { parseIPv6, formatIPv6 } from '../net/ipv6';
-import { formatIPv4 } from '../net/ipv4';
+import { parseGlibcIPv6, formatGlibcIPv6 } from '../net/glibc-ipv6';
+import { formatGlibcIPv4 } from '../net/glibc-ipv4';
 
 /** One line of /proc/net/ip_vs_conn. */
 export interface Connection {
@@ -26,9 +26,9 @@ const PROTOCOL_NUMBERS: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 /** Kernel form: 8 hex digits for IPv4, full colon form for IPv6. */
 function endpoint(addressText: string, portHex: string): ConnectionEndpoint {
   const port = parseInt(portHex, 16) & 0xffff;
-  const v6 = addressText.includes(':') ? parseIPv6(addressText) : undefined;
-  if (v6) return { family: AddressFamily.IPv6, address: formatIPv6(v6), port };
-  return { family: AddressFamily.IPv4, address: formatIPv4(parseInt(addressText, 16) >>> 0), port };
+  const v6 = addressText.includes(':') ? parseGlibcIPv6(addressText) : undefined;
+  if (v6) return { family: AddressFamily.IPv6, address: formatGlibcIPv6(v6), port };
+  return { family: AddressFamily.IPv4, address: formatGlibcIPv4(parseInt(addressText, 16) >>> 0), port };
 }
 
 /** The connection lines after the header; undefined when the file is empty (ipvsadm: unexpected input). */

@@ -8,14 +8,10 @@ export interface Naming {
   readonly resolver: NameResolver;
 }
 
-// read once: the library's enums are re-exported through getters, and these run per real server
-const IPV6 = AddressFamily.IPv6;
-const { TCP, UDP, SCTP } = Protocol;
-
 export function portProtocolOf(protocol: number): PortProtocol | undefined {
-  if (protocol === TCP) return 'tcp';
-  if (protocol === UDP) return 'udp';
-  if (protocol === SCTP) return 'sctp';
+  if (protocol === Protocol.TCP) return 'tcp';
+  if (protocol === Protocol.UDP) return 'udp';
+  if (protocol === Protocol.SCTP) return 'sctp';
   return undefined;
 }
 
@@ -32,6 +28,6 @@ export function endpointName(family: AddressFamily, address: string, port: numbe
     const portProtocol = portProtocolOf(protocol);
     service = (portProtocol && naming.resolver.portToService(port, portProtocol)) ?? service;
   }
-  const text = family === IPV6 ? `[${host}]:${service}` : `${host}:${service}`;
+  const text = family === AddressFamily.IPv6 ? `[${host}]:${service}` : `${host}:${service}`;
   return text.slice(0, 59);
 }

@@ -10,9 +10,6 @@ import { addressWords } from '../net/address';
 
 type Compare<T> = (a: T, b: T) => number;
 
-// read once: the library's enums are re-exported through getters, and comparisons run often
-const IPV6 = AddressFamily.IPv6;
-
 /** Signed 32-bit difference of two unsigned 32-bit values. */
 function wrappedDifference(a: number, b: number): number {
   return (a - b) | 0;
@@ -42,7 +39,7 @@ export function mergeSort<T>(items: readonly T[], compare: Compare<T>): T[] {
 }
 
 function compareAddresses(family: AddressFamily, a: number[], b: number[]): number {
-  const count = family === IPV6 ? 4 : 1;
+  const count = family === AddressFamily.IPv6 ? 4 : 1;
   for (let i = 0; i < count; i++) {
     const r = wrappedDifference(a[i]!, b[i]!);
     if (r !== 0) return r;

@@ -39,9 +39,6 @@ export function versionLine(version: string, tableSize: number): string {
   return `IP Virtual Server version ${version} (size=${tableSize})\n`;
 }
 
-// read once: the library's enums are re-exported through getters, and these run per real server
-const IPV6 = AddressFamily.IPv6;
-
 const PROTOCOL_NAMES: Partial<Record<number, string>> = { [Protocol.TCP]: 'TCP', [Protocol.UDP]: 'UDP', [Protocol.SCTP]: 'SCTP' };
 
 /** "TCP  10.0.0.1:80", "FWM  7 IPv6"; IPv4 names cut to 33 characters. Marks are unsigned (ipvsadm: signed). */
@@ -60,7 +57,7 @@ function serviceProtocol(service: Service): number {
 function destinationName(destination: Destination, service: Service, naming: Naming): string {
   const key = destination.key;
   const name = endpointName(key.family, key.address, key.port, serviceProtocol(service), naming);
-  return key.family === IPV6 ? name : name.slice(0, 28);
+  return key.family === AddressFamily.IPv6 ? name : name.slice(0, 28);
 }
 
 const METHOD_NAMES: Partial<Record<number, string>> = {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { AddressFamily } from '@tsipvs/ipvs-core';
 import { canonicalAddress } from '../net/address';
-import { parseDottedQuad } from '../net/ipv4';
-import { parseIPv6 } from '../net/ipv6';
+import { parseGlibcDottedQuad } from '../net/glibc-ipv4';
+import { parseGlibcIPv6 } from '../net/glibc-ipv6';
 import type { NameResolver, PortProtocol } from './resolver';
 
 interface HostEntry {
@@ -40,7 +40,7 @@ function parseHosts(path: string): HostEntry[] {
   const entries: HostEntry[] = [];
   for (const line of readLines(path)) {
     const [address = '', ...names] = line.split(/\s+/);
-    const family = parseDottedQuad(address) !== undefined ? AddressFamily.IPv4 : parseIPv6(address) ? AddressFamily.IPv6 : undefined;
+    const family = parseGlibcDottedQuad(address) !== undefined ? AddressFamily.IPv4 : parseGlibcIPv6(address) ? AddressFamily.IPv6 : undefined;
     if (family === undefined || names.length === 0) continue;
     entries.push({ family, address: canonicalAddress(family, address), names });
   }

@@ -1,18 +1,15 @@
 import { AddressFamily } from '@tsipvs/ipvs-core';
-import { formatIPv4, parseDottedQuad } from './ipv4';
-import { formatIPv6, ipv6ToUint32s, parseIPv6 } from './ipv6';
-
-// read once: the library's enums are re-exported through getters, and these run per real server
-const IPV6 = AddressFamily.IPv6;
+import { formatGlibcIPv4, parseGlibcDottedQuad } from './glibc-ipv4';
+import { formatGlibcIPv6, ipv6ToUint32s, parseGlibcIPv6 } from './glibc-ipv6';
 
 /** Canonical text of an address of `family` (dotted IPv4, glibc-style IPv6), as ipvsadm prints it. */
 export function canonicalAddress(family: AddressFamily, text: string): string {
-  if (family === IPV6) {
-    const words = parseIPv6(text);
-    return words ? formatIPv6(words) : text;
+  if (family === AddressFamily.IPv6) {
+    const words = parseGlibcIPv6(text);
+    return words ? formatGlibcIPv6(words) : text;
   }
-  const value = parseDottedQuad(text);
-  return value === undefined ? text : formatIPv4(value);
+  const value = parseGlibcDottedQuad(text);
+  return value === undefined ? text : formatGlibcIPv4(value);
 }
 
 /**
@@ -20,7 +17,7 @@ export function canonicalAddress(family: AddressFamily, text: string): string {
  * read as IPv6 (and the reverse) behaves like the C union: the IPv4 word first, then zeros.
  */
 export function addressWords(family: AddressFamily, text: string): number[] {
-  const v6 = family === IPV6 ? parseIPv6(text) : undefined;
+  const v6 = family === AddressFamily.IPv6 ? parseGlibcIPv6(text) : undefined;
   if (v6) return ipv6ToUint32s(v6);
-  return [parseDottedQuad(text) ?? 0, 0, 0, 0];
+  return [parseGlibcDottedQuad(text) ?? 0, 0, 0, 0];
 }

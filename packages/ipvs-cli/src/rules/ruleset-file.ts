@@ -5,14 +5,12 @@
  */
 import {
   AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, destinationOptionsPool, serviceId,
-  type DestinationKey, type DestinationOptionsPool, type Operation, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
+  type DestinationKey, type DestinationOptionsPool, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
 } from '@tsipvs/ipvs-core';
-import { parseCommandLine } from '../argv/parse';
 import { CliError, EXIT_USAGE } from '../errors';
 import type { NameResolver } from '../names/resolver';
-import { scanSaveLine } from '../argv/save-line';
-import { operationOf } from './operations';
-import { numberedLines, restoreLineWords } from './restore-input';
+import type { SavedChange } from '../argv/save-line';
+import { readSaveLines } from './restore-input';
 
 /** A ruleset, and the way back to the line that defines each of its objects. */
 export interface RulesetFile {
@@ -24,9 +22,6 @@ export interface RulesetFile {
    */
   lineOf(service: ServiceKey, destination?: DestinationKey): Promise<number | undefined>;
 }
-
-/** A -A or -a line of a rules file. */
-type TableLine = Extract<Operation, { op: 'addService' | 'addDestination' }>;
 
 interface Building {
   readonly key: ServiceKey;
@@ -47,29 +42,17 @@ export async function readRulesetText(text: string, resolver: NameResolver, prog
  */
 async function scanTableLines(
   text: string, resolver: NameResolver, program: string,
-  table: (change: TableLine, lineNumber: number) => void, problem: (lineNumber: number, message: string) => void,
+  table: (change: SavedChange, lineNumber: number) => void, problem: (lineNumber: number, message: string) => void,
 ): Promise<void> {
-  for (const [line, lineNumber] of numberedLines(text)) {
-    let change = scanSaveLine(line);
-    if (!change) {
-      const argv = restoreLineWords(line);
-      if (argv.length === 0) continue;
-      let parsed;
-      try {
-        parsed = await parseCommandLine(argv, resolver, program);
-      } catch (error) {
-        if (!(error instanceof CliError)) throw error;
-        problem(lineNumber, error.message.trim());
-        continue;
-      }
-      if (parsed.kind !== 'run' || (parsed.command.command !== 'add-service' && parsed.command.command !== 'add-server')) {
-        problem(lineNumber, `only -A and -a lines describe a table (found ${argv[0]})`);
-        continue;
-      }
-      change = operationOf(parsed.command)!;
-    }
-    if (change.op === 'addService' || change.op === 'addDestination') table(change, lineNumber);
-  }
+  await readSaveLines(text, resolver, program, {
+    scanned: table,
+    parsed: (command, lineNumber, argv) => {
+      const operation = command.command === 'change' ? command.operation : undefined;
+      if (operation?.op === 'addService' || operation?.op === 'addDestination') table(operation, lineNumber);
+      else problem(lineNumber, `only -A and -a lines describe a table (found ${argv[0]})`);
+    },
+    refused: (error, lineNumber) => problem(lineNumber, error.message.trim()),
+  });
 }
 
 async function readSaveFormat(text: string, resolver: NameResolver, program: string): Promise<RulesetFile> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliEnvironment } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
-import { main, type RunResult } from '../../src/main';
+import { runCollected, type RunResult } from '../../src/main';
 import { FakeIpvs } from './fake-ipvs';
 
 /** The /etc/hosts of the oracle's recording guest (oracle README). */
@@ -31,16 +31,27 @@ function oracleHostsFile(): string {
 export interface FakeRunOptions {
   readonly stdin?: string;
   readonly connections?: string | undefined;
+  /** Files `readFile` finds, by path. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** The tree and network of the sysctl, realserver and director commands. */
+  readonly sysctl?: CliEnvironment['sysctl'];
 }
 
 /** Runs tsipvs against `fake` with deterministic names (oracle hosts, this system's /etc/services). */
 export function runWithFake(fake: FakeIpvs, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
-  const env: CliEnvironment = {
+  const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
     openApi: async () => fake,
     resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
     readStdin: async () => options.stdin ?? '',
+    readFile: async (path) => {
+      const text = options.files?.[path];
+      if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+      return text;
+    },
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
+    clock: { now: () => new Date(0) },
+    ...(options.sysctl ? { sysctl: options.sysctl } : {}),
   };
-  return main(argv, env);
+  return runCollected(argv, env);
 }

@@ -4,8 +4,8 @@ import {
   type IpvsApi, type Operation, type OperationList, type Service, type ServiceKey, type ServiceOptions, type Stats, type Timeouts,
 } from '@tsipvs/ipvs-core';
 import { addressWords } from '../../src/net/address';
-import { parseIPv6 } from '../../src/net/ipv6';
-import { parseDottedQuad } from '../../src/net/ipv4';
+import { parseGlibcIPv6 as parseIPv6 } from '../../src/net/glibc-ipv6';
+import { parseGlibcDottedQuad as parseDottedQuad } from '../../src/net/glibc-ipv4';
 import { canonicalAddress } from '../../src/net/address';
 
 const EEXIST = 17;

@@ -4,8 +4,9 @@
  * reported as one clear line with a non-zero exit status.
  */
 import type { Command } from 'commander';
-import { SysctlError, messageOf } from '../errors';
+import { SysctlError, errorText } from '../errors';
 import { NetworkInterfaces } from '../interfaces';
+import type { Clock } from '../setup';
 import { SysctlTree } from '../tree';
 
 export interface CommandDeps {
@@ -13,11 +14,13 @@ export interface CommandDeps {
   readonly tree?: SysctlTree;
   /** Links and addresses (default rtnetlink). */
   readonly network?: NetworkInterfaces;
+  /** The time a setup records (default the system clock). */
+  readonly clock?: Clock;
 }
 
+/** Writes through the program's configured output (commander's default: stdout). */
 export function printLines(command: Command, lines: readonly string[]): void {
-  const write = command.configureOutput().writeOut ?? ((text: string) => process.stdout.write(text));
-  if (lines.length > 0) write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) command.configureOutput().writeOut?.(`${lines.join('\n')}\n`);
 }
 
 export function printJson(command: Command, value: unknown): void {
@@ -30,7 +33,7 @@ export async function runAction(command: Command, action: () => Promise<void> | 
     await action();
   } catch (error) {
     const code = error instanceof SysctlError ? error.code : 'error';
-    command.error(`tsipvs ${commandPath(command)}: ${messageOf(error)}`, { exitCode: 1, code: `tsipvs.${code}` });
+    command.error(`tsipvs ${commandPath(command)}: ${errorText(error)}`, { exitCode: 1, code: `tsipvs.${code}` });
   }
 }
 

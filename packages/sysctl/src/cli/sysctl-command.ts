@@ -7,7 +7,7 @@ import { IPVS_PREFIX, IpvsSysctls, ipvsKnobOf } from '../ipvs';
 import { canonicalKnobText } from '../knob-values';
 import { describeRange } from '../knobs';
 import { SysctlKey, parseSysctlName } from '../names';
-import { planChanges } from '../plan';
+import { planSettings } from '../plan';
 import { RtnetlinkInterfaces } from '../rtnetlink';
 import { SysctlTree } from '../tree';
 import { CommandDeps, printJson, printLines, runAction } from './command-support';
@@ -58,7 +58,7 @@ export function registerSysctlCommand(program: Command, deps: CommandDeps = {}):
         try {
           const env = { tree: tree(), network };
           const sysctls = assignments.map(parseAssignment);
-          const plan = await planChanges('sysctl set', { ...NOTHING_DESIRED, sysctls }, env);
+          const plan = await planSettings('sysctl set', { ...NOTHING_DESIRED, sysctls }, env);
           if (!options.dryRun) await applyPlan(plan, env);
           if (options.json) printJson(command, planJson(plan, options.dryRun === true));
           else printLines(command, planLines(plan, options.dryRun === true));

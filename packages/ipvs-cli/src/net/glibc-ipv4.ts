@@ -25,7 +25,7 @@ function parsePart(text: string): number | undefined {
 export function inetAton(text: string): number | undefined {
   // the common case, a plain dotted quad without leading zeros, reads the same in every form
   if (!/(^|\.)0\d/.test(text)) {
-    const quad = parseDottedQuad(text);
+    const quad = parseGlibcDottedQuad(text);
     if (quad !== undefined) return quad;
   }
   const word = text.split(/[ \t\n\v\f\r]/)[0] ?? '';
@@ -48,7 +48,7 @@ export function inetAton(text: string): number | undefined {
 }
 
 /** Strict dotted quad (inet_pton AF_INET): four decimal parts 0..255. */
-export function parseDottedQuad(text: string): number | undefined {
+export function parseGlibcDottedQuad(text: string): number | undefined {
   // a hand-written scanner: listings parse one address per real server
   let value = 0;
   let part = 0;
@@ -72,6 +72,6 @@ export function parseDottedQuad(text: string): number | undefined {
 /** Decimal text of each byte value, so that formatting an address converts no numbers. */
 const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
-export function formatIPv4(value: number): string {
+export function formatGlibcIPv4(value: number): string {
   return `${OCTETS[(value >>> 24) & 255]}.${OCTETS[(value >>> 16) & 255]}.${OCTETS[(value >>> 8) & 255]}.${OCTETS[value & 255]}`;
 }

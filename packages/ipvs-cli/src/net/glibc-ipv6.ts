@@ -1,11 +1,11 @@
-import { parseDottedQuad } from './ipv4';
+import { parseGlibcDottedQuad } from './glibc-ipv4';
 
 /** IPv6 text forms as inet_pton / glibc inet_ntop read and write them; addresses as 8 16-bit words. */
 
 export type Ipv6Words = readonly number[];
 
 /** Parses an IPv6 literal (with "::" and an optional trailing dotted IPv4), or undefined. */
-export function parseIPv6(text: string): Ipv6Words | undefined {
+export function parseGlibcIPv6(text: string): Ipv6Words | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
@@ -16,7 +16,7 @@ export function parseIPv6(text: string): Ipv6Words | undefined {
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i]!;
       if (allowV4 && i === pieces.length - 1 && piece.includes('.')) {
-        const v4 = parseDottedQuad(piece);
+        const v4 = parseGlibcDottedQuad(piece);
         if (v4 === undefined) return undefined;
         groups.push(Math.floor(v4 / 65536), v4 % 65536);
       } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
@@ -36,7 +36,7 @@ export function parseIPv6(text: string): Ipv6Words | undefined {
 }
 
 /** glibc inet_ntop: the first longest run (>= 2) of zero words becomes "::"; mapped/compat IPv4 dotted. */
-export function formatIPv6(words: Ipv6Words): string {
+export function formatGlibcIPv6(words: Ipv6Words): string {
   let bestStart = -1;
   let bestLength = 0;
   for (let w = 0; w < 8; ) {

@@ -1,7 +1,0 @@
-/** `tsipvs director`: implemented in @tsipvs/sysctl, next to the library it drives (and unit-tested there). */
-import type { Command } from 'commander';
-import { registerDirectorCommand } from '@tsipvs/sysctl';
-
-export function register(program: Command): void {
-  registerDirectorCommand(program);
-}
