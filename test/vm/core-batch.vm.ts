@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import {
   AddressFamily, ForwardingMethod, IpvsError, Protocol, TunnelType, type Operation, type ServiceKey,
 } from '@tsipvs/ipvs-core';
+import { ipvsadmMessage } from '@tsipvs/ipvs-cli';
 import { vmTest } from '../harness/guest';
 import { DUMMY, saved, withClient } from './core-support.vm';
 
@@ -33,9 +34,9 @@ vmTest('core: batch of 5000 operations, with failures reported in order', async 
     const again = await ipvs.batch(operations.slice(0, 3000));
     assert.ok(again.every((r) => !r.ok && r.error instanceof IpvsError && r.error.code === 'EEXIST'));
     const first = again[0]!;
-    assert.ok(!first.ok && first.error.message === 'Service already exists');
+    assert.ok(!first.ok && first.error instanceof IpvsError && ipvsadmMessage(first.error.operation, first.error.errno) === 'Service already exists');
     const second = again[1]!;
-    assert.ok(!second.ok && second.error.message === 'Destination already exists');
+    assert.ok(!second.ok && second.error instanceof IpvsError && ipvsadmMessage(second.error.operation, second.error.errno) === 'Destination already exists');
 
     // Mixed: a bad address fails validation, a missing service fails in the kernel, the rest pass.
     const mixed = await ipvs.batch([

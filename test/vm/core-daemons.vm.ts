@@ -20,14 +20,14 @@ vmTest('core: start, list and stop master and backup sync daemons', async (t) =>
         'backup sync daemon (mcast=d0, syncid=9, maxlen=1400, group=239.1.2.3, port=8849, ttl=3)\n',
     );
     await expectIpvsError(ipvs.startDaemon({ state: DaemonState.Master, interface: 'd0', syncId: 1 }), {
-      code: 'EEXIST', operation: 'startDaemon', message: 'Daemon has already run',
+      code: 'EEXIST', operation: 'startDaemon', ipvsadm: 'Daemon has already run',
     });
     await ipvs.stopDaemon(DaemonState.Master);
     assert.deepEqual((await ipvs.getDaemons()).map((d) => d.state), [DaemonState.Backup]);
     await ipvs.stopDaemon(DaemonState.Backup);
-    await expectIpvsError(ipvs.stopDaemon(DaemonState.Backup), { code: 'ESRCH', operation: 'stopDaemon', message: 'No daemon is running' });
+    await expectIpvsError(ipvs.stopDaemon(DaemonState.Backup), { code: 'ESRCH', operation: 'stopDaemon', ipvsadm: 'No daemon is running' });
     await expectIpvsError(ipvs.startDaemon({ state: DaemonState.Master, interface: 'nosuch0', syncId: 1 }), {
-      code: 'ENODEV', operation: 'startDaemon', message: 'No such device',
+      code: 'ENODEV', operation: 'startDaemon', ipvsadm: 'No such device',
     });
   });
   assert.equal(t.ipvsadm(['-L', '-n', '--daemon']).stdout, '');

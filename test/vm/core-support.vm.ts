@@ -1,6 +1,7 @@
 /** Shared helpers of the ipvs-core in-VM suites (registers no case of its own). */
 import * as assert from 'node:assert/strict';
 import { IpvsError, openIpvs, type IpvsApi } from '@tsipvs/ipvs-core';
+import { ipvsadmMessage } from '@tsipvs/ipvs-cli';
 import type { VmTestContext } from '../harness/guest';
 
 /** Dummy interface with IPv4 and IPv6 addresses, so real servers in 10/8 and 2001:db8::/64 are unicast-routable. */
@@ -23,9 +24,9 @@ export function saved(t: VmTestContext): string[] {
   return r.stdout.split('\n').filter((line) => line !== '');
 }
 
-/** Awaits a rejection and checks it is the IpvsError we expect. */
+/** Awaits a rejection and checks it is the IpvsError we expect, which the CLI words as ipvsadm does (`ipvsadm`). */
 export async function expectIpvsError(
-  promise: Promise<unknown>, expected: { code: string; operation: string; message: string },
+  promise: Promise<unknown>, expected: { code: string; operation: string; ipvsadm: string },
 ): Promise<IpvsError> {
   try {
     await promise;
@@ -33,7 +34,7 @@ export async function expectIpvsError(
     assert.ok(error instanceof IpvsError, `expected an IpvsError, got ${String(error)}`);
     assert.equal(error.code, expected.code);
     assert.equal(error.operation, expected.operation);
-    assert.equal(error.message, expected.message);
+    assert.equal(ipvsadmMessage(error.operation, error.errno), expected.ipvsadm);
     return error;
   }
   assert.fail(`expected ${expected.code} from ${expected.operation}`);

@@ -3,3 +3,4 @@ export type { CliEnvironment, CliOutput } from './environment';
 export type { NameResolver, PortProtocol } from './names/resolver';
 export { FilesResolver } from './names/files';
 export { runProcess } from './process';
+export { ipvsadmMessage } from './kernel-messages';

@@ -3,11 +3,36 @@ import { messageOf } from '../src/errors';
 import { ipvsadmMessage } from '../src/kernel-messages';
 
 describe("ipvsadm's texts for kernel refusals", () => {
-  test('by operation and errno, then generic, then strerror', () => {
-    expect(ipvsadmMessage('addService', 17)).toBe('Service already exists');
-    expect(ipvsadmMessage('flush', 1)).toBe('Permission denied (you must be root)');
-    expect(ipvsadmMessage('flush', 19)).toBe('No such device');
-    expect(ipvsadmMessage('resolveFamily', 2)).toBe('IPVS is not available in this kernel: load the ip_vs module');
+  test.each([
+    ['addService', 17, 'Service already exists'],
+    ['addService', 2, 'Scheduler or persistence engine not found'],
+    ['editService', 2, 'Scheduler or persistence engine not found'],
+    ['editService', 3, 'No such service'],
+    ['deleteService', 3, 'No such service'],
+    ['zero', 3, 'No such service'],
+    ['getService', 3, 'No such service'],
+    ['addDestination', 3, 'Service not defined'],
+    ['addDestination', 17, 'Destination already exists'],
+    ['addDestination', 2, 'No such file or directory'],
+    ['editDestination', 3, 'Service not defined'],
+    ['editDestination', 2, 'No such destination'],
+    ['deleteDestination', 2, 'No such destination'],
+    ['startDaemon', 17, 'Daemon has already run'],
+    ['stopDaemon', 3, 'No daemon is running'],
+    ['getServices', 3, 'No such process'],
+    ['flush', 1, 'Permission denied (you must be root)'],
+    ['addService', 22, 'Invalid operation.  Possibly wrong module version, address not unicast, ...'],
+    ['addService', 92, 'Protocol not available'],
+    ['addService', 12, 'Memory allocation problem'],
+    ['getInfo', 95, 'Operation not supported with IPv6'],
+    ['addService', 97, 'Operation not supported with specified address family'],
+    ['addService', 90, 'Module is wrong version'],
+    ['startDaemon', 19, 'No such device'],
+    ['addDestination', 34, 'Numerical result out of range'],
+    ['resolveFamily', 2, 'IPVS is not available in this kernel: load the ip_vs module'],
+    ['getInfo', 4242, 'Unknown error 4242'],
+  ] as const)('%s errno %d: by operation, then generic, then strerror: %s', (operation, errno, text) => {
+    expect(ipvsadmMessage(operation, errno)).toBe(text);
   });
 
   test("an IpvsError prints ipvsadm's text whatever its own message says", () => {
