@@ -83,8 +83,7 @@ describe('codec property tests (random objects)', () => {
   });
 
   it('encodes service and real server requests that decode back to the same settings', () => {
-    const { decodeServiceNest } = require('../src/protocol/service');
-    const { decodeDestinationNest } = require('../src/protocol/destination');
+    const { decodeServiceNest, decodeDestinationNest } = codec;
     const encoder = new RequestEncoder(FAMILY_ID);
     for (let i = 0; i < 500; i++) {
       const { stats: _s, ...service } = randomService(true);
@@ -99,7 +98,7 @@ describe('codec property tests (random objects)', () => {
   });
 
   it('encodes daemon configurations that decode back', () => {
-    const { decodeDaemonNest } = require('../src/protocol/daemon');
+    const { decodeDaemonNest } = codec;
     const encoder = new RequestEncoder(FAMILY_ID);
     for (let i = 0; i < 200; i++) {
       const config: DaemonConfig = {
