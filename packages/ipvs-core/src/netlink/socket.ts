@@ -28,7 +28,7 @@ export class RawGenericSocket implements DatagramSocket {
     // Loaded on first use, so that importing the library stays cheap. The package root exports
     // RawNetlinkSocket too, but loading it also loads its genl, rt, nl80211 and wg modules: about
     // 35 ms instead of 9 here. The version is pinned, so this path of its build does not move.
-    const { RawNetlinkSocket: Socket } = require('netlink/dist/raw') as typeof import('netlink');
+    const { RawNetlinkSocket: Socket } = require('netlink/dist/raw') as Pick<typeof import('netlink'), 'RawNetlinkSocket'>;
     this.socket = new Socket(NETLINK_GENERIC, {
       recvBufferSize: options.recvBufferSize ?? 1 << 20,
       sendBufferSize: options.sendBufferSize ?? 1 << 20,
