@@ -5,16 +5,15 @@ import type {
   Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
   ServiceOptions, Timeouts,
 } from './model';
-import {
-  decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, DestinationDumpReader, RequestEncoder,
-  ServiceKeyReader,
-} from './protocol/codec';
+import { messageAt, type NetlinkMessage } from './netlink/message';
+import { RawGenericSocket } from './netlink/socket';
 import { RequestBatch } from './protocol/batch';
-import { messageAt, type NetlinkMessage } from './protocol/message';
+import {
+  decodeDaemon, decodeInfo, decodeService, decodeTimeouts, DestinationReader, RequestEncoder, ServiceKeyReader,
+} from './protocol/codec';
 import { findService, readServiceList } from './service-list';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
-import { RawGenericSocket } from './transport/raw-socket';
 import type { DumpVisitor, Transport } from './transport/transport';
 
 export interface OpenOptions {
@@ -139,11 +138,11 @@ class IpvsClient implements IpvsApi {
 
   /** Real servers read where they lie in the received datagrams, each into a plain object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
-    const reader = new DestinationDumpReader(service.family);
+    const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
       e.dumpDestinations(service),
-      (datagram, start, end) => { destinations.push(reader.read(datagram, start, end).snapshot()); },
+      (datagram, start, end) => { destinations.push(reader.read(datagram, start, end)); },
     ));
     return destinations;
   }

@@ -5,10 +5,10 @@
 export { RequestEncoder } from './protocol/codec';
 export * as codec from './protocol/codec';
 export { RequestBatch } from './protocol/batch';
-export { MessageWriter, Attributes, parseAttributes } from './protocol/attributes';
-export {
-  parseMessages, buildDoneMessage, buildErrorMessage, buildGenlMessage, type NetlinkMessage,
-} from './protocol/message';
+export { MessageWriter } from './netlink/writer';
+export { Attributes } from './netlink/attributes';
+export { parseMessages, type NetlinkMessage } from './netlink/message';
+export { buildDoneMessage, buildErrorMessage, buildGenlMessage } from './netlink/replies';
 export * as constants from './protocol/constants';
 export {
   formatAddress, formatIPv4, formatIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,

@@ -82,9 +82,29 @@ describe('codec property tests (random objects)', () => {
     }
   });
 
+  it('reads the real servers of a dump with reused tables; each keeps its own counters', () => {
+    const reader = new codec.DestinationReader(AddressFamily.IPv4);
+    const dests = [randomDestination(true), randomDestination(false), randomDestination(true)];
+    const messages = dests.map((d, i) => destinationReply(i, d, { stats64: d.stats.wide }));
+    const datagram = Buffer.concat(messages);
+    const read: Destination[] = [];
+    for (let i = 0, start = 0; i < messages.length; start += messages[i]!.length, i++) {
+      read.push(reader.read(datagram, start, start + messages[i]!.length));
+    }
+    expect(read).toEqual(dests); // counters decoded only now, after the tables were reused
+  });
+
+  it('reports broken attribute framing with one text, wherever it is', () => {
+    const message = destinationReply(1, randomDestination(true), { stats64: true });
+    for (const at of [20, 24, message.length - 12]) { // in the top level, the DEST nest, the STATS64 nest
+      const broken = Buffer.from(message);
+      broken.writeUInt16LE(0xfff0, at);
+      expect(() => codec.decodeDestination(only(broken), AddressFamily.IPv4)).toThrow(/^malformed attribute at offset \d+: length 65520/);
+    }
+  });
+
   it('encodes service and real server requests that decode back to the same settings', () => {
-    const { decodeServiceNest } = require('../src/protocol/service');
-    const { decodeDestinationNest } = require('../src/protocol/destination');
+    const { decodeServiceNest, decodeDestinationNest } = codec;
     const encoder = new RequestEncoder(FAMILY_ID);
     for (let i = 0; i < 500; i++) {
       const { stats: _s, ...service } = randomService(true);
@@ -99,7 +119,7 @@ describe('codec property tests (random objects)', () => {
   });
 
   it('encodes daemon configurations that decode back', () => {
-    const { decodeDaemonNest } = require('../src/protocol/daemon');
+    const { decodeDaemonNest } = codec;
     const encoder = new RequestEncoder(FAMILY_ID);
     for (let i = 0; i < 200; i++) {
       const config: DaemonConfig = {

@@ -54,7 +54,7 @@ const decoders: Array<(m: NetlinkMessage) => unknown> = [
   codec.decodeTimeouts, codec.decodeFamilyId,
   // the in-place readers of dumps
   (m) => new codec.ServiceKeyReader().read(m.bytes, 0, m.bytes.length),
-  (m) => new codec.DestinationDumpReader(AddressFamily.IPv4).read(m.bytes, 0, m.bytes.length),
+  (m) => new codec.DestinationReader(AddressFamily.IPv4).read(m.bytes, 0, m.bytes.length),
 ];
 
 describe('fuzzing the decoders', () => {

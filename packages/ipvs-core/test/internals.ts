@@ -7,5 +7,5 @@ export { NetlinkError } from '../src/errors';
 export { planUndo, priorStateOf, type OperationOutcome, type UndoPlan } from '../src/rules/undo';
 export { ruleServiceOf, ruleDestinationOf, destinationOptionsPool, sameServiceOptions, sameDestinationOptions } from '../src/rules/ruleset';
 export { NetlinkTransport } from '../src/transport/netlink-transport';
-export { requestList } from '../src/transport/transport';
+export { requestList } from '../src/netlink/message';
 export { resolveIpvsFamily } from '../src/family';

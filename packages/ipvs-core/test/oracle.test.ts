@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import {
   AddressFamily, codec, createReplayTransport, IpvsError, openIpvs, parseMessages, Protocol, type Service,
 } from './internals';
-import { NLMSG_DONE, NLMSG_ERROR, GENL_ID_CTRL, IpvsCommand } from '../src/protocol/constants';
+import { GENL_ID_CTRL, NLMSG_DONE, NLMSG_ERROR } from '../src/netlink/constants';
+import { IpvsCommand } from '../src/protocol/constants';
 import { ORACLE, oracleCaptures } from './support';
 
 /** The `-A` line `ipvsadm -S -n` prints for a service (enough of its grammar for these scenarios). */

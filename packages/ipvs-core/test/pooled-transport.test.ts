@@ -1,5 +1,5 @@
-import type { NetlinkMessage } from '../src/protocol/message';
-import { requestList, type RequestSequence, type Transport } from '../src/transport/transport';
+import { requestList, type NetlinkMessage, type RequestSequence } from '../src/netlink/message';
+import type { Transport } from '../src/transport/transport';
 import { PooledTransport } from '../src/transport/pooled-transport';
 
 /** A transport whose dumps finish when the test says so; it records how many run at once. */

@@ -1,5 +1,5 @@
 import type { Operation } from '../api';
-import type { RequestSequence } from '../transport/transport';
+import type { RequestSequence } from '../netlink/message';
 import { RequestEncoder } from './codec';
 
 /** Average encoded size of a batch request, to size the buffer once. */

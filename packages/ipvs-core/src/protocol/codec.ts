@@ -4,16 +4,21 @@ import type {
   ServiceKey, ServiceOptions, Timeouts,
 } from '../model';
 import type { Operation } from '../api';
-import { Attributes, findAttribute, MessageWriter } from './attributes';
+import { Attributes } from '../netlink/attributes';
 import {
-  CmdAttr, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, DaemonAttr, DestAttr, GENL_ATTRS_OFFSET,
-  GENL_ID_CTRL, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, SvcAttr,
-} from './constants';
+  CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, CTRL_CMD_NEWFAMILY, GENL_ATTRS_OFFSET, GENL_ID_CTRL,
+  NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN,
+} from '../netlink/constants';
+import type { NetlinkMessage } from '../netlink/message';
+import { MessageWriter } from '../netlink/writer';
+import { CmdAttr, DaemonAttr, DestAttr, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, SvcAttr } from './constants';
 import { decodeDaemonNest, writeDaemonConfigNest, writeDaemonStateNest } from './daemon';
-import { DestinationView, decodeDestinationNest, writeDestinationNest } from './destination';
-import { genlCommand, type NetlinkMessage } from './message';
+import { decodeDestinationNest, writeDestinationNest } from './destination';
 import { decodeServiceKey, decodeServiceNest, writeServiceNest } from './service';
 import { checkU32 } from './validate';
+
+// The nest decoders, for fake kernels that read requests (see the wire entry's `codec`).
+export { decodeDaemonNest, decodeDestinationNest, decodeServiceNest };
 
 const DOIT = NLM_F_REQUEST | NLM_F_ACK;
 const DUMP = NLM_F_REQUEST | NLM_F_DUMP;
@@ -137,23 +142,36 @@ export function encodeGetFamily(name: string): Buffer {
   return w.endMessage(start);
 }
 
-/** Top-level attributes of a generic netlink reply, checking its genl command. */
-function topLevel(message: NetlinkMessage, expectedCommand: number, maxType: number, what: string): Attributes {
-  const command = genlCommand(message);
-  if (command !== expectedCommand) {
-    throw new IpvsProtocolError(`${what}: expected genl command ${expectedCommand}, got ${command}`);
+/** Checks that the generic netlink message at start..end of `buffer` has the genl command `expected`. */
+function checkCommand(buffer: Buffer, start: number, end: number, expected: number, what: string): void {
+  if (end - start < GENL_ATTRS_OFFSET) {
+    throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
   }
-  return Attributes.parse(message.bytes, GENL_ATTRS_OFFSET, message.bytes.length, maxType, what);
+  const command = buffer[start + NLMSG_HDRLEN]!;
+  if (command !== expected) throw new IpvsProtocolError(`${what}: expected genl command ${expected}, got ${command}`);
 }
 
-function requiredNest(top: Attributes, type: number, maxType: number, what: string): Attributes {
-  const nest = top.nested(type, maxType);
-  if (!nest) throw new IpvsProtocolError(`${what}: nest ${type} is missing`);
-  return nest;
+/** Top-level attributes of a generic netlink reply, checking its genl command. */
+function topLevel(message: NetlinkMessage, command: number, maxType: number, what: string): Attributes {
+  const bytes = message.bytes;
+  checkCommand(bytes, 0, bytes.length, command, what);
+  return Attributes.parse(bytes, GENL_ATTRS_OFFSET, bytes.length, maxType, what);
+}
+
+/**
+ * Loads into `nest` the nest `type` of the genl message at start..end of `buffer` (after checking
+ * its command), using `top` for the top level. Dumps pass the same two tables for every message.
+ */
+function loadNest(top: Attributes, nest: Attributes, buffer: Buffer, start: number, end: number, command: number, type: number): Attributes {
+  checkCommand(buffer, start, end, command, top.where);
+  top.load(buffer, start + GENL_ATTRS_OFFSET, end);
+  const at = top.offset(type);
+  if (at < 0) throw new IpvsProtocolError(`${top.where}: nest ${type} is missing`);
+  return nest.load(buffer, at, at + top.length(type));
 }
 
 export function decodeFamilyId(message: NetlinkMessage): number {
-  return topLevel(message, 1 /* CTRL_CMD_NEWFAMILY */, CTRL_ATTR_FAMILY_NAME, 'family reply').requiredU16(CTRL_ATTR_FAMILY_ID);
+  return topLevel(message, CTRL_CMD_NEWFAMILY, CTRL_ATTR_FAMILY_NAME, 'family reply').requiredU16(CTRL_ATTR_FAMILY_ID);
 }
 
 /** GET_INFO reply (genl command SET_INFO). */
@@ -179,59 +197,49 @@ export function decodeTimeouts(message: NetlinkMessage): Timeouts {
 
 /** One service of a GET_SERVICE reply (genl command NEW_SERVICE). */
 export function decodeService(message: NetlinkMessage): Service {
-  const top = topLevel(message, IpvsCommand.NewService, CmdAttr.Service, 'service reply');
-  return decodeServiceNest(requiredNest(top, CmdAttr.Service, SvcAttr.Stats64, 'service reply'));
+  const top = new Attributes(CmdAttr.Service, 'service reply');
+  const nest = new Attributes(SvcAttr.Stats64, 'service reply/1');
+  return decodeServiceNest(loadNest(top, nest, message.bytes, 0, message.bytes.length, IpvsCommand.NewService, CmdAttr.Service));
+}
+
+/**
+ * Reads the NEW_DEST messages of a GET_DEST dump where the transport received them, each into a
+ * plain object; two attribute tables serve them all.
+ */
+export class DestinationReader {
+  private readonly top = new Attributes(CmdAttr.Dest, 'destination reply');
+  private readonly nest = new Attributes(DestAttr.TunFlags, 'destination reply/2');
+
+  constructor(private readonly serviceFamily: AddressFamily) {}
+
+  /** The real server of the message at `start..end` of `buffer`. */
+  read(buffer: Buffer, start: number, end: number): Destination {
+    const nest = loadNest(this.top, this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest);
+    return decodeDestinationNest(nest, this.serviceFamily);
+  }
 }
 
 /** One real server of a GET_DEST dump (genl command NEW_DEST). */
 export function decodeDestination(message: NetlinkMessage, serviceFamily: AddressFamily): Destination {
-  const top = topLevel(message, IpvsCommand.NewDest, CmdAttr.Dest, 'destination reply');
-  return decodeDestinationNest(requiredNest(top, CmdAttr.Dest, DestAttr.TunFlags, 'destination reply'), serviceFamily);
+  return new DestinationReader(serviceFamily).read(message.bytes, 0, message.bytes.length);
 }
 
 /**
- * Reads the NEW_DEST messages of one GET_DEST dump in place, where the transport received them:
- * one view and one attribute table serve them all (see `DestinationView`).
- */
-export class DestinationDumpReader {
-  private readonly nest = Attributes.reusable(DestAttr.TunFlags, 'destination reply/2');
-  private readonly view = new DestinationView(this.nest);
-
-  constructor(private readonly serviceFamily: AddressFamily) {}
-
-  /** The real server of the message at `start..end` of `buffer`, valid until the next call. */
-  read(buffer: Buffer, start: number, end: number): DestinationView {
-    loadDumpNest(this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest, 'destination reply');
-    return this.view.read(this.serviceFamily);
-  }
-}
-
-/**
- * Reads only the identity of each NEW_SERVICE message of a GET_SERVICE dump, in place, with one
- * attribute table for all (checking a dump against another costs less than decoding it again).
+ * Reads only the identity of each NEW_SERVICE message of a GET_SERVICE dump, in place, with two
+ * attribute tables for all (checking a dump against another costs less than decoding it again).
  */
 export class ServiceKeyReader {
-  private readonly nest = Attributes.reusable(SvcAttr.Stats64, 'service reply/2');
+  private readonly top = new Attributes(CmdAttr.Service, 'service reply');
+  private readonly nest = new Attributes(SvcAttr.Stats64, 'service reply/1');
 
   read(buffer: Buffer, start: number, end: number): ServiceKey {
-    return decodeServiceKey(loadDumpNest(this.nest, buffer, start, end, IpvsCommand.NewService, CmdAttr.Service, 'service reply'));
+    return decodeServiceKey(loadNest(this.top, this.nest, buffer, start, end, IpvsCommand.NewService, CmdAttr.Service));
   }
-}
-
-/** Loads into `nest` the `attribute` nest of the genl message at start..end, after checking its command. */
-function loadDumpNest(nest: Attributes, buffer: Buffer, start: number, end: number, command: number, attribute: number, what: string): Attributes {
-  if (end - start < GENL_ATTRS_OFFSET) {
-    throw new IpvsProtocolError(`generic netlink message of ${end - start} bytes has no genl header`);
-  }
-  const actual = buffer[start + NLMSG_HDRLEN]!;
-  if (actual !== command) throw new IpvsProtocolError(`${what}: expected genl command ${command}, got ${actual}`);
-  const at = findAttribute(buffer, start + GENL_ATTRS_OFFSET, end, attribute);
-  if (at < 0) throw new IpvsProtocolError(`${what}: nest ${attribute} is missing`);
-  return nest.load(buffer, at, at + buffer.readUInt16LE(at - 4) - 4);
 }
 
 /** One daemon of a GET_DAEMON dump (genl command NEW_DAEMON). */
 export function decodeDaemon(message: NetlinkMessage): Daemon {
-  const top = topLevel(message, IpvsCommand.NewDaemon, CmdAttr.Daemon, 'daemon reply');
-  return decodeDaemonNest(requiredNest(top, CmdAttr.Daemon, DaemonAttr.McastTtl, 'daemon reply'));
+  const top = new Attributes(CmdAttr.Daemon, 'daemon reply');
+  const nest = new Attributes(DaemonAttr.McastTtl, 'daemon reply/3');
+  return decodeDaemonNest(loadNest(top, nest, message.bytes, 0, message.bytes.length, IpvsCommand.NewDaemon, CmdAttr.Daemon));
 }

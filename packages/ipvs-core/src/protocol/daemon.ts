@@ -1,7 +1,8 @@
 import { familyOf, formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from '../addresses';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import { AddressFamily, DaemonState, type Daemon, type DaemonConfig } from '../model';
-import { Attributes, MessageWriter } from './attributes';
+import type { Attributes } from '../netlink/attributes';
+import type { MessageWriter } from '../netlink/writer';
 import { CmdAttr, DaemonAttr, IFNAME_MAX } from './constants';
 import { checkInteger, checkName, checkPort, checkU16, checkU8 } from './validate';
 
@@ -51,9 +52,9 @@ export function decodeDaemonNest(nest: Attributes): Daemon {
   if (state !== DaemonState.Master && state !== DaemonState.Backup) {
     throw new IpvsProtocolError(`daemon: unknown state ${state}`);
   }
-  const group4 = nest.bytes(DaemonAttr.McastGroup, 4);
-  const group6 = nest.bytes(DaemonAttr.McastGroup6, 16);
-  const group = group6 ? formatIPv6(nest.source, group6.offset) : group4 ? formatIPv4(nest.source, group4.offset) : undefined;
+  const group4 = nest.offset(DaemonAttr.McastGroup, 4);
+  const group6 = nest.offset(DaemonAttr.McastGroup6, 16);
+  const group = group6 >= 0 ? formatIPv6(nest.source, group6) : group4 >= 0 ? formatIPv4(nest.source, group4) : undefined;
   return {
     state,
     interface: nest.string(DaemonAttr.McastIfn) ?? '',

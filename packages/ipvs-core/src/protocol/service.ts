@@ -2,7 +2,8 @@ import { formatAddress, formatIPv4, writeAddress, writeIPv4, prefixToNetmask } f
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import type { Service, ServiceKey, ServiceOptions } from '../model';
 import { AddressFamily } from '../model/enums';
-import { Attributes, MessageWriter } from './attributes';
+import type { Attributes } from '../netlink/attributes';
+import type { MessageWriter } from '../netlink/writer';
 import { CmdAttr, PE_NAME_MAX, SCHED_NAME_MAX, SVC_F_HASHED, SvcAttr } from './constants';
 import { checkInteger, checkName, checkPort, checkU16, checkU32 } from './validate';
 import { statsReader } from './stats';
@@ -23,7 +24,7 @@ export function writeAddressAttribute(w: MessageWriter, type: number, family: Ad
 }
 
 /** Writes the attributes that identify a service (AF + FWMARK, or AF + PROTOCOL + ADDR + PORT). */
-export function writeServiceIdentity(w: MessageWriter, key: ServiceKey): void {
+function writeServiceIdentity(w: MessageWriter, key: ServiceKey): void {
   if (typeof key !== 'object' || key === null) throw new IpvsValidationError('service', 'expected a service key');
   const family = checkFamily('service.family', key.family);
   w.u16(SvcAttr.Af, family);
@@ -74,8 +75,7 @@ function decodeFamily(value: number, where: string): AddressFamily {
 
 /** Decodes an address attribute of `family` (the kernel sends 16 bytes; 4 are enough for IPv4). */
 export function decodeAddress(nest: Attributes, type: number, family: AddressFamily): string {
-  const span = nest.requiredBytes(type, family === AddressFamily.IPv6 ? 16 : 4);
-  return formatAddress(family, nest.source, span.offset);
+  return formatAddress(family, nest.source, nest.requiredOffset(type, family === AddressFamily.IPv6 ? 16 : 4));
 }
 
 /** The identity of the service in a SERVICE nest. */
@@ -96,10 +96,10 @@ export function decodeServiceKey(nest: Attributes): ServiceKey {
 export function decodeServiceNest(nest: Attributes): Service {
   const key = decodeServiceKey(nest);
   const family = key.family;
-  const netmaskSpan = nest.bytes(SvcAttr.Netmask, 4);
+  const netmaskAt = nest.offset(SvcAttr.Netmask, 4);
   const netmask = family === AddressFamily.IPv6
-    ? (netmaskSpan ? nest.source.readUInt32LE(netmaskSpan.offset) : 128)
-    : (netmaskSpan ? formatIPv4(nest.source, netmaskSpan.offset) : '255.255.255.255');
+    ? (netmaskAt >= 0 ? nest.source.readUInt32LE(netmaskAt) : 128)
+    : (netmaskAt >= 0 ? formatIPv4(nest.source, netmaskAt) : '255.255.255.255');
   const persistenceEngine = nest.string(SvcAttr.PeName);
   const stats = statsReader(nest, SvcAttr.Stats64, SvcAttr.Stats);
   return {

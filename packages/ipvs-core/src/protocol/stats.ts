@@ -1,11 +1,11 @@
 import type { Stats } from '../model';
-import { Attributes } from './attributes';
+import { Attributes } from '../netlink/attributes';
 import { StatsAttr } from './constants';
 
 const ZERO = BigInt(0);
 
 /** All-zero counters (an object the kernel sent without any statistics). */
-export const EMPTY_STATS: Stats = {
+const EMPTY_STATS: Stats = {
   connections: ZERO, packetsIn: ZERO, packetsOut: ZERO, bytesIn: ZERO, bytesOut: ZERO,
   connectionsPerSecond: ZERO, packetsInPerSecond: ZERO, packetsOutPerSecond: ZERO,
   bytesInPerSecond: ZERO, bytesOutPerSecond: ZERO, wide: false,
@@ -33,14 +33,27 @@ const COUNTERS = [
   StatsAttr.Cps, StatsAttr.InPps, StatsAttr.OutPps, StatsAttr.InBps, StatsAttr.OutBps,
 ];
 
+/** One table for the checks of every nest of counters (they do not outlive the check). */
+const checked = new Attributes(StatsAttr.Pad, 'stats');
+
+const noStats = (): Stats => EMPTY_STATS;
+
 /**
- * Checks a service's or real server's counters (STATS64 when present, 4.1+, else STATS) now and returns a function that decodes them on first
- * call: a listing of 100k real servers that never shows counters then creates no BigInts at all.
+ * Checks a service's or real server's counters (STATS64 when present, 4.1+, else STATS) now and
+ * returns a function that decodes them on first call: a listing of 100k real servers that never
+ * shows counters then creates no BigInts at all. The function keeps the received bytes, never
+ * `object` (a dump reuses that table for the next message).
  */
 export function statsReader(object: Attributes, stats64Type: number, statsType: number): () => Stats {
-  const wide = object.lazyNested(stats64Type, StatsAttr.Pad, COUNTERS, 4);
-  const nest = wide ?? object.lazyNested(statsType, StatsAttr.Pad, COUNTERS, 4);
-  if (!nest) return () => EMPTY_STATS;
+  const wide = object.offset(stats64Type) >= 0;
+  const type = wide ? stats64Type : statsType;
+  const start = object.offset(type);
+  if (start < 0) return noStats;
+  const buffer = object.source;
+  const end = start + object.length(type);
+  const place = object.childPlace(type);
+  checked.load(buffer, start, end, place);
+  for (const counter of COUNTERS) checked.offset(counter, 4);
   let stats: Stats | undefined;
-  return () => (stats ??= readStats(nest(), wide !== undefined));
+  return () => (stats ??= readStats(Attributes.parse(buffer, start, end, StatsAttr.Pad, place), wide));
 }

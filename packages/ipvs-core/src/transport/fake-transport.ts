@@ -1,7 +1,8 @@
-import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
-import { parseMessages, type NetlinkMessage } from '../protocol/message';
+import { NLMSG_DONE, NLMSG_ERROR } from '../netlink/constants';
+import { parseMessages, type NetlinkMessage } from '../netlink/message';
+import type { DatagramSocket } from '../netlink/socket';
 import { NetlinkTransport } from './netlink-transport';
-import type { DatagramSocket, NetlinkTransportOptions } from './transport';
+import type { NetlinkTransportOptions } from './transport';
 
 /** Answers one request with reply datagrams, or with undefined to never answer it. */
 export type Answer = (request: NetlinkMessage) => readonly Buffer[] | undefined;

@@ -1,11 +1,12 @@
 import { IpvsProtocolError, NetlinkError } from '../errors';
 import { Errno } from '../errno';
-import { NLMSG_DONE, NLMSG_ERROR } from '../protocol/constants';
-import { align4 } from '../protocol/attributes';
-import { checkFraming, errnoAt, messageAt, setAckFlag, setSequence, type NetlinkMessage } from '../protocol/message';
+import { NLMSG_DONE, NLMSG_ERROR } from '../netlink/constants';
 import {
-  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DatagramSocket, type DumpVisitor, type NetlinkTransportOptions,
-  type RequestSequence, type Transport,
+  align4, checkFraming, errnoAt, messageAt, setAckFlag, setSequence, type NetlinkMessage, type RequestSequence,
+} from '../netlink/message';
+import type { DatagramSocket } from '../netlink/socket';
+import {
+  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DumpVisitor, type NetlinkTransportOptions, type Transport,
 } from './transport';
 
 interface Pending {

@@ -4,8 +4,8 @@
  * to extra sockets opened on demand, up to a bound; requests and batches stay on the first socket,
  * which keeps their order.
  */
-import type { NetlinkMessage } from '../protocol/message';
-import type { DumpVisitor, RequestSequence, Transport } from './transport';
+import type { NetlinkMessage, RequestSequence } from '../netlink/message';
+import type { DumpVisitor, Transport } from './transport';
 
 export class PooledTransport implements Transport {
   private readonly dumpers: Array<{ transport: Transport; busy: number }> = [];

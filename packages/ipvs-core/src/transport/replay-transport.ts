@@ -1,5 +1,5 @@
-import { NLMSG_HDRLEN } from '../protocol/constants';
-import { parseMessages } from '../protocol/message';
+import { NLMSG_HDRLEN } from '../netlink/constants';
+import { parseMessages } from '../netlink/message';
 import { createFakeTransport } from './fake-transport';
 import type { NetlinkTransport } from './netlink-transport';
 import type { NetlinkTransportOptions } from './transport';

@@ -1,4 +1,4 @@
-import type { NetlinkMessage } from '../protocol/message';
+import type { NetlinkMessage, RequestSequence } from '../netlink/message';
 
 /**
  * Moves encoded requests to the kernel and brings back its replies. Kernel refusals reject with
@@ -24,40 +24,8 @@ export interface Transport {
   close(): void;
 }
 
-/**
- * The requests of a batch, read by the transport only as it sends them (a batch of 100k requests
- * need not exist as 100k separate buffers).
- */
-export interface RequestSequence {
-  readonly length: number;
-  /** Request `index`; a view the transport writes its sequence number and ACK flag into. */
-  request(index: number): Buffer;
-  /** Requests `first`..`end - 1` (as returned by `request`) as the parts of one datagram. */
-  datagram(first: number, end: number): readonly Buffer[];
-}
-
-/** A batch of separately encoded requests. */
-export function requestList(requests: readonly Buffer[]): RequestSequence {
-  return {
-    length: requests.length,
-    request: (index) => requests[index]!,
-    datagram: (first, end) => requests.slice(first, end),
-  };
-}
-
 /** Receives one message of a dump: bytes `start..end` of `datagram` (header included). */
 export type DumpVisitor = (datagram: Buffer, start: number, end: number) => void;
-
-/** What the netlink transport needs from a socket (the real one, or an in-memory fake). */
-export interface DatagramSocket {
-  /** Sends the parts as one datagram; `done` gets a positive errno on failure. */
-  send(parts: readonly Buffer[], done: (errno: number) => void): void;
-  /** Registers the receiver of every datagram and of socket errors (once, before any send). */
-  listen(onDatagram: (datagram: Buffer) => void, onError: (errno: number) => void): void;
-  /** Keep the process alive (requests pending) or not (idle). */
-  setActive(active: boolean): void;
-  close(): void;
-}
 
 export interface NetlinkTransportOptions {
   /** Deadline of every request, and silence allowed between two parts of a dump (default 5000 ms). */

@@ -1,6 +1,11 @@
+/** Netlink framing: messages in datagrams, their headers, and the requests of a batch. */
 import { IpvsProtocolError } from '../errors';
-import { align4 } from './attributes';
-import { GENL_ATTRS_OFFSET, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_MULTI } from './constants';
+import { NLMSG_DONE, NLMSG_HDRLEN, NLM_F_ACK } from './constants';
+
+/** Rounds a length up to netlink's 4-byte alignment. */
+export function align4(length: number): number {
+  return (length + 3) & ~3;
+}
 
 /** One netlink message inside a datagram (a view, no copy). */
 export interface NetlinkMessage {
@@ -67,14 +72,6 @@ export function errnoAt(buffer: Buffer, position: number, length: number, type: 
   return -buffer.readInt32LE(position + NLMSG_HDRLEN);
 }
 
-/** The genl command of a generic netlink message. */
-export function genlCommand(message: NetlinkMessage): number {
-  if (message.bytes.length < GENL_ATTRS_OFFSET) {
-    throw new IpvsProtocolError(`generic netlink message of ${message.bytes.length} bytes has no genl header`);
-  }
-  return message.bytes[NLMSG_HDRLEN]!;
-}
-
 /** Writes the sequence number of a request in place. */
 export function setSequence(message: Buffer, seq: number): void {
   message.writeUInt32LE(seq, 8);
@@ -86,39 +83,23 @@ export function setAckFlag(message: Buffer, ack: boolean): void {
   message.writeUInt16LE(ack ? flags | NLM_F_ACK : flags & ~NLM_F_ACK, 6);
 }
 
-// Builders of kernel-style replies, for fake transports and tests.
-
-function header(length: number, type: number, flags: number, seq: number, pid: number): Buffer {
-  const b = Buffer.alloc(align4(length));
-  b.writeUInt32LE(length, 0);
-  b.writeUInt16LE(type, 4);
-  b.writeUInt16LE(flags, 6);
-  b.writeUInt32LE(seq, 8);
-  b.writeUInt32LE(pid, 12);
-  return b;
+/**
+ * The requests of a batch, read by the transport only as it sends them (a batch of 100k requests
+ * need not exist as 100k separate buffers).
+ */
+export interface RequestSequence {
+  readonly length: number;
+  /** Request `index`; a view the transport writes its sequence number and ACK flag into. */
+  request(index: number): Buffer;
+  /** Requests `first`..`end - 1` (as returned by `request`) as the parts of one datagram. */
+  datagram(first: number, end: number): readonly Buffer[];
 }
 
-/** NLMSG_ERROR answering `request` (errno 0 = ACK; like the kernel, errors echo the request, ACKs only its header). */
-export function buildErrorMessage(request: Buffer, errno: number, pid = 0): Buffer {
-  const echoed = errno === 0 ? request.subarray(0, NLMSG_HDRLEN) : request;
-  const b = header(NLMSG_HDRLEN + 4 + echoed.length, NLMSG_ERROR, errno === 0 ? 0x100 : 0, request.readUInt32LE(8), pid);
-  b.writeInt32LE(-errno, NLMSG_HDRLEN);
-  echoed.copy(b, NLMSG_HDRLEN + 4);
-  return b;
-}
-
-/** NLMSG_DONE ending a dump (errno ≠ 0 reports a failed dump). */
-export function buildDoneMessage(seq: number, errno = 0, pid = 0): Buffer {
-  const b = header(NLMSG_HDRLEN + 4, NLMSG_DONE, NLM_F_MULTI, seq, pid);
-  b.writeInt32LE(-errno, NLMSG_HDRLEN);
-  return b;
-}
-
-/** A generic netlink message with the given already-encoded attributes. */
-export function buildGenlMessage(type: number, flags: number, seq: number, command: number, attributes: Buffer, pid = 0): Buffer {
-  const b = header(GENL_ATTRS_OFFSET + attributes.length, type, flags, seq, pid);
-  b[NLMSG_HDRLEN] = command;
-  b[NLMSG_HDRLEN + 1] = 1;
-  attributes.copy(b, GENL_ATTRS_OFFSET);
-  return b;
+/** A batch of separately encoded requests. */
+export function requestList(requests: readonly Buffer[]): RequestSequence {
+  return {
+    length: requests.length,
+    request: (index) => requests[index]!,
+    datagram: (first, end) => requests.slice(first, end),
+  };
 }
