@@ -6,3 +6,23 @@
 export type { Transport, DatagramSocket, DumpVisitor, RequestSequence } from './transport/transport';
 export { FakeSocket, createFakeTransport, type Answer } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';
+export { FakeKernel } from './testing/fake-kernel';
+export { serviceReply, destinationReply, daemonReply, genlReply, FAKE_FAMILY_ID, ZERO_STATS, type ReplyOptions } from './testing/replies';
+
+import { openIpvs, type IpvsApi, type OpenOptions } from '.';
+import { FakeKernel } from './testing/fake-kernel';
+import { createFakeTransport } from './transport/fake-transport';
+
+/**
+ * The real client over a fake kernel: `openIpvs` with a transport that `kernel` answers. For the
+ * tests of programs that use the library. `kernel.closed` counts the clients closed.
+ */
+export async function openFakeIpvs(kernel: FakeKernel = new FakeKernel(), options: Omit<OpenOptions, 'transport'> = {}): Promise<IpvsApi> {
+  const api = await openIpvs({ ...options, transport: createFakeTransport(kernel.answer, { timeoutMs: options.timeoutMs ?? 500 }) });
+  const close = api.close.bind(api);
+  api.close = () => {
+    kernel.closed++;
+    close();
+  };
+  return api;
+}
