@@ -60,15 +60,15 @@ export function serviceBucket(key: ServiceKey): number {
 }
 
 /**
- * ip_vs_new_dest's address check: IPv4 must route as unicast (0.0.0.0/8, 255.255.255.255 and
- * multicast do not); IPv6 must be unicast and not link-local (::, ff00::/8, fe80::/10 and the
+ * ip_vs_new_dest's address check: IPv4 must route as unicast (0.0.0.0, 255.255.255.255 and
+ * multicast do not; the rest of 0.0.0.0/8 does since 5.3, 6.1-verified: 0.0.0.7); IPv6 must be unicast and not link-local (::, ff00::/8, fe80::/10 and the
  * IPv4-mapped ::ffff:0:0/96 are not). The fake has no local addresses beyond what those allow.
  */
 export function isUnicast(key: DestinationKey): boolean {
   if (!load(key.family, key.address)) return false;
   if (key.family === AddressFamily.IPv4) {
     const value = scratch.readUInt32BE(0);
-    return value >>> 24 !== 0 && value !== 0xffffffff && value >>> 28 !== 0xe;
+    return value !== 0 && value !== 0xffffffff && value >>> 28 !== 0xe;
   }
   const first = scratch.readUInt16BE(0);
   const prefix96Zero = scratch.readUInt32BE(0) === 0 && scratch.readUInt32BE(4) === 0;

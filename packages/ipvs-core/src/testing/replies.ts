@@ -57,10 +57,18 @@ export interface ReplyOptions {
   readonly familyId?: number;
 }
 
+/** A dump part (or, with `flags: 0`, a doit reply) of `command` holding one `nestType` nest that `body` fills. */
+function objectReply(seq: number, command: number, nestType: number, options: ReplyOptions, body: (w: MessageWriter) => void): Buffer {
+  return genlReply(options.familyId ?? FAKE_FAMILY_ID, options.flags ?? constants.NLM_F_MULTI, seq, command, (w) => {
+    const nest = w.beginNest(nestType);
+    body(w);
+    w.endNest(nest);
+  });
+}
+
 /** A NEW_SERVICE message as the 6.1 kernel sends it (attribute order, HASHED flag, both sets of counters). */
 export function serviceReply(seq: number, service: Service, options: ReplyOptions = {}): Buffer {
-  return genlReply(options.familyId ?? FAKE_FAMILY_ID, options.flags ?? constants.NLM_F_MULTI, seq, IpvsCommand.NewService, (w) => {
-    const nest = w.beginNest(CmdAttr.Service);
+  return objectReply(seq, IpvsCommand.NewService, CmdAttr.Service, options, (w) => {
     writeServiceIdentity(w, service.key);
     w.string(SvcAttr.SchedName, service.scheduler);
     if (service.persistenceEngine) w.string(SvcAttr.PeName, service.persistenceEngine);
@@ -71,14 +79,12 @@ export function serviceReply(seq: number, service: Service, options: ReplyOption
     else w.u32(SvcAttr.Netmask, netmask);
     writeStats(w, SvcAttr.Stats, service.stats, false);
     if (options.stats64 ?? true) writeStats(w, SvcAttr.Stats64, service.stats, true);
-    w.endNest(nest);
   });
 }
 
 /** A NEW_DEST message as the 6.1 kernel sends it. */
 export function destinationReply(seq: number, dest: Destination, options: ReplyOptions = {}): Buffer {
-  return genlReply(options.familyId ?? FAKE_FAMILY_ID, options.flags ?? constants.NLM_F_MULTI, seq, IpvsCommand.NewDest, (w) => {
-    const nest = w.beginNest(CmdAttr.Dest);
+  return objectReply(seq, IpvsCommand.NewDest, CmdAttr.Dest, options, (w) => {
     w.binary(DestAttr.Addr, 16, (b, o) => writeAddress(dest.key.family, dest.key.address, b, o));
     w.u16BE(DestAttr.Port, dest.key.port);
     w.u32(DestAttr.FwdMethod, dest.forwarding);
@@ -94,14 +100,12 @@ export function destinationReply(seq: number, dest: Destination, options: ReplyO
     if (options.addrFamily ?? true) w.u16(DestAttr.AddrFamily, dest.key.family);
     writeStats(w, DestAttr.Stats, dest.stats, false);
     if (options.stats64 ?? true) writeStats(w, DestAttr.Stats64, dest.stats, true);
-    w.endNest(nest);
   });
 }
 
 /** A NEW_DAEMON message as the kernel sends it (defaults filled in where the daemon has none). */
 export function daemonReply(seq: number, daemon: Daemon, options: ReplyOptions = {}): Buffer {
-  return genlReply(options.familyId ?? FAKE_FAMILY_ID, options.flags ?? constants.NLM_F_MULTI, seq, IpvsCommand.NewDaemon, (w) => {
-    const nest = w.beginNest(CmdAttr.Daemon);
+  return objectReply(seq, IpvsCommand.NewDaemon, CmdAttr.Daemon, options, (w) => {
     w.u32(DaemonAttr.State, daemon.state);
     w.string(DaemonAttr.McastIfn, daemon.interface);
     w.u32(DaemonAttr.SyncId, daemon.syncId);
@@ -111,6 +115,5 @@ export function daemonReply(seq: number, daemon: Daemon, options: ReplyOptions =
     const group = daemon.group ?? '224.0.0.81';
     if (familyOf(group) === AddressFamily.IPv6) w.binary(DaemonAttr.McastGroup6, 16, (b, o) => writeIPv6(group, b, o));
     else w.binary(DaemonAttr.McastGroup, 4, (b, o) => writeIPv4(group, b, o));
-    w.endNest(nest);
   });
 }
