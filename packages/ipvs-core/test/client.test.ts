@@ -160,3 +160,35 @@ describe('batch acknowledgements', () => {
     expect(acks).toBeLessThan(ops.length / 10);
   });
 });
+
+describe('FakeKernel: the kernel rules tests rely on', () => {
+  it('orders, refuses and sizes like the 6.1 kernel', async () => {
+    const { kernel, ipvs } = await open();
+    // same hash bucket (6 ^ 1 ^ 80 = 6 ^ 80 ^ 1): the newest first; fwmark services after address ones
+    await ipvs.addService({ family: AddressFamily.IPv4, fwmark: 1 }, OPTIONS);
+    await ipvs.addService(SERVICE, OPTIONS);
+    await ipvs.addService({ ...SERVICE, address: '10.0.0.80', port: 1 }, { ...OPTIONS, scheduler: 'none' });
+    expect(kernel.services().map((s) => ('fwmark' in s.key ? `fwm ${s.key.fwmark}` : `${s.key.address}:${s.key.port}`))).toEqual(['10.0.0.80:1', '10.0.0.1:80', 'fwm 1']);
+    await expect(ipvs.addService({ ...SERVICE, port: 2 }, { ...OPTIONS, scheduler: 'twos' })).rejects.toMatchObject({ code: 'ENOENT' });
+    const v6 = { family: AddressFamily.IPv6, address: '2001:db8::10', port: 80 };
+    await expect(ipvs.addDestination(SERVICE, v6, MASQ)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ipvs.addDestination(SERVICE, { ...RS, address: '224.0.0.1' }, MASQ)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ipvs.addDestination(SERVICE, RS, { ...MASQ, forwarding: ForwardingMethod.Tunnel, tunnelType: TunnelType.GUE })).rejects.toMatchObject({ code: 'EINVAL' });
+    await ipvs.addDestination(SERVICE, { ...v6, address: '2001:DB8:0::10' }, { ...MASQ, forwarding: ForwardingMethod.Tunnel });
+    expect(kernel.destinations(SERVICE).map((d) => d.key)).toEqual([v6]);
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 })).rejects.toMatchObject({ code: 'EINVAL' }); // mixed families
+    await ipvs.deleteDestination(SERVICE, v6);
+    await ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 });
+    await ipvs.startDaemon({ state: DaemonState.Backup, interface: 'lo', syncId: 1, maxLength: 100, group: 'ff02::1:81' });
+    expect((await ipvs.getDaemons()).map((d) => [d.state, d.maxLength, d.group])).toEqual([[DaemonState.Master, 1472, '224.0.0.81'], [DaemonState.Backup, 1024, 'ff02::1:81']]);
+    await ipvs.addDestination(SERVICE, RS, MASQ);
+    kernel.setStats(SERVICE, { connections: 7n }, RS);
+    expect((await ipvs.getDestinations(SERVICE))[0]?.stats.connections).toBe(7n);
+    await ipvs.zero();
+    expect((await ipvs.getDestinations(SERVICE))[0]?.stats.connections).toBe(0n);
+    kernel.refusals.set(15 /* GET_INFO */, 12);
+    await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ENOMEM' });
+    ipvs.close();
+    expect(kernel.closed).toBe(1);
+  });
+});
