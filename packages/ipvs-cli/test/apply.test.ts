@@ -1,6 +1,6 @@
 /** `tsipvs apply` through `main`, against the fake kernel. */
 import { runWithFake } from './support/environment';
-import { FakeIpvs } from './support/fake-ipvs';
+import { FakeKernel } from '@tsipvs/ipvs-core/testing';
 
 const RULES = `# two services
 -A -t 10.0.0.1:80 -s rr
@@ -8,12 +8,12 @@ const RULES = `# two services
 -A -u 10.0.0.1:53 -s wlc
 `;
 
-async function table(fake: FakeIpvs): Promise<string> {
+async function table(fake: FakeKernel): Promise<string> {
   return (await runWithFake(fake, ['-Sn'])).stdout;
 }
 
-async function withTable(...lines: string[]): Promise<FakeIpvs> {
-  const fake = new FakeIpvs();
+async function withTable(...lines: string[]): Promise<FakeKernel> {
+  const fake = new FakeKernel();
   const result = await runWithFake(fake, ['-R'], { stdin: lines.join('\n') });
   if (result.status !== 0) throw new Error(result.stderr);
   return fake;
@@ -47,7 +47,7 @@ describe('tsipvs apply', () => {
   });
 
   test('--json prints the plan as JSON', async () => {
-    const fake = new FakeIpvs();
+    const fake = new FakeKernel();
     const result = await runWithFake(fake, ['apply', '--json', 'rules'], { files: { rules: RULES } });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -70,7 +70,7 @@ describe('tsipvs apply', () => {
   });
 
   test('a file that cannot be read', async () => {
-    const result = await runWithFake(new FakeIpvs(), ['apply', 'missing']);
+    const result = await runWithFake(new FakeKernel(), ['apply', 'missing']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^cannot read missing: ENOENT/);
   });
@@ -88,9 +88,9 @@ describe('tsipvs apply', () => {
   });
 
   test('commander usage errors and help go through the output', async () => {
-    const missing = await runWithFake(new FakeIpvs(), ['apply']);
+    const missing = await runWithFake(new FakeKernel(), ['apply']);
     expect(missing).toEqual({ status: 1, stdout: '', stderr: "error: missing required argument 'file'\n" });
-    const help = await runWithFake(new FakeIpvs(), ['apply', '--help']);
+    const help = await runWithFake(new FakeKernel(), ['apply', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tsipvs apply \[options\] <file>/);
   });

@@ -1,13 +1,12 @@
 /**
  * Replays every public oracle scenario (recorded runs of the real ipvsadm on a real kernel) through
- * tsipvs backed by the in-memory fake kernel, and compares stdout, stderr and exit status byte for
+ * tsipvs backed by the in-memory kernel kernel, and compares stdout, stderr and exit status byte for
  * byte ("ipvsadm" → "tsipvs" where ipvsadm names itself). Deliberate differences
  * (docs/compatibility.md) are asserted explicitly in oracle-differences.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runWithFake } from './support/environment';
-import { FakeIpvs } from './support/fake-ipvs';
+import { FakeKernel, runWithFake } from './support/environment';
 import { DELIBERATE_DIFFERENCES, type ExpectedRun } from './support/oracle-differences';
 
 /** `shared/` sits beside the repository; this file runs from packages/ipvs-cli/dist/test. */
@@ -43,8 +42,8 @@ afterAll(() => {
   console.log(`oracle replay: ${compared} command lines compared with recorded ipvsadm runs`);
 });
 
-function applyShellStep(fake: FakeIpvs, cmd: string): void {
-  for (const match of cmd.matchAll(/ip link add (\S+) type dummy/g)) fake.interfaces.set(match[1]!, 1500);
+function applyShellStep(kernel: FakeKernel, cmd: string): void {
+  for (const match of cmd.matchAll(/ip link add (\S+) type dummy/g)) kernel.interfaces.set(match[1]!, 1500);
 }
 
 describe.each(scenarioFiles)('oracle %s', (file) => {
@@ -52,7 +51,7 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
   const name = file.replace(/\.json$/, '');
   const skip = scenario.volatile !== null;
   (skip ? test.skip : test)('matches ipvsadm', async () => {
-    const fake = new FakeIpvs();
+    const kernel = new FakeKernel();
     const mismatches: string[] = [];
     const deliberate = DELIBERATE_DIFFERENCES[name] ?? {};
     let index = 0;
@@ -60,14 +59,14 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
     const check = async (run: Run): Promise<void> => {
       const at = index++;
       if (!run.argv) {
-        applyShellStep(fake, run.cmd);
+        applyShellStep(kernel, run.cmd);
         return;
       }
-      const actual = await runWithFake(fake, run.argv, { stdin: run.stdin ?? '' });
+      const actual = await runWithFake(kernel, run.argv, { stdin: run.stdin ?? '' });
       const recorded: ExpectedRun = { stdout: renamed(run.stdout), stderr: renamed(run.stderr), exit: run.exit };
       const difference = deliberate[at];
       const expected = difference ? difference.expect(recorded) : recorded;
-      for (const argv of difference?.align ?? []) await runWithFake(fake, argv);
+      for (const argv of difference?.align ?? []) await runWithFake(kernel, argv);
       const unordered = scenario.unstable_order.includes(run.cmd);
       const same = (a: string, b: string): boolean => (unordered ? lineSet(a) === lineSet(b) : a === b);
       lastStdout = actual.stdout;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SysctlTree, type NetworkInterfaces } from '@tsipvs/sysctl';
 import { runWithFake } from './support/environment';
-import { FakeIpvs } from './support/fake-ipvs';
+import { FakeKernel } from '@tsipvs/ipvs-core/testing';
 
 /** A network with no links at all. */
 const NO_NETWORK: NetworkInterfaces = {
@@ -28,7 +28,7 @@ describe('subcommands through main', () => {
     put('sys/net/ipv4/ip_forward', '0');
     for (const dev of ['all', 'default', 'eth0']) put(`sys/net/ipv4/conf/${dev}/send_redirects`, '1');
     const sysctl = { tree: new SysctlTree(path.join(root, 'sys')), network: NO_NETWORK };
-    run = (...argv) => runWithFake(new FakeIpvs(), argv, { sysctl });
+    run = (...argv) => runWithFake(new FakeKernel(), argv, { sysctl });
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -12,5 +12,8 @@ export { buildDoneMessage, buildErrorMessage, buildGenlMessage } from './netlink
 export * as constants from './protocol/constants';
 export {
   formatAddress, formatIPv4, formatIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,
-  writeAddress,
+  writeAddress, writeIPv4, writeIPv6,
 } from './addresses';
+export { decodeServiceNest, writeServiceIdentity } from './protocol/service';
+export { decodeDestinationNest } from './protocol/destination';
+export { decodeDaemonNest } from './protocol/daemon';

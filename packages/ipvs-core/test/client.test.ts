@@ -1,8 +1,7 @@
 import {
-  AddressFamily, createFakeTransport, DaemonState, ForwardingMethod, IpvsError, IpvsValidationError, openIpvs,
+  AddressFamily, createFakeTransport, DaemonState, FakeKernel, openFakeIpvs, ForwardingMethod, IpvsError, IpvsValidationError, openIpvs,
   Protocol, TunnelType, type DestinationOptions, type Operation, type ServiceKey,
 } from './internals';
-import { FakeKernel } from './support';
 
 const SERVICE: ServiceKey = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
 const OPTIONS = { scheduler: 'rr', timeout: 0, netmask: '255.255.255.255', flags: 0 };
@@ -12,7 +11,7 @@ const MASQ: DestinationOptions = {
 const RS = { family: AddressFamily.IPv4, address: '10.0.0.2', port: 80 };
 
 async function open(kernel = new FakeKernel()) {
-  return { kernel, ipvs: await openIpvs({ transport: createFakeTransport(kernel.answer, { timeoutMs: 500 }) }) };
+  return { kernel, ipvs: await openFakeIpvs(kernel) };
 }
 
 describe('IpvsClient over a fake kernel', () => {
@@ -34,6 +33,7 @@ describe('IpvsClient over a fake kernel', () => {
     expect(await ipvs.getDestinations({ ...SERVICE, port: 81 })).toEqual([]);
     await ipvs.setTimeouts({ udp: 10 });
     expect(await ipvs.getTimeouts()).toEqual({ tcp: 900, tcpFin: 120, udp: 10 });
+    kernel.interfaces.set('eth0', 1500);
     await ipvs.startDaemon({ state: DaemonState.Backup, interface: 'eth0', syncId: 3 });
     expect(await ipvs.getDaemons()).toMatchObject([{ state: DaemonState.Backup, interface: 'eth0', syncId: 3 }]);
     await ipvs.stopDaemon(DaemonState.Backup);
@@ -49,6 +49,7 @@ describe('IpvsClient over a fake kernel', () => {
 
   it('turns kernel errnos into IpvsErrors with the errno, the operation and the object', async () => {
     const { ipvs } = await open();
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 })).rejects.toMatchObject({ code: 'ENODEV' });
     await ipvs.addService(SERVICE, OPTIONS);
     const error = await ipvs.addService(SERVICE, OPTIONS).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IpvsError);
@@ -65,8 +66,8 @@ describe('IpvsClient over a fake kernel', () => {
     await expect(ipvs.addDestination(SERVICE, { ...RS, port: 3 }, { ...MASQ, upperThreshold: 1, lowerThreshold: 2 })).rejects.toMatchObject({ code: 'ERANGE' });
     await expect(ipvs.setTimeouts({ tcp: 0x80000000 })).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(ipvs.stopDaemon(DaemonState.Master)).rejects.toMatchObject({ code: 'ESRCH', operation: 'stopDaemon' });
-    await ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 });
-    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'eth0', syncId: 1 })).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('master sync daemon on eth0') });
+    await ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 });
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 })).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('master sync daemon on lo') });
     await expect(ipvs.addService({ ...SERVICE, address: '1.2.3' }, OPTIONS)).rejects.toBeInstanceOf(IpvsValidationError);
     ipvs.close();
   });
@@ -103,7 +104,7 @@ describe('IpvsClient over a fake kernel', () => {
     const tail = results.slice(600).map((r) => (r.ok ? 'ok' : `${r.error.name}:${(r.error as IpvsError).code}`));
     expect(tail).toEqual(['IpvsError:EEXIST', 'IpvsValidationError:EINVAL', 'IpvsError:ESRCH', 'ok']);
     expect(kernel.received.length - sentBefore).toBe(603);
-    expect(kernel.services.size).toBe(300);
+    expect(kernel.services()).toHaveLength(300);
     const failed = results[602]!;
     expect(!failed.ok && failed.error).toMatchObject({ errno: 3, operation: 'deleteDestination' });
     ipvs.close();
@@ -157,5 +158,37 @@ describe('batch acknowledgements', () => {
     expect(refused).toEqual(duplicates);
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && (r.error as IpvsError).code === 'EEXIST')).toBe(true);
     expect(acks).toBeLessThan(ops.length / 10);
+  });
+});
+
+describe('FakeKernel: the kernel rules tests rely on', () => {
+  it('orders, refuses and sizes like the 6.1 kernel', async () => {
+    const { kernel, ipvs } = await open();
+    // same hash bucket (6 ^ 1 ^ 80 = 6 ^ 80 ^ 1): the newest first; fwmark services after address ones
+    await ipvs.addService({ family: AddressFamily.IPv4, fwmark: 1 }, OPTIONS);
+    await ipvs.addService(SERVICE, OPTIONS);
+    await ipvs.addService({ ...SERVICE, address: '10.0.0.80', port: 1 }, { ...OPTIONS, scheduler: 'none' });
+    expect(kernel.services().map((s) => ('fwmark' in s.key ? `fwm ${s.key.fwmark}` : `${s.key.address}:${s.key.port}`))).toEqual(['10.0.0.80:1', '10.0.0.1:80', 'fwm 1']);
+    await expect(ipvs.addService({ ...SERVICE, port: 2 }, { ...OPTIONS, scheduler: 'twos' })).rejects.toMatchObject({ code: 'ENOENT' });
+    const v6 = { family: AddressFamily.IPv6, address: '2001:db8::10', port: 80 };
+    await expect(ipvs.addDestination(SERVICE, v6, MASQ)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ipvs.addDestination(SERVICE, { ...RS, address: '224.0.0.1' }, MASQ)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(ipvs.addDestination(SERVICE, RS, { ...MASQ, forwarding: ForwardingMethod.Tunnel, tunnelType: TunnelType.GUE })).rejects.toMatchObject({ code: 'EINVAL' });
+    await ipvs.addDestination(SERVICE, { ...v6, address: '2001:DB8:0::10' }, { ...MASQ, forwarding: ForwardingMethod.Tunnel });
+    expect(kernel.destinations(SERVICE).map((d) => d.key)).toEqual([v6]);
+    await expect(ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 })).rejects.toMatchObject({ code: 'EINVAL' }); // mixed families
+    await ipvs.deleteDestination(SERVICE, v6);
+    await ipvs.startDaemon({ state: DaemonState.Master, interface: 'lo', syncId: 1 });
+    await ipvs.startDaemon({ state: DaemonState.Backup, interface: 'lo', syncId: 1, maxLength: 100, group: 'ff02::1:81' });
+    expect((await ipvs.getDaemons()).map((d) => [d.state, d.maxLength, d.group])).toEqual([[DaemonState.Master, 1472, '224.0.0.81'], [DaemonState.Backup, 1024, 'ff02::1:81']]);
+    await ipvs.addDestination(SERVICE, RS, MASQ);
+    kernel.setStats(SERVICE, { connections: 7n }, RS);
+    expect((await ipvs.getDestinations(SERVICE))[0]?.stats.connections).toBe(7n);
+    await ipvs.zero();
+    expect((await ipvs.getDestinations(SERVICE))[0]?.stats.connections).toBe(0n);
+    kernel.refusals.set(15 /* GET_INFO */, 12);
+    await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ENOMEM' });
+    ipvs.close();
+    expect(kernel.closed).toBe(1);
   });
 });

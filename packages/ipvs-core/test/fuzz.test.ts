@@ -4,9 +4,9 @@
  */
 import {
   AddressFamily, codec, createFakeTransport, IpvsError, IpvsProtocolError, openIpvs, parseMessages, Protocol,
-  type NetlinkMessage,
+  daemonReply, destinationReply, serviceReply, type NetlinkMessage,
 } from './internals';
-import { daemonReply, destinationReply, oracleCaptures, random, serviceReply } from './support';
+import { oracleCaptures, random } from './support';
 
 const rng = random(7);
 

@@ -1,8 +1,7 @@
 import {
-  AddressFamily, applyRuleset, createFakeTransport, ForwardingMethod, openIpvs, Protocol, readRuleset, TransactionError, TunnelType,
+  AddressFamily, applyRuleset, FakeKernel, ForwardingMethod, openFakeIpvs, Protocol, readRuleset, TransactionError, TunnelType,
   type DestinationOptions, type RuleService, type Ruleset,
 } from './internals';
-import { FakeKernel } from './support';
 
 const MASQ: DestinationOptions = {
   forwarding: ForwardingMethod.Masquerade, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
@@ -24,7 +23,7 @@ async function sortedTable(ipvs: Parameters<typeof readRuleset>[0]): Promise<Rul
 
 async function open() {
   const kernel = new FakeKernel();
-  const ipvs = await openIpvs({ transport: createFakeTransport(kernel.answer, { timeoutMs: 500 }) });
+  const ipvs = await openFakeIpvs(kernel);
   return { kernel, ipvs };
 }
 

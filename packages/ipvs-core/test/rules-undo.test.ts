@@ -4,11 +4,11 @@
  * the transaction did not touch are left alone.
  */
 import {
-  AddressFamily, applyAllOrNothing, createFakeTransport, ForwardingMethod, needsPriorState, openIpvs, planUndo, priorStateOf,
+  AddressFamily, applyAllOrNothing, FakeKernel, ForwardingMethod, needsPriorState, openFakeIpvs, planUndo, priorStateOf,
   Protocol, readPriorState, readRuleset, TunnelType, type DestinationOptions, type Operation, type RuleService, type Ruleset,
   type ServiceKey,
 } from './internals';
-import { FakeKernel, random } from './support';
+import { random } from './support';
 
 const rng = random(2026);
 
@@ -56,7 +56,7 @@ function randomOperation(): Operation {
 
 async function kernelWith(services: RuleService[]) {
   const kernel = new FakeKernel();
-  const ipvs = await openIpvs({ transport: createFakeTransport(kernel.answer, { timeoutMs: 500 }) });
+  const ipvs = await openFakeIpvs(kernel);
   const loaded = await ipvs.batch(services.flatMap((s): Operation[] => [
     { op: 'addService', service: s.key, options: s.options },
     ...[...s.destinations].reverse().map((d): Operation => ({ op: 'addDestination', service: s.key, destination: d.key, options: d.options })),
@@ -95,7 +95,7 @@ describe('undo of a failed transaction', () => {
       { op: 'addService', service: serviceKey(1), options: serviceOptions('rr') }, // exists: EEXIST
     ]);
     expect(result.ok).toBe(false);
-    expect([...kernel.services.values()].map((e) => ('address' in e.service.key ? e.service.key.address : '')).sort()).toEqual(['10.0.0.1', '10.0.0.9']);
+    expect(kernel.services().map((s) => ('address' in s.key ? s.key.address : '')).sort()).toEqual(['10.0.0.1', '10.0.0.9']);
   });
 
   test('the undo of a deleted service re-adds it and its real servers, oldest first', () => {

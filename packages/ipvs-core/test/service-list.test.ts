@@ -2,8 +2,7 @@
  * The service list stays right while the kernel's shared service table changes under a multi-part
  * dump: repeats are dropped, and multi-part dumps are repeated and merged, never showing a deleted one.
  */
-import { AddressFamily, codec, parseMessages, Protocol, serviceId, type Service, type ServiceKey } from './internals';
-import { serviceReply, ZERO_STATS } from './support';
+import { AddressFamily, codec, parseMessages, Protocol, serviceId, serviceReply, ZERO_STATS, type Service, type ServiceKey } from './internals';
 import { MAX_SERVICE_DUMPS, readServiceList, type ServiceDump } from '../src/service-list';
 
 function service(n: number): Service {

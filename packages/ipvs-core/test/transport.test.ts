@@ -1,10 +1,9 @@
 import {
-  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList,
+  buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList, FAKE_FAMILY_ID,
   type NetlinkMessage,
 } from './internals';
-import { FAMILY_ID } from './support';
 
-const encoder = new RequestEncoder(FAMILY_ID);
+const encoder = new RequestEncoder(FAKE_FAMILY_ID);
 const flushRequest = (): Buffer => Buffer.from(encoder.flush());
 const ack = (request: NetlinkMessage): Buffer[] => [buildErrorMessage(request.bytes, 0)];
 
@@ -24,7 +23,7 @@ describe('NetlinkTransport', () => {
   });
 
   it('sends a RequestBatch as contiguous datagrams and settles unsent requests when closed', async () => {
-    const batch = new RequestBatch(FAMILY_ID);
+    const batch = new RequestBatch(FAKE_FAMILY_ID);
     for (let i = 0; i < 100; i++) batch.add({ op: 'deleteService', service: { family: 2, fwmark: i + 1 } });
     const answered = new FakeSocket((request) => (request.seq === 50 ? [buildErrorMessage(request.bytes, 2)] : request.flags & 4 ? ack(request) : undefined));
     const errnos = await new NetlinkTransport(answered, { window: 16 }).batch(batch);

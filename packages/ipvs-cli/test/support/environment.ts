@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CliEnvironment } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
-import { FakeIpvs } from './fake-ipvs';
+import { FakeKernel, openFakeIpvs } from '@tsipvs/ipvs-core/testing';
 
 /** The /etc/hosts of the oracle's recording guest (oracle README). */
 export const ORACLE_HOSTS = `127.0.0.1\tlocalhost
@@ -37,11 +37,13 @@ export interface FakeRunOptions {
   readonly sysctl?: CliEnvironment['sysctl'];
 }
 
-/** Runs tsipvs against `fake` with deterministic names (oracle hosts, this system's /etc/services). */
-export function runWithFake(fake: FakeIpvs, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
+export { FakeKernel };
+
+/** Runs tsipvs against the fake `kernel` (the real client over it) with deterministic names (oracle hosts, this system's /etc/services). */
+export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
   const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
-    openApi: async () => fake,
+    openApi: () => openFakeIpvs(kernel),
     resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
     readStdin: async () => options.stdin ?? '',
     readFile: async (path) => {

@@ -24,7 +24,7 @@ export function writeAddressAttribute(w: MessageWriter, type: number, family: Ad
 }
 
 /** Writes the attributes that identify a service (AF + FWMARK, or AF + PROTOCOL + ADDR + PORT). */
-function writeServiceIdentity(w: MessageWriter, key: ServiceKey): void {
+export function writeServiceIdentity(w: MessageWriter, key: ServiceKey): void {
   if (typeof key !== 'object' || key === null) throw new IpvsValidationError('service', 'expected a service key');
   const family = checkFamily('service.family', key.family);
   w.u16(SvcAttr.Af, family);
