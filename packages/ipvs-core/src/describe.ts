@@ -1,4 +1,4 @@
-import { AddressFamily, DaemonState, Protocol } from './model';
+import { AddressFamily, DaemonState, Protocol } from './model/enums';
 
 /** Short human names of IPVS objects for error details ("TCP 10.0.0.1:80", "FWM 7 IPv6"). */
 

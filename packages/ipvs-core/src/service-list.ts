@@ -13,7 +13,7 @@ import type { IpvsApi } from './api';
 import { Errno } from './errno';
 import { IpvsError } from './errors';
 import type { Service, ServiceKey } from './model';
-import { serviceId } from './rules/ruleset';
+import { serviceId } from './identity';
 
 /** One service dump: the services in kernel order, and how many datagrams carried them. */
 export interface ServiceDump {

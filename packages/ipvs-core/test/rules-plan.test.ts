@@ -1,5 +1,5 @@
-import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationOptions, type ServiceKey, type ServiceOptions } from '../src/model';
-import { destinationOptionsPool, planChanges, type RuleService, type Ruleset } from '../src/rules/index';
+import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationOptions, type ServiceKey, type ServiceOptions } from './internals';
+import { destinationOptionsPool, planChanges, type RuleService, type Ruleset } from './internals';
 
 const svc = (address: string, port = 80): ServiceKey => ({ family: AddressFamily.IPv4, protocol: Protocol.TCP, address, port });
 const opts = (scheduler = 'wlc', extra: Partial<ServiceOptions> = {}): ServiceOptions => ({ scheduler, timeout: 0, netmask: '255.255.255.255', flags: 0, ...extra });

@@ -1,6 +1,8 @@
-export * from './enums';
-export * from './service';
-export * from './destination';
-export * from './stats';
-export * from './daemon';
-export * from './info';
+// Types only: the enums are values, imported from './enums' itself (a re-export would read them
+// through getters).
+export type * from './enums';
+export type * from './service';
+export type * from './destination';
+export type * from './stats';
+export type * from './daemon';
+export type * from './info';

@@ -1,6 +1,7 @@
 import { familyOf, formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from '../addresses';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import { AddressFamily, DaemonState, type Daemon, type DaemonConfig } from '../model';
+import type { Daemon, DaemonConfig } from '../model';
+import { AddressFamily, DaemonState } from '../model/enums';
 import type { Attributes } from '../netlink/attributes';
 import type { MessageWriter } from '../netlink/writer';
 import { CmdAttr, DaemonAttr, IFNAME_MAX } from './constants';

@@ -4,7 +4,8 @@
  * real server on SET), and those that are gone are deleted. Applying a plan twice changes nothing.
  */
 import type { Operation } from '../api';
-import { destinationId, sameDestinationOptions, sameServiceOptions, serviceId, type Ruleset } from './ruleset';
+import { destinationId, serviceId } from '../identity';
+import { sameDestinationOptions, sameServiceOptions, type Ruleset } from './ruleset';
 
 export interface PlanSummary {
   readonly servicesAdded: number;

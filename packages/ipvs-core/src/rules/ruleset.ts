@@ -20,16 +20,6 @@ export interface Ruleset {
   readonly services: readonly RuleService[];
 }
 
-/** A stable text identity of a service ("tcp 10.0.0.1 80", "fwm 2 7"). */
-export function serviceId(key: ServiceKey): string {
-  return 'fwmark' in key ? `fwm ${key.family} ${key.fwmark >>> 0}` : `${key.protocol} ${key.address} ${key.port}`;
-}
-
-/** A stable text identity of a real server within its service. */
-export function destinationId(key: DestinationKey): string {
-  return `${key.address} ${key.port}`;
-}
-
 const HASHED = 0x2;
 
 /** A service as a rule: drops what the kernel reports but does not take back (stats, HASHED). */

@@ -10,7 +10,8 @@ import type { ServiceKey } from '../model';
 import { findService } from '../service-list';
 import { mapBounded } from '../bounded';
 import { ruleOf } from './read-table';
-import { destinationOptionsPool, serviceId, type Ruleset } from './ruleset';
+import { serviceId } from '../identity';
+import { destinationOptionsPool, type Ruleset } from './ruleset';
 import { planUndo, priorStateOf, type OperationOutcome, type PriorState } from './undo';
 
 export interface TransactionFailure {

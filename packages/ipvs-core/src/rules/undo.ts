@@ -8,7 +8,8 @@
 import type { Operation, OperationList } from '../api';
 import { describeObject } from '../describe';
 import type { DestinationKey, ServiceKey } from '../model';
-import { destinationId, serviceId, type RuleService, type Ruleset } from './ruleset';
+import { destinationId, serviceId } from '../identity';
+import type { RuleService, Ruleset } from './ruleset';
 
 /** The services a transaction touches as they were before it (at least those it edits or deletes). */
 export interface PriorState {
