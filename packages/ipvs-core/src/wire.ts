@@ -11,9 +11,9 @@ export { parseMessages, type NetlinkMessage } from './netlink/message';
 export { buildDoneMessage, buildErrorMessage, buildGenlMessage } from './netlink/replies';
 export * as constants from './protocol/constants';
 export {
-  formatAddress, formatIPv4, formatIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,
-  writeAddress, writeIPv4, writeIPv6,
-} from './addresses';
+  formatAddress, formatNodeIPv4, formatNodeIPv6, familyOf, isAddressOf, normalizeAddress, netmaskToPrefix, prefixToNetmask,
+  writeAddress, writeNodeIPv4, writeNodeIPv6,
+} from './node-address';
 export { decodeServiceNest, writeServiceIdentity } from './protocol/service';
 export { decodeDestinationNest } from './protocol/destination';
 export { decodeDaemonNest } from './protocol/daemon';

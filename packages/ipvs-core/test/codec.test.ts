@@ -12,7 +12,7 @@ const ipv6 = (): string => {
   groups[0] = 0x2001;
   const bytes = new Uint8Array(16);
   groups.forEach((g, i) => { bytes[2 * i] = g >> 8; bytes[2 * i + 1] = g & 0xff; });
-  return require('./internals').formatIPv6(bytes, 0);
+  return require('./internals').formatNodeIPv6(bytes, 0);
 };
 const big = (): bigint => BigInt(rng.int(0, 0xffffffff)) * BigInt(rng.int(0, 0xffffffff));
 

@@ -1,4 +1,4 @@
-import { familyOf, formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from '../addresses';
+import { familyOf, formatNodeIPv4, formatNodeIPv6, writeNodeIPv4, writeNodeIPv6 } from '../node-address';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import type { Daemon, DaemonConfig } from '../model';
 import { AddressFamily, DaemonState } from '../model/enums';
@@ -31,8 +31,8 @@ export function writeDaemonConfigNest(w: MessageWriter, config: DaemonConfig): v
     const group = config.group;
     const family = typeof group === 'string' ? familyOf(group) : undefined;
     // The kernel refuses non-multicast groups with EINVAL; say why before sending.
-    if (family === AddressFamily.IPv4 && isMulticastIPv4(group)) w.binary(DaemonAttr.McastGroup, 4, (b, o) => writeIPv4(group, b, o));
-    else if (family === AddressFamily.IPv6 && /^ff/i.test(group)) w.binary(DaemonAttr.McastGroup6, 16, (b, o) => writeIPv6(group, b, o));
+    if (family === AddressFamily.IPv4 && isMulticastIPv4(group)) w.binary(DaemonAttr.McastGroup, 4, (b, o) => writeNodeIPv4(group, b, o));
+    else if (family === AddressFamily.IPv6 && /^ff/i.test(group)) w.binary(DaemonAttr.McastGroup6, 16, (b, o) => writeNodeIPv6(group, b, o));
     else throw new IpvsValidationError('group', `expected an IPv4 or IPv6 multicast address, got ${JSON.stringify(group)}`);
   }
   if (config.port) w.u16(DaemonAttr.McastPort, checkPort('port', config.port)); // host order, unlike other ports
@@ -55,7 +55,7 @@ export function decodeDaemonNest(nest: Attributes): Daemon {
   }
   const group4 = nest.offset(DaemonAttr.McastGroup, 4);
   const group6 = nest.offset(DaemonAttr.McastGroup6, 16);
-  const group = group6 >= 0 ? formatIPv6(nest.source, group6) : group4 >= 0 ? formatIPv4(nest.source, group4) : undefined;
+  const group = group6 >= 0 ? formatNodeIPv6(nest.source, group6) : group4 >= 0 ? formatNodeIPv4(nest.source, group4) : undefined;
   return {
     state,
     interface: nest.string(DaemonAttr.McastIfn) ?? '',

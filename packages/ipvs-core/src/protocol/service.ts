@@ -1,4 +1,4 @@
-import { formatAddress, formatIPv4, writeAddress, writeIPv4, prefixToNetmask } from '../addresses';
+import { formatAddress, formatNodeIPv4, writeAddress, writeNodeIPv4, prefixToNetmask } from '../node-address';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import type { Service, ServiceKey, ServiceOptions } from '../model';
 import { AddressFamily } from '../model/enums';
@@ -44,7 +44,7 @@ function writeNetmask(w: MessageWriter, family: AddressFamily, netmask: unknown)
     return;
   }
   const dotted = typeof netmask === 'number' ? prefixToNetmask(checkInteger('options.netmask', netmask, 0, 32)) : netmask;
-  const ok = typeof dotted === 'string' && w.binary(SvcAttr.Netmask, 4, (buffer, offset) => writeIPv4(dotted, buffer, offset));
+  const ok = typeof dotted === 'string' && w.binary(SvcAttr.Netmask, 4, (buffer, offset) => writeNodeIPv4(dotted, buffer, offset));
   if (!ok) throw new IpvsValidationError('options.netmask', `expected a dotted IPv4 netmask, got ${JSON.stringify(netmask)}`);
 }
 
@@ -99,7 +99,7 @@ export function decodeServiceNest(nest: Attributes): Service {
   const netmaskAt = nest.offset(SvcAttr.Netmask, 4);
   const netmask = family === AddressFamily.IPv6
     ? (netmaskAt >= 0 ? nest.source.readUInt32LE(netmaskAt) : 128)
-    : (netmaskAt >= 0 ? formatIPv4(nest.source, netmaskAt) : '255.255.255.255');
+    : (netmaskAt >= 0 ? formatNodeIPv4(nest.source, netmaskAt) : '255.255.255.255');
   const persistenceEngine = nest.string(SvcAttr.PeName);
   const stats = statsReader(nest, SvcAttr.Stats64, SvcAttr.Stats);
   return {

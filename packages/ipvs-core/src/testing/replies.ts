@@ -5,7 +5,7 @@
  */
 import { AddressFamily, type Daemon, type Destination, type Service, type Stats } from '..';
 import {
-  buildGenlMessage, constants, familyOf, MessageWriter, writeAddress, writeIPv4, writeIPv6, writeServiceIdentity,
+  buildGenlMessage, constants, familyOf, MessageWriter, writeAddress, writeNodeIPv4, writeNodeIPv6, writeServiceIdentity,
 } from '../wire';
 
 import CmdAttr = constants.CmdAttr;
@@ -75,7 +75,7 @@ export function serviceReply(seq: number, service: Service, options: ReplyOption
     w.u32Pair(SvcAttr.Flags, (service.flags | constants.SVC_F_HASHED) >>> 0, 0xffffffff);
     w.u32(SvcAttr.Timeout, service.timeout);
     const netmask = service.netmask;
-    if (typeof netmask === 'string') w.binary(SvcAttr.Netmask, 4, (b, o) => writeIPv4(netmask, b, o));
+    if (typeof netmask === 'string') w.binary(SvcAttr.Netmask, 4, (b, o) => writeNodeIPv4(netmask, b, o));
     else w.u32(SvcAttr.Netmask, netmask);
     writeStats(w, SvcAttr.Stats, service.stats, false);
     if (options.stats64 ?? true) writeStats(w, SvcAttr.Stats64, service.stats, true);
@@ -113,7 +113,7 @@ export function daemonReply(seq: number, daemon: Daemon, options: ReplyOptions =
     w.u16(DaemonAttr.McastPort, daemon.port ?? 8848);
     w.u8(DaemonAttr.McastTtl, daemon.ttl ?? 1);
     const group = daemon.group ?? '224.0.0.81';
-    if (familyOf(group) === AddressFamily.IPv6) w.binary(DaemonAttr.McastGroup6, 16, (b, o) => writeIPv6(group, b, o));
-    else w.binary(DaemonAttr.McastGroup, 4, (b, o) => writeIPv4(group, b, o));
+    if (familyOf(group) === AddressFamily.IPv6) w.binary(DaemonAttr.McastGroup6, 16, (b, o) => writeNodeIPv6(group, b, o));
+    else w.binary(DaemonAttr.McastGroup, 4, (b, o) => writeNodeIPv4(group, b, o));
   });
 }

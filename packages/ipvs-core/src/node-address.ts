@@ -1,13 +1,13 @@
-// the enum module itself: the model index re-exports through getters, slow on hot paths
+/**
+ * Addresses by Node's rules (what `net.isIP` accepts: no leading zeros, no short IPv4 forms; IPv6
+ * compressed and lowercase as `net.SocketAddress` prints it) and their 16-byte wire form (`union
+ * nf_inet_addr`: IPv4 in the first 4 bytes, rest zero). The library's codec. The CLI reads and
+ * prints addresses by glibc's rules instead, as ipvsadm does (its net/glibc-*.ts).
+ */
 import { AddressFamily } from './model/enums';
 
-/**
- * Addresses as Node writes them (dotted IPv4, compressed lowercase IPv6 like `net.SocketAddress`)
- * and their 16-byte wire form (`union nf_inet_addr`: IPv4 in the first 4 bytes, rest zero).
- */
-
 /** Writes a dotted IPv4 address into `target` at `offset`; false if the text is not one. */
-export function writeIPv4(text: string, target: Uint8Array, offset: number): boolean {
+export function writeNodeIPv4(text: string, target: Uint8Array, offset: number): boolean {
   let octet = 0;
   let digits = 0;
   let index = 0;
@@ -37,7 +37,7 @@ function hexValue(c: number): number {
 }
 
 /** Writes an IPv6 address (with optional "::" and trailing dotted IPv4) as 16 bytes; false if invalid. */
-export function writeIPv6(text: string, target: Uint8Array, offset: number): boolean {
+export function writeNodeIPv6(text: string, target: Uint8Array, offset: number): boolean {
   if (text.length < 2 || text.length > 45) return false;
   const groups: number[] = [];
   let gapAt = -1;
@@ -53,7 +53,7 @@ export function writeIPv6(text: string, target: Uint8Array, offset: number): boo
     const rest = text.slice(i);
     if (rest.includes('.') && !rest.includes(':')) {
       const v4 = new Uint8Array(4);
-      if (!writeIPv4(rest, v4, 0)) return false;
+      if (!writeNodeIPv4(rest, v4, 0)) return false;
       groups.push(((v4[0]! << 8) | v4[1]!), ((v4[2]! << 8) | v4[3]!));
       i = text.length;
       break;
@@ -95,22 +95,22 @@ export function writeIPv6(text: string, target: Uint8Array, offset: number): boo
 /** Writes `text` of `family` as the 16-byte wire field; false if the text is not such an address. */
 export function writeAddress(family: AddressFamily, text: string, target: Uint8Array, offset: number): boolean {
   if (family === AddressFamily.IPv4) {
-    if (!writeIPv4(text, target, offset)) return false;
+    if (!writeNodeIPv4(text, target, offset)) return false;
     for (let at = offset + 4; at < offset + 16; at++) target[at] = 0; // a loop: fill() costs more for 12 bytes
     return true;
   }
-  return family === AddressFamily.IPv6 && writeIPv6(text, target, offset);
+  return family === AddressFamily.IPv6 && writeNodeIPv6(text, target, offset);
 }
 
 /** Decimal text of each byte value, so that formatting an address converts no numbers. */
 const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
-export function formatIPv4(bytes: Uint8Array, offset: number): string {
+export function formatNodeIPv4(bytes: Uint8Array, offset: number): string {
   return `${OCTETS[bytes[offset]!]}.${OCTETS[bytes[offset + 1]!]}.${OCTETS[bytes[offset + 2]!]}.${OCTETS[bytes[offset + 3]!]}`;
 }
 
 /** Formats 16 bytes the way Node (libuv inet_ntop) does: longest zero run (≥2 groups) as "::", mapped IPv4 dotted. */
-export function formatIPv6(bytes: Uint8Array, offset: number): string {
+export function formatNodeIPv6(bytes: Uint8Array, offset: number): string {
   const words: number[] = [];
   for (let w = 0; w < 8; w++) words.push((bytes[offset + 2 * w]! << 8) | bytes[offset + 2 * w + 1]!);
   let bestStart = -1;
@@ -131,7 +131,7 @@ export function formatIPv6(bytes: Uint8Array, offset: number): string {
       continue;
     }
     if (w === 6 && bestStart === 0 && (bestLength === 6 || (bestLength === 5 && words[5] === 0xffff))) {
-      return out + formatIPv4(bytes, offset + 12);
+      return out + formatNodeIPv4(bytes, offset + 12);
     }
     out += words[w]!.toString(16);
     if (w < 7) out += ':';
@@ -140,7 +140,7 @@ export function formatIPv6(bytes: Uint8Array, offset: number): string {
 }
 
 export function formatAddress(family: AddressFamily, bytes: Uint8Array, offset: number): string {
-  return family === AddressFamily.IPv6 ? formatIPv6(bytes, offset) : formatIPv4(bytes, offset);
+  return family === AddressFamily.IPv6 ? formatNodeIPv6(bytes, offset) : formatNodeIPv4(bytes, offset);
 }
 
 /** True when `text` is an address of `family` in a form this library accepts. */
@@ -151,8 +151,8 @@ const scratch = new Uint8Array(16);
 
 /** Family of an address string, or undefined if it is neither IPv4 nor IPv6. */
 export function familyOf(text: string): AddressFamily | undefined {
-  if (writeIPv4(text, scratch, 0)) return AddressFamily.IPv4;
-  if (writeIPv6(text, scratch, 0)) return AddressFamily.IPv6;
+  if (writeNodeIPv4(text, scratch, 0)) return AddressFamily.IPv4;
+  if (writeNodeIPv6(text, scratch, 0)) return AddressFamily.IPv6;
   return undefined;
 }
 
@@ -168,7 +168,7 @@ export function normalizeAddress(text: string): string | undefined {
 /** IPv4 netmask "255.255.255.0" → prefix length 24; undefined when the mask is not contiguous. */
 export function netmaskToPrefix(netmask: string): number | undefined {
   const bytes = new Uint8Array(4);
-  if (!writeIPv4(netmask, bytes, 0)) return undefined;
+  if (!writeNodeIPv4(netmask, bytes, 0)) return undefined;
   const value = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
   const prefix = Math.clz32(~value >>> 0);
   return prefixToNetmask(prefix) === netmask ? prefix : undefined;

@@ -1,8 +1,8 @@
 import * as net from 'node:net';
-import { AddressFamily, familyOf, formatIPv6, netmaskToPrefix, normalizeAddress, prefixToNetmask, writeAddress } from './internals';
+import { AddressFamily, familyOf, formatNodeIPv6, netmaskToPrefix, normalizeAddress, prefixToNetmask, writeAddress } from './internals';
 import { random } from './support';
 
-describe('addresses', () => {
+describe('addresses by Node\'s rules', () => {
   it('formats IPv6 exactly like Node (net.SocketAddress) for random and edge-case addresses', () => {
     const rng = random(1);
     const samples: Uint8Array[] = [];
@@ -14,7 +14,7 @@ describe('addresses', () => {
       samples.push(bytes);
     }
     for (const bytes of samples) {
-      const ours = formatIPv6(bytes, 0);
+      const ours = formatNodeIPv6(bytes, 0);
       const node = new net.SocketAddress({ address: ours, family: 'ipv6' }).address;
       expect(ours).toBe(node);
       const back = new Uint8Array(16);
