@@ -27,7 +27,7 @@ export class SysctlError extends Error {
 }
 
 /** The errno name of a Node system error (`ENOENT`...), if it is one. */
-export function errnoCode(error: unknown): string | undefined {
+export function systemErrorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }

@@ -1,7 +1,7 @@
 /** Turns a desired state into a plan: the steps that change something, from the current value to the wanted one. */
 import * as fs from 'node:fs';
 import { Desired } from './desired';
-import { SysctlError, errnoCode } from './errors';
+import { SysctlError, systemErrorCode } from './errors';
 import { IpvsSysctls, ipvsKnobOf } from './ipvs';
 import { Environment, Step } from './steps';
 import { SysctlKey, sysctlKey } from './names';
@@ -75,7 +75,7 @@ function readFileIfPresent(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw new SysctlError('permission-denied', `cannot read ${file}: ${errnoCode(error) ?? String(error)}`);
+    if (systemErrorCode(error) === 'ENOENT') return null;
+    throw new SysctlError('permission-denied', `cannot read ${file}: ${systemErrorCode(error) ?? String(error)}`);
   }
 }

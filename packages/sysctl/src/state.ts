@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SysctlError, errnoCode, errorText } from './errors';
+import { SysctlError, systemErrorCode, errorText } from './errors';
 import { Role } from './presets';
 import { Step, writeFileAtomically } from './steps';
 
@@ -41,7 +41,7 @@ export function readRecord(file: string): SetupRecord | undefined {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
     throw new SysctlError('state', `cannot read state file ${file}: ${errorText(error)}`);
   }
   let record: unknown;
@@ -73,7 +73,7 @@ export function createRecord(file: string, record: SetupRecord): void {
     fs.writeFileSync(temporary, recordText(record), { mode: 0o600 });
     fs.linkSync(temporary, file);
   } catch (error) {
-    if (errnoCode(error) === 'EEXIST') throw new SysctlError('state', `${record.role} is already set up (recorded in ${file}); run "tsipvs ${record.role} teardown" first`);
+    if (systemErrorCode(error) === 'EEXIST') throw new SysctlError('state', `${record.role} is already set up (recorded in ${file}); run "tsipvs ${record.role} teardown" first`);
     throw new SysctlError('state', `cannot write state file ${file}: ${errorText(error)}`);
   } finally {
     fs.rmSync(temporary, { force: true });

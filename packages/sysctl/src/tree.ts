@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SysctlError, errnoCode, errorText } from './errors';
+import { SysctlError, systemErrorCode, errorText } from './errors';
 import { SysctlKey, SysctlKeyLike, sysctlKey, toKey } from './names';
 
 export const PROC_SYS = '/proc/sys';
@@ -56,7 +56,7 @@ export class SysctlTree {
       fs.writeSync(fd, `${value}\n`);
     } catch (error) {
       // Once open, any error is the kernel's verdict on the value (EINVAL, ERANGE, even ENOENT).
-      throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${errnoCode(error) ?? errorText(error)})`);
+      throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${systemErrorCode(error) ?? errorText(error)})`);
     } finally {
       fs.closeSync(fd);
     }
@@ -101,7 +101,7 @@ export class SysctlTree {
 
   private fileError(error: unknown, key: SysctlKey, action: 'read' | 'write'): SysctlError {
     if (error instanceof SysctlError) return error;
-    switch (errnoCode(error)) {
+    switch (systemErrorCode(error)) {
       case 'ENOENT':
       case 'ENOTDIR':
         return notFound(key);
@@ -110,7 +110,7 @@ export class SysctlTree {
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
-        return new SysctlError('permission-denied', `permission denied to ${action} ${key.dotted} (${errnoCode(error)})`);
+        return new SysctlError('permission-denied', `permission denied to ${action} ${key.dotted} (${systemErrorCode(error)})`);
       default:
         return new SysctlError(action === 'write' ? 'write-rejected' : 'not-found', `cannot ${action} ${key.dotted}: ${errorText(error)}`);
     }
