@@ -1,5 +1,5 @@
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import type { Destination, DestinationKey, DestinationOptions } from '../model';
+import type { Destination, DestinationKey, DestinationOptions, Stats } from '../model';
 // straight from its module: the re-exports of '../model' are getters, and this runs per real server
 import { AddressFamily } from '../model/enums';
 import type { Attributes } from '../netlink/attributes';
@@ -32,9 +32,39 @@ export function writeDestinationNest(w: MessageWriter, key: DestinationKey, opti
 }
 
 /**
- * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel) into a plain object,
- * reading each field once; the counters are checked now and decoded on first access. A missing
- * ADDR_FAMILY (< 3.18) means the service's family.
+ * A real server as received: read-only plain fields, and counters decoded on first access (a listing
+ * that never shows them creates no BigInts). A class rather than an object literal with a getter:
+ * V8 builds literals with accessors on a slow path, which cost five times the rest of the decoding.
+ * The counters are an accessor of the class, so a spread copy (`{ ...d }`) has no `stats`.
+ */
+class ReceivedDestination implements Destination {
+  readonly #stats: () => Stats;
+
+  constructor(
+    readonly key: DestinationKey,
+    readonly forwarding: number,
+    readonly weight: number,
+    readonly upperThreshold: number,
+    readonly lowerThreshold: number,
+    readonly tunnelType: number,
+    readonly tunnelPort: number,
+    readonly tunnelFlags: number,
+    readonly activeConnections: number,
+    readonly inactiveConnections: number,
+    readonly persistentConnections: number,
+    stats: () => Stats,
+  ) {
+    this.#stats = stats;
+  }
+
+  get stats(): Stats {
+    return this.#stats();
+  }
+}
+
+/**
+ * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel), reading each field
+ * once. A missing ADDR_FAMILY (< 3.18) means the service's family.
  */
 export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFamily): Destination {
   const familyValue = nest.u16(DestAttr.AddrFamily);
@@ -42,22 +72,18 @@ export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFa
   if (family !== AddressFamily.IPv4 && family !== AddressFamily.IPv6) {
     throw new IpvsProtocolError(`destination: unknown address family ${family}`);
   }
-  const key = { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family };
-  const stats = statsReader(nest, DestAttr.Stats64, DestAttr.Stats);
-  return {
-    key,
-    forwarding: (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,
-    weight: nest.u32(DestAttr.Weight) ?? 0,
-    upperThreshold: nest.u32(DestAttr.UThresh) ?? 0,
-    lowerThreshold: nest.u32(DestAttr.LThresh) ?? 0,
-    tunnelType: nest.u8(DestAttr.TunType) ?? 0,
-    tunnelPort: nest.u16BE(DestAttr.TunPort) ?? 0,
-    tunnelFlags: nest.u16(DestAttr.TunFlags) ?? 0,
-    activeConnections: nest.u32(DestAttr.ActiveConns) ?? 0,
-    inactiveConnections: nest.u32(DestAttr.InactConns) ?? 0,
-    persistentConnections: nest.u32(DestAttr.PersistConns) ?? 0,
-    get stats() {
-      return stats();
-    },
-  };
+  return new ReceivedDestination(
+    { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family },
+    (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,
+    nest.u32(DestAttr.Weight) ?? 0,
+    nest.u32(DestAttr.UThresh) ?? 0,
+    nest.u32(DestAttr.LThresh) ?? 0,
+    nest.u8(DestAttr.TunType) ?? 0,
+    nest.u16BE(DestAttr.TunPort) ?? 0,
+    nest.u16(DestAttr.TunFlags) ?? 0,
+    nest.u32(DestAttr.ActiveConns) ?? 0,
+    nest.u32(DestAttr.InactConns) ?? 0,
+    nest.u32(DestAttr.PersistConns) ?? 0,
+    statsReader(nest, DestAttr.Stats64, DestAttr.Stats),
+  );
 }

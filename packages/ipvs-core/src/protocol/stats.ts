@@ -28,21 +28,13 @@ function readStats(nest: Attributes, wide: boolean): Stats {
   };
 }
 
-const COUNTERS = [
-  StatsAttr.Conns, StatsAttr.InPkts, StatsAttr.OutPkts, StatsAttr.InBytes, StatsAttr.OutBytes,
-  StatsAttr.Cps, StatsAttr.InPps, StatsAttr.OutPps, StatsAttr.InBps, StatsAttr.OutBps,
-];
-
-/** One table for the checks of every nest of counters (they do not outlive the check). */
-const checked = new Attributes(StatsAttr.Pad, 'stats');
-
 const noStats = (): Stats => EMPTY_STATS;
 
 /**
- * Checks a service's or real server's counters (STATS64 when present, 4.1+, else STATS) now and
- * returns a function that decodes them on first call: a listing of 100k real servers that never
- * shows counters then creates no BigInts at all. The function keeps the received bytes, never
- * `object` (a dump reuses that table for the next message).
+ * The counters of a service or real server (STATS64 when present, 4.1+, else STATS) as a function
+ * that checks and decodes them on first call: a listing of 100k real servers that never shows
+ * counters creates no BigInts and walks no nest of counters. The function keeps the received bytes,
+ * never `object` (a dump reuses that table for the next message).
  */
 export function statsReader(object: Attributes, stats64Type: number, statsType: number): () => Stats {
   const wide = object.offset(stats64Type) >= 0;
@@ -52,8 +44,6 @@ export function statsReader(object: Attributes, stats64Type: number, statsType: 
   const buffer = object.source;
   const end = start + object.length(type);
   const place = object.childPlace(type);
-  checked.load(buffer, start, end, place);
-  for (const counter of COUNTERS) checked.offset(counter, 4);
   let stats: Stats | undefined;
   return () => (stats ??= readStats(Attributes.parse(buffer, start, end, StatsAttr.Pad, place), wide));
 }
