@@ -43,17 +43,7 @@ function operationObject(op: Operation): unknown {
 
 /** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
 class IpvsClient implements IpvsApi {
-  constructor(private readonly transport: Transport, readonly familyId: number) {}
-
-  /** An empty batch for this kernel's family id, for callers that encode large batches themselves. */
-  newBatch(expectedRequests?: number): RequestBatch {
-    return new RequestBatch(this.familyId, expectedRequests);
-  }
-
-  /** Sends an encoded batch pipelined; one errno per request (0 = done). */
-  sendBatch(batch: RequestBatch): Promise<number[]> {
-    return this.transport.batch(batch);
-  }
+  constructor(private readonly transport: Transport, private readonly familyId: number) {}
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
     try {
@@ -136,7 +126,7 @@ class IpvsClient implements IpvsApi {
     await this.exchange('deleteService', { service: key }, (e) => e.delService(key));
   }
 
-  /** Real servers read where they lie in the received datagrams, each into a plain object. */
+  /** Real servers read where they lie in the received datagrams, each into a read-only object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
     const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
@@ -180,7 +170,7 @@ class IpvsClient implements IpvsApi {
   }
 
   async batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]> {
-    const batch = this.newBatch(operations.length);
+    const batch = new RequestBatch(this.familyId, operations.length);
     const results: BatchResult[] = new Array<BatchResult>(operations.length).fill(OK);
     /** Index of each sent request's operation: invalid operations are not sent. */
     const sentIndex = new Uint32Array(operations.length);
@@ -208,8 +198,8 @@ class IpvsClient implements IpvsApi {
 
 /**
  * Opens a generic netlink socket and resolves the IPVS family. Rejects with an IpvsError whose
- * operation is 'resolveFamily' when IPVS is missing ("IPVS is not available in this kernel: load
- * the ip_vs module").
+ * operation is 'resolveFamily' and code ENOENT when IPVS is missing (the ip_vs module is not
+ * loaded).
  */
 export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
   let transport = options.transport;
