@@ -5,6 +5,7 @@
  *
  * Cases registered with `alone` run afterwards, one at a time.
  * VM_TESTS filters by comma-separated substrings of "file › case"; VM_JOBS sets the parallelism.
+ * VM_SHARD=i/n keeps every n-th case from the i-th (0-based): the host boots n VMs side by side.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -55,6 +56,15 @@ function planCases(filters: string[]): { cases: PlannedCase[]; loadErrors: Array
   return { cases, loadErrors };
 }
 
+/** The cases of shard `index` of `count`: every count-th one, so each file's cases spread over the VMs. */
+function shardOf<T>(cases: readonly T[], spec: string | undefined): T[] {
+  if (!spec) return [...cases];
+  const match = /^(\d+)\/(\d+)$/.exec(spec);
+  if (!match || Number(match[1]) >= Number(match[2])) throw new Error(`VM_SHARD must be i/n with i < n, not ${spec}`);
+  const [index, count] = [Number(match[1]), Number(match[2])];
+  return cases.filter((_, i) => i % count === index);
+}
+
 function runCase(c: PlannedCase): Promise<void> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -99,7 +109,9 @@ async function main(): Promise<void> {
   // One at a time by default: this kernel's service dumps (ipvsadm's, the oracle's, included) repeat or
   // skip services while another namespace adds or deletes some, even on small tables.
   const jobs = Math.max(1, Number(process.env.VM_JOBS ?? 1));
-  const { cases, loadErrors } = planCases(filters);
+  const planned = planCases(filters);
+  const cases = [...shardOf(planned.cases.filter((c) => !c.alone), process.env.VM_SHARD), ...shardOf(planned.cases.filter((c) => c.alone), process.env.VM_SHARD)];
+  const loadErrors = process.env.VM_SHARD && !process.env.VM_SHARD.startsWith('0/') ? [] : planned.loadErrors;
   for (const e of loadErrors) emit({ type: 'result', file: e.file, name: '(load)', ok: false, durationMs: 0, error: e.error });
   const queue = cases.filter((c) => !c.alone);
   const started = Date.now();

@@ -32,7 +32,6 @@ interface Entry {
 
 export interface InitramfsInputs {
   readonly projectRoot: string;
-  readonly sharedRoot?: string | undefined;
   readonly kernel: LabKernel;
   readonly cacheDir: string;
 }
@@ -71,7 +70,7 @@ function sharedLibraries(binary: string): string[] {
 
 function collectEntries(inputs: InitramfsInputs): Entry[] {
   const entries: Entry[] = [];
-  const { kernel, projectRoot, sharedRoot } = inputs;
+  const { kernel, projectRoot } = inputs;
   // busybox and its applets (no `ip` link: iproute2's binary owns that name)
   entries.push({ dest: '/bin/busybox', source: '/bin/busybox' });
   for (const applet of exec('/bin/busybox', ['--list']).split('\n')) {
@@ -132,7 +131,7 @@ function collectEntries(inputs: InitramfsInputs): Entry[] {
     if (st.isSymbolicLink()) entries.push({ dest: mod, symlink: fs.readlinkSync(mod) });
     else mirror(entries, mod);
   }
-  if (sharedRoot) mirror(entries, path.join(sharedRoot, 'oracle'));
+  mirror(entries, path.join(projectRoot, 'test/fixtures'));
   return entries;
 }
 

@@ -21,6 +21,9 @@ export interface PreparedLab {
 export interface GuestRunOptions {
   readonly timeoutMs?: number;
   readonly memoryMb?: number;
+  readonly cpus?: number;
+  /** Distinguishes concurrent runs of one process (their work directories). */
+  readonly runName?: string;
   readonly onLine?: (line: string) => void;
   readonly log?: (line: string) => void;
 }
@@ -32,18 +35,14 @@ export function prepareLab(log: (line: string) => void = defaultLog): PreparedLa
   ensureHostPackages(log);
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const kernel = prepareKernel(CACHE_DIR, log);
-  const sharedRoot = path.resolve(PROJECT_ROOT, '..', 'shared');
-  const initrd = buildInitramfs(
-    { projectRoot: PROJECT_ROOT, sharedRoot: fs.existsSync(sharedRoot) ? sharedRoot : undefined, kernel, cacheDir: CACHE_DIR },
-    log,
-  );
+  const initrd = buildInitramfs({ projectRoot: PROJECT_ROOT, kernel, cacheDir: CACHE_DIR }, log);
   return { kernel, initrd };
 }
 
 /** Boots the VM and runs one shell command in it (as root, from the project root). */
 export async function runInGuest(command: string, options: GuestRunOptions = {}): Promise<BootResult & { kernel: string }> {
   const lab = prepareLab(options.log ?? defaultLog);
-  const workDir = path.join(CACHE_DIR, `run-${process.pid}`);
+  const workDir = path.join(CACHE_DIR, `run-${process.pid}${options.runName ? `-${options.runName}` : ''}`);
   const result = await bootGuest({
     vmlinuz: lab.kernel.vmlinuz,
     initrd: lab.initrd,
@@ -51,6 +50,7 @@ export async function runInGuest(command: string, options: GuestRunOptions = {})
     workDir,
     timeoutMs: options.timeoutMs ?? 30 * 60_000,
     memoryMb: options.memoryMb,
+    cpus: options.cpus,
     onLine: options.onLine,
   });
   if (!result.failure) fs.rmSync(workDir, { recursive: true, force: true }); // kept for post-mortems only
