@@ -7,13 +7,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DELIBERATE_DIFFERENCES } from '@tsipvs/ipvs-cli/dist/test/support/oracle-differences';
-import { parseScenario } from '@tsipvs/ipvs-cli/dist/test/support/scenario';
-import { sideBySide } from '@tsipvs/ipvs-cli/dist/test/support/side-by-side';
+import { DELIBERATE_DIFFERENCES } from 'tsipvs/dist/test/support/oracle-differences';
+import { parseScenario } from 'tsipvs/dist/test/support/scenario';
+import { sideBySide } from 'tsipvs/dist/test/support/side-by-side';
 import { IPROUTE2, TSIPVS_BIN, vmTest } from '../harness/guest';
 
-/** `shared/` sits beside the repository (the guest mirrors it at the same path); this file runs from test/dist/vm. */
-const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../../../shared/oracle/public');
+/** The recorded scenarios (test/fixtures/oracle; the guest mirrors them at the same path); this file runs from test/dist/vm. */
+const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../fixtures/oracle');
 
 for (const file of fs.readdirSync(ORACLE).filter((f) => f.endsWith('.scn')).sort()) {
   const name = file.replace(/\.scn$/, '');

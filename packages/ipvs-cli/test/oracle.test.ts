@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { FakeKernel, runWithFake } from './support/environment';
 import { DELIBERATE_DIFFERENCES, type ExpectedRun } from './support/oracle-differences';
 
-/** `shared/` sits beside the repository; this file runs from packages/ipvs-cli/dist/test. */
-const ORACLE = process.env.TSIPVS_ORACLE ?? resolve(__dirname, '../../../../../shared/oracle/public');
+/** The oracle corpus, test/fixtures/oracle; this file runs from packages/ipvs-cli/dist/test. */
+const ORACLE = process.env.TSIPVS_ORACLE ?? resolve(__dirname, '../../../../test/fixtures/oracle');
 
 interface Run {
   readonly cmd: string;

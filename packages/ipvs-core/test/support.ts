@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRecording, type Recording } from './internals';
 
-/** The oracle corpus: `shared/` sits beside the repository (this file runs from packages/ipvs-core/dist/test). */
-export const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../../../../shared/oracle/public');
+/** The oracle corpus, test/fixtures/oracle (this file runs from packages/ipvs-core/dist/test). */
+export const ORACLE = process.env.TSIPVS_ORACLE ?? path.resolve(__dirname, '../../../../test/fixtures/oracle');
 
 /** Mulberry32: small deterministic PRNG so failures reproduce. */
 export function random(seed: number): { int(min: number, max: number): number; pick<T>(items: readonly T[]): T; bool(): boolean } {
