@@ -3,8 +3,8 @@
  * corners, names, sorting, and the deliberate differences asserted with ipvsadm's behaviour next to ours.
  */
 import * as assert from 'node:assert/strict';
-import { parseScenario } from '@tsipvs/ipvs-cli/dist/test/support/scenario';
-import { sideBySide } from '@tsipvs/ipvs-cli/dist/test/support/side-by-side';
+import { parseScenario } from 'tsipvs/dist/test/support/scenario';
+import { sideBySide } from 'tsipvs/dist/test/support/side-by-side';
 import { IPROUTE2, TSIPVS_BIN, vmTest, type VmTestContext } from '../harness/guest';
 
 const TOOL = `${process.execPath} ${TSIPVS_BIN}`;

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import {
   AddressFamily, ForwardingMethod, IpvsError, Protocol, TunnelType, type Operation, type ServiceKey,
 } from '@tsipvs/ipvs-core';
-import { ipvsadmMessage } from '@tsipvs/ipvs-cli';
+import { ipvsadmMessage } from 'tsipvs';
 import { vmTest } from '../harness/guest';
 import { DUMMY, saved, withClient } from './core-support.vm';
 

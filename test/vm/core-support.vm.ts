@@ -1,7 +1,7 @@
 /** Shared helpers of the ipvs-core in-VM suites (registers no case of its own). */
 import * as assert from 'node:assert/strict';
 import { IpvsError, openIpvs, type IpvsApi } from '@tsipvs/ipvs-core';
-import { ipvsadmMessage } from '@tsipvs/ipvs-cli';
+import { ipvsadmMessage } from 'tsipvs';
 import type { VmTestContext } from '../harness/guest';
 
 /** Dummy interface with IPv4 and IPv6 addresses, so real servers in 10/8 and 2001:db8::/64 are unicast-routable. */
