@@ -16,6 +16,12 @@ export interface CliEnvironment {
   readonly output: CliOutput;
   /** Opens the IPVS client (called at most once, only by commands that need the kernel). */
   openApi(): Promise<IpvsApi>;
+  /**
+   * Asks the kernel to load ip_vs, as ipvsadm runs `modprobe -- ip_vs` when IPVS cannot be opened.
+   * Resolves to what modprobe printed (shown on stderr, as ipvsadm's child shows it), whatever
+   * happened: the retry that follows reports.
+   */
+  loadIpvsModule(): Promise<string>;
   readonly resolver: NameResolver;
   readStdin(): Promise<string>;
   /** A file's text, read as latin1 (apply's rules). */
@@ -54,6 +60,11 @@ interface OpenedApi {
   readonly info: Info;
 }
 
+/** The one error of every command that needs IPVS and cannot have it, even after modprobe (ipvsadm's text, exit 2). */
+export function ipvsUnavailable(reason: string): CliError {
+  return new CliError(`Can't initialize ipvs: ${reason}\nAre you sure that IP Virtual Server is built in the kernel or as module?`, EXIT_USAGE);
+}
+
 /**
  * Opens the API on first use and asks for the IPVS info, as ipvsadm's start-up does (so an
  * unprivileged user gets the same "Can't initialize ipvs: ..." and exit 2 for every command).
@@ -61,23 +72,36 @@ interface OpenedApi {
 class LazyApi {
   private opened: Promise<OpenedApi> | undefined;
 
-  constructor(private readonly open: () => Promise<IpvsApi>) {}
+  constructor(
+    private readonly open: () => Promise<IpvsApi>,
+    private readonly loadModule: () => Promise<void>,
+  ) {}
 
   get(): Promise<OpenedApi> {
     return (this.opened ??= this.openWithInfo());
   }
 
   private async openWithInfo(): Promise<OpenedApi> {
+    try {
+      return await this.tryOpen();
+    } catch {
+      await this.loadModule();
+    }
+    try {
+      return await this.tryOpen();
+    } catch (error) {
+      throw ipvsUnavailable(messageOf(error));
+    }
+  }
+
+  private async tryOpen(): Promise<OpenedApi> {
     let api: IpvsApi | undefined;
     try {
       api = await this.open();
       return { api, info: await api.getInfo() };
     } catch (error) {
       api?.close();
-      throw new CliError(
-        `Can't initialize ipvs: ${messageOf(error)}\nAre you sure that IP Virtual Server is built in the kernel or as module?`,
-        EXIT_USAGE,
-      );
+      throw error;
     }
   }
 
@@ -91,12 +115,18 @@ class LazyApi {
   }
 }
 
+/** Loads ip_vs (see CliEnvironment.loadIpvsModule) and shows what modprobe said. */
+export async function loadIpvsModule(env: CliEnvironment, output: CliOutput): Promise<void> {
+  const said = await env.loadIpvsModule();
+  if (said) output.err(said);
+}
+
 /** What a command runs with: the environment, its output and the (lazily opened) API. */
 export class CommandContext {
   constructor(
     readonly env: CliEnvironment,
     readonly output: CliOutput = env.output,
-    private readonly lazyApi = new LazyApi(() => env.openApi()),
+    private readonly lazyApi = new LazyApi(() => env.openApi(), () => loadIpvsModule(env, output)),
   ) {}
 
   async api(): Promise<IpvsApi> {

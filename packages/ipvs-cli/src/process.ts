@@ -1,4 +1,5 @@
-import { fstatSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { CliEnvironment } from './environment';
 import { runCollected } from './main';
@@ -21,11 +22,21 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
+/** ipvsadm's way: `/sbin/modprobe -- ip_vs` (through PATH where /sbin has no modprobe), its messages passed on. */
+function loadIpvsModule(): Promise<string> {
+  const modprobe = existsSync('/sbin/modprobe') ? '/sbin/modprobe' : 'modprobe';
+  return new Promise((resolve) => {
+    // a modprobe that cannot run says nothing, as ipvsadm's child that fails to exec
+    execFile(modprobe, ['--', 'ip_vs'], { encoding: 'latin1' }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+}
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
     program: 'tsipvs',
     openApi: async () => (await import('@tsipvs/ipvs-core')).openIpvs(),
+    loadIpvsModule,
     resolver: new FilesResolver({ systemLookup: true }),
     readStdin,
     readFile: (path) => readFile(path, 'latin1'),

@@ -35,6 +35,8 @@ export interface FakeRunOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The tree and network of the sysctl, realserver and director commands. */
   readonly sysctl?: CliEnvironment['sysctl'];
+  /** What `modprobe ip_vs` does; by default it registers the fake kernel's IPVS family and says nothing. */
+  readonly modprobe?: () => string;
 }
 
 export { FakeKernel };
@@ -44,6 +46,11 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
   const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
     openApi: () => openFakeIpvs(kernel),
+    loadIpvsModule: async () => {
+      if (options.modprobe) return options.modprobe();
+      kernel.familyRegistered = true;
+      return '';
+    },
     resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
     readStdin: async () => options.stdin ?? '',
     readFile: async (path) => {
