@@ -20,6 +20,7 @@ export type {
 } from './model';
 export { IpvsError, IpvsProtocolError, IpvsValidationError, type IpvsOperation } from './errors';
 export { strerror } from './errno';
+export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';
 export {
   planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, readRuleset, readPriorState, needsPriorState, serviceId, destinationId,
   TransactionError,
