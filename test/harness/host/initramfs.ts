@@ -76,6 +76,10 @@ function collectEntries(inputs: InitramfsInputs): Entry[] {
   for (const applet of exec('/bin/busybox', ['--list']).split('\n')) {
     if (applet && applet !== 'busybox' && applet !== 'ip') entries.push({ dest: `/bin/${applet}`, symlink: 'busybox' });
   }
+  // where the kernel (request_module: schedulers, the IPVS family) and ipvsadm look for modprobe
+  entries.push({ dest: '/sbin/modprobe', symlink: '/bin/busybox' });
+  // npm's bin launchers start with #!/usr/bin/env node
+  entries.push({ dest: '/usr/bin/env', symlink: '/bin/busybox' });
   // node and the programs, each with the libraries ldd lists
   const nodeBinary = fs.realpathSync(process.execPath);
   const programs = [nodeBinary, ...GUEST_PROGRAMS.filter((p) => fs.existsSync(p))];
@@ -132,6 +136,9 @@ function collectEntries(inputs: InitramfsInputs): Entry[] {
     else mirror(entries, mod);
   }
   mirror(entries, path.join(projectRoot, 'test/fixtures'));
+  // the packed packages, installed by install.ts (symlinks kept: npm links bin/ and share/man into lib/)
+  const installed = path.join(projectRoot, '.cache', 'install');
+  if (fs.existsSync(installed)) mirror(entries, installed);
   return entries;
 }
 

@@ -11,7 +11,9 @@ export function exec(file: string, args: readonly string[], options: SpawnSyncOp
   const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
   if (r.error) throw new Error(`${file}: ${r.error.message}`);
   if (r.status !== 0) {
-    throw new Error(`${file} ${args.join(' ')} exited ${r.status ?? r.signal}: ${String(r.stderr ?? '').trim()}`);
+    // tsc and others report on stdout
+    const said = String(r.stderr ?? '').trim() || String(r.stdout ?? '').trim();
+    throw new Error(`${file} ${args.join(' ')} exited ${r.status ?? r.signal}: ${said}`);
   }
   return String(r.stdout ?? '');
 }
