@@ -9,3 +9,4 @@ export { ruleServiceOf, ruleDestinationOf, destinationOptionsPool, sameServiceOp
 export { NetlinkTransport } from '../src/transport/netlink-transport';
 export { requestList } from '../src/netlink/message';
 export { resolveIpvsFamily } from '../src/family';
+export * from '../src/journal';
