@@ -91,5 +91,5 @@ describe.each(scenarioFiles)('oracle %s', (file) => {
       await check(save_again);
     }
     expect(mismatches.join('\n')).toBe('');
-  });
+  }, 60_000); // the 500-service scenarios take seconds on a loaded machine
 });
