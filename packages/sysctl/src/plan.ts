@@ -5,7 +5,7 @@ import { SysctlError, systemErrorCode } from './errors';
 import { IpvsSysctls, ipvsKnobOf } from './ipvs';
 import { Environment, Step } from './steps';
 import { SysctlKey, sysctlKey } from './names';
-import { normalizeValue } from './tree';
+import { checkValue, normalizeValue } from './tree';
 
 export interface Plan {
   readonly title: string;
@@ -29,6 +29,7 @@ export async function planSettings(title: string, desired: Desired, env: Environ
   for (const { key, value, reason } of desired.sysctls) {
     const knob = ipvsKnobOf(key);
     if (knob !== undefined) ipvs.requireKnob(knob);
+    checkValue(key.dotted, value);
     const from = readSetting(key, env);
     const to = normalizeValue(value);
     if (from === to) unchanged.push({ item: key.dotted, value: to });

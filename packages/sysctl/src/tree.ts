@@ -57,9 +57,7 @@ export class SysctlTree {
 
   write(name: SysctlKeyLike, value: string): void {
     const key = toKey(name);
-    if (/[\n\0]/.test(value)) {
-      throw new SysctlError('invalid-value', `value for ${key.dotted} must be one line without NUL bytes`);
-    }
+    checkValue(key.dotted, value);
     // No O_CREAT: writing never creates a setting that does not exist. No O_TRUNC: the file is
     // truncated only once it is known to be the one inside the root.
     const fd = this.open(key, fs.constants.O_WRONLY, 'write');
@@ -180,6 +178,21 @@ export class SysctlTree {
 
 export function normalizeValue(text: string): string {
   return text.trim().split(/\s+/).join(' ');
+}
+
+/** Control characters, except the tab that separates the numbers of multi-value settings. */
+const CONTROL_CHARACTER = /[\0-\x08\n-\x1f\x7f-\x9f]/;
+
+/**
+ * Refuses a value that is not one line of text: a newline, NUL or other control character (the tab
+ * excepted). Checked on the text as given, before any trimming or normalization, so that `1\n2` is
+ * refused rather than written as `1 2`.
+ */
+export function checkValue(name: string, value: string): void {
+  const bad = CONTROL_CHARACTER.exec(value)?.[0];
+  if (bad !== undefined) {
+    throw new SysctlError('invalid-value', `invalid value ${JSON.stringify(value)} for ${name}: it contains the control character ${JSON.stringify(bad)}; a value must be one line`);
+  }
 }
 
 function notFound(key: SysctlKey): SysctlError {

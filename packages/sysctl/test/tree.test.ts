@@ -32,9 +32,16 @@ describe('SysctlTree', () => {
     expect(fs.existsSync(path.join(root, 'net/ipv4/no_such'))).toBe(false);
   });
 
-  it('rejects values with newlines or NUL bytes', () => {
-    expect(() => tree.write('net.ipv4.ip_forward', '1\nnet.ipv4.x=1')).toThrow(expect.objectContaining({ code: 'invalid-value' }));
-    expect(() => tree.write('net.ipv4.ip_forward', '1\0')).toThrow(expect.objectContaining({ code: 'invalid-value' }));
+  it('rejects values with newlines, NUL bytes or other control characters, naming the setting', () => {
+    expect(() => tree.write('net.ipv4.ip_forward', '1\nnet.ipv4.x=1')).toThrow(
+      expect.objectContaining({ code: 'invalid-value', message: 'invalid value "1\\nnet.ipv4.x=1" for net.ipv4.ip_forward: it contains the control character "\\n"; a value must be one line' }),
+    );
+    for (const value of ['1\0', '1\r', '\x1b[2J', '1\x7f', '1\u0085']) {
+      expect(() => tree.write('net.ipv4.ip_forward', value)).toThrow(expect.objectContaining({ code: 'invalid-value', message: expect.stringContaining('net.ipv4.ip_forward') }));
+    }
+    expect(tree.read('net.ipv4.ip_forward')).toBe('0');
+    tree.write('net.ipv4.vs.sync_threshold', '4\t60');
+    expect(tree.read('net.ipv4.vs.sync_threshold')).toBe('4 60');
   });
 
   it('reports missing settings and groups', () => {
