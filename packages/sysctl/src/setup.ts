@@ -9,7 +9,7 @@ import { NetworkInterfaces } from './interfaces';
 import { Plan, planSettings } from './plan';
 import { Preset, Role } from './presets';
 import { RtnetlinkInterfaces } from './rtnetlink';
-import { SetupRecord, createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
+import { RECORD_VERSION, SetupRecord, createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
 import { Environment, describeStep } from './steps';
 import { SysctlTree } from './tree';
 
@@ -61,7 +61,7 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
     // Recorded before applying, so that even a crash mid-way leaves something teardown can undo
     // (undoing a step that was never made restores the value it already has).
     createRecord(stateFile, {
-      version: 1,
+      version: RECORD_VERSION,
       role: preset.role,
       mode: preset.mode,
       ...(preset.dev ? { dev: preset.dev } : {}),

@@ -11,8 +11,11 @@ import { Step, writeFileAtomically } from './steps';
 
 export const DEFAULT_STATE_DIR = '/run/tsipvs';
 
+/** Version 2 keeps exact previous contents (base64) and says which files setup created. */
+export const RECORD_VERSION = 2;
+
 export interface SetupRecord {
-  readonly version: 1;
+  readonly version: typeof RECORD_VERSION;
   readonly role: Role;
   readonly mode: string;
   readonly dev?: string;
@@ -49,6 +52,13 @@ export function readRecord(file: string): SetupRecord | undefined {
     record = JSON.parse(text);
   } catch (error) {
     throw new SysctlError('state', `state file ${file} is not valid JSON: ${errorText(error)}`);
+  }
+  if ((record as { version?: unknown } | null)?.version === 1) {
+    throw new SysctlError(
+      'state',
+      `state file ${file} was written by an older tsipvs (format 1, which kept no exact previous contents); this version cannot ` +
+        'undo it safely: put back the values it lists by hand (or tear down with the tsipvs that set up) and delete the file',
+    );
   }
   if (!isRecord(record)) throw new SysctlError('state', `state file ${file} is not a tsipvs setup record`);
   return record;
@@ -91,7 +101,7 @@ export function removeRecord(file: string): void {
 function isRecord(value: unknown): value is SetupRecord {
   const r = value as Partial<SetupRecord> | null;
   return (
-    typeof r === 'object' && r !== null && r.version === 1 && (r.role === 'realserver' || r.role === 'director') &&
+    typeof r === 'object' && r !== null && r.version === RECORD_VERSION && (r.role === 'realserver' || r.role === 'director') &&
     typeof r.mode === 'string' && typeof r.appliedAt === 'string' && Array.isArray(r.steps) &&
     r.steps.every((s: unknown) => typeof s === 'object' && s !== null && typeof (s as { kind?: unknown }).kind === 'string')
   );

@@ -44,10 +44,15 @@ export class SysctlTree {
   }
 
   read(name: SysctlKeyLike): string {
+    return normalizeValue(this.readBytes(name).toString('utf8'));
+  }
+
+  /** The exact content of a setting's file (what teardown writes back). */
+  readBytes(name: SysctlKeyLike): Buffer {
     const key = toKey(name);
     const fd = this.open(key, fs.constants.O_RDONLY, 'read');
     try {
-      return normalizeValue(fs.readFileSync(fd, 'utf8'));
+      return fs.readFileSync(fd);
     } catch (error) {
       throw this.fileError(error, key, 'read');
     } finally {
@@ -55,17 +60,25 @@ export class SysctlTree {
     }
   }
 
+  /** Writes a value as one line, after checking it has no control character. */
   write(name: SysctlKeyLike, value: string): void {
     const key = toKey(name);
     checkValue(key.dotted, value);
+    this.writeBytes(key, Buffer.from(`${value}\n`));
+  }
+
+  /** Writes exactly these bytes, e.g. a file's content as readBytes returned it. */
+  writeBytes(name: SysctlKeyLike, content: Buffer): void {
+    const key = toKey(name);
     // No O_CREAT: writing never creates a setting that does not exist. No O_TRUNC: the file is
     // truncated only once it is known to be the one inside the root.
     const fd = this.open(key, fs.constants.O_WRONLY, 'write');
     try {
       fs.ftruncateSync(fd, 0);
-      fs.writeSync(fd, `${value}\n`);
+      fs.writeSync(fd, content);
     } catch (error) {
       // Once open, any error is the kernel's verdict on the value (EINVAL, ERANGE, even ENOENT).
+      const value = content.toString('utf8').replace(/\n$/, '');
       throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${systemErrorCode(error) ?? errorText(error)})`);
     } finally {
       fs.closeSync(fd);

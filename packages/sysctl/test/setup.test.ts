@@ -112,9 +112,37 @@ describe('setup and teardown', () => {
     expect(tree.read('net.ipv4.conf.all.arp_ignore')).toBe('0');
   });
 
+  it('restores the exact bytes it read: "0 \\n" comes back as "0 \\n"', async () => {
+    fs.writeFileSync(path.join(root, 'net/ipv4/conf/all/arp_ignore'), '0 \n');
+    fs.writeFileSync(path.join(root, 'net/ipv4/conf/all/rp_filter'), '2\t\n');
+    fs.writeFileSync(path.join(root, 'net/ipv4/conf/tunl0/rp_filter'), '2');
+    const before = snapshot(root);
+    await setupPreset(realserverPreset({ mode: 'tun', vips: ['192.0.2.10'] }), { tree, network, stateFile });
+    expect(fs.readFileSync(path.join(root, 'net/ipv4/conf/all/arp_ignore'), 'utf8')).toBe('1\n');
+    expect(readRecord(stateFile)?.steps[0]).toMatchObject({ key: 'net.ipv4.conf.all.arp_ignore', from: '0', fromBase64: Buffer.from('0 \n').toString('base64') });
+    await teardownPreset('realserver', { tree, network, stateFile });
+    expect(fs.readFileSync(path.join(root, 'net/ipv4/conf/all/arp_ignore'), 'utf8')).toBe('0 \n');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('refuses a state file of the older format, changing nothing', async () => {
+    await setupPreset(realserverPreset({ mode: 'dr', vips: ['192.0.2.10'] }), { tree, network, stateFile });
+    const applied = snapshot(root);
+    const record = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { steps: Record<string, unknown>[] };
+    const older = { ...record, version: 1, steps: record.steps.map(({ fromBase64: _dropped, ...step }) => step) };
+    fs.writeFileSync(stateFile, JSON.stringify(older));
+    await expect(teardownPreset('realserver', { tree, network, stateFile })).rejects.toMatchObject({
+      code: 'state',
+      message: expect.stringContaining(`state file ${stateFile} was written by an older tsipvs (format 1`),
+    });
+    expect(snapshot(root)).toEqual(applied);
+    expect(fs.existsSync(stateFile)).toBe(true);
+  });
+
   it('rolls back when a sysctl write fails mid-plan', async () => {
     const failing = new FailingTree(root);
     failing.failWritesTo = 'net.ipv4.conf.lo.arp_ignore';
+    fs.writeFileSync(path.join(root, 'net/ipv4/conf/all/arp_ignore'), '0 \n');
     const before = snapshot(root);
     await expect(setupPreset(realserverPreset({ mode: 'dr', vips: ['192.0.2.10'] }), { tree: failing, network, stateFile })).rejects.toMatchObject({
       code: 'apply-failed',
@@ -170,7 +198,8 @@ describe('setup and teardown', () => {
   it('writes a sysctl.d drop-in and restores the previous file on teardown', async () => {
     const dropinFile = path.join(scratch, 'sysctl.d', '90-tsipvs-director.conf');
     fs.mkdirSync(path.dirname(dropinFile));
-    fs.writeFileSync(dropinFile, '# old\n');
+    const old = Buffer.from('# caf\xe9\n', 'latin1'); // not UTF-8: read and restored as bytes
+    fs.writeFileSync(dropinFile, old);
     await setupPreset(directorPreset({ mode: 'nat', dev: 'eth0.100' }), { tree, network, stateFile, dropinFile });
     expect(fs.readFileSync(dropinFile, 'utf8')).toBe(
       [
@@ -185,7 +214,7 @@ describe('setup and teardown', () => {
       ].join('\n'),
     );
     await teardownPreset('director', { tree, network, stateFile });
-    expect(fs.readFileSync(dropinFile, 'utf8')).toBe('# old\n');
+    expect(fs.readFileSync(dropinFile)).toEqual(old);
   });
 
   it('names a missing interface, tunl0 with its module', async () => {

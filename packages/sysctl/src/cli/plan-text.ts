@@ -27,7 +27,7 @@ export function describeUndo(step: Step): string {
     case 'address':
       return `address ${step.address}/${step.prefixLength} on ${step.dev}: present -> absent`;
     case 'file':
-      return `file ${step.path}: ${step.from === null ? 'removed' : 'previous content restored'}`;
+      return `file ${step.path}: ${step.created ? 'removed' : 'previous content restored'}`;
   }
 }
 
