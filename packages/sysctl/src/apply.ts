@@ -5,7 +5,7 @@
 import { SysctlError, errorText } from './errors';
 import { parseSysctlName } from './names';
 import { Plan } from './plan';
-import { Environment, Step, applyStep, describeStep, previousBytes, undoStep } from './steps';
+import { Environment, Step, applyStep, describeStep, fileStepProgress, previousBytes, undoStep } from './steps';
 import { normalizeValue } from './tree';
 
 /**
@@ -49,6 +49,10 @@ export async function revertSteps(steps: readonly Step[], env: Environment): Pro
         gone.push(step);
         continue;
       }
+      if (step.kind === 'file' && fileStepProgress(step) === 'not-applied') {
+        restored.push(step); // already as before
+        continue;
+      }
       if (step.kind === 'sysctl') {
         const found = env.tree.readBytes(parseSysctlName(step.key));
         if (found.equals(previousBytes(step))) {
@@ -76,7 +80,7 @@ async function isGone(step: Step, env: Environment): Promise<boolean> {
     case 'address':
       return (await env.network.link(step.dev)) === undefined || !(await env.network.hasAddress(step.dev, step.address, step.prefixLength));
     case 'file':
-      return false;
+      return false; // see fileStepProgress
   }
 }
 

@@ -103,6 +103,18 @@ export function readRegularFile(file: string): Buffer | null {
   }
 }
 
+/**
+ * Where a file step stands: the file holds what the step wrote (`applied`), or what was there before
+ * (`not-applied`, absent for a file the step created). Anything else means somebody else changed it,
+ * and it is refused: undoing never removes or overwrites a file that does not hold what setup wrote.
+ */
+export function fileStepProgress(step: FileStep): 'applied' | 'not-applied' {
+  const found = readRegularFile(step.path);
+  if (found !== null && found.equals(Buffer.from(step.to))) return 'applied';
+  if (step.created ? found === null : found !== null && found.equals(previousBytes(step))) return 'not-applied';
+  throw new SysctlError('state', `${step.path} holds neither the drop-in setup wrote nor what was there before, so tsipvs leaves it alone`);
+}
+
 /** Replaces a file by renaming a new one over it (a symbolic link there is replaced, not followed). */
 export function writeFileAtomically(file: string, content: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,7 +1,7 @@
 /** Text and JSON renderings of plans and revert reports for the CLI. */
 import { RevertReport } from '../apply';
 import { Plan } from '../plan';
-import { SetupRecord } from '../state';
+import { SetupRecord } from '../record';
 import { Step, describeStep } from '../steps';
 
 export function planLines(plan: Plan, dryRun: boolean): string[] {
