@@ -119,6 +119,7 @@ export function fileStepProgress(step: FileStep): 'applied' | 'not-applied' {
 export function writeFileAtomically(file: string, content: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
+  fs.rmSync(temporary, { force: true }); // left by a crash, or planted: created anew, exclusively, below
   fs.writeFileSync(temporary, content, { mode: 0o644, flag: 'wx' });
   fs.renameSync(temporary, file);
 }

@@ -217,6 +217,18 @@ describe('setup and teardown', () => {
     expect(fs.readFileSync(dropinFile)).toEqual(old);
   });
 
+  it('writes the drop-in through a fresh temporary file, whatever was left at its name', async () => {
+    const dropinFile = path.join(scratch, 'sysctl.d', '90-tsipvs-director.conf');
+    const victim = path.join(scratch, 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.mkdirSync(path.dirname(dropinFile));
+    fs.symlinkSync(victim, `${dropinFile}.${process.pid}.tmp`);
+    await setupPreset(directorPreset({ mode: 'dr' }), { tree, network, stateFile, dropinFile });
+    expect(fs.readFileSync(dropinFile, 'utf8')).toContain('net.ipv4.conf.all.send_redirects = 0\n');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.existsSync(`${dropinFile}.${process.pid}.tmp`)).toBe(false);
+  });
+
   it('names a missing interface, tunl0 with its module', async () => {
     network.up.delete('tunl0');
     await expect(setupPreset(realserverPreset({ mode: 'tun', vips: ['192.0.2.10'] }), { tree, network, stateFile })).rejects.toMatchObject({
