@@ -5,7 +5,8 @@
 import { SysctlError, errorText } from './errors';
 import { parseSysctlName } from './names';
 import { Plan } from './plan';
-import { Environment, Step, applyStep, describeStep, undoStep } from './steps';
+import { Environment, Step, applyStep, describeStep, fileStepProgress, previousBytes, undoStep } from './steps';
+import { normalizeValue } from './tree';
 
 /**
  * Applies every step of the plan. On failure throws `apply-failed` once everything applied was undone,
@@ -48,13 +49,18 @@ export async function revertSteps(steps: readonly Step[], env: Environment): Pro
         gone.push(step);
         continue;
       }
+      if (step.kind === 'file' && fileStepProgress(step) === 'not-applied') {
+        restored.push(step); // already as before
+        continue;
+      }
       if (step.kind === 'sysctl') {
-        const found = env.tree.read(parseSysctlName(step.key));
-        if (found === step.from) {
+        const found = env.tree.readBytes(parseSysctlName(step.key));
+        if (found.equals(previousBytes(step))) {
           restored.push(step); // already as before (e.g. a step a crash kept from being made)
           continue;
         }
-        if (found !== step.to) drifted.push({ step, found });
+        const value = normalizeValue(found.toString('utf8'));
+        if (value !== step.to) drifted.push({ step, found: value });
       }
       await undoStep(step, env);
       restored.push(step);
@@ -74,7 +80,7 @@ async function isGone(step: Step, env: Environment): Promise<boolean> {
     case 'address':
       return (await env.network.link(step.dev)) === undefined || !(await env.network.hasAddress(step.dev, step.address, step.prefixLength));
     case 'file':
-      return false;
+      return false; // see fileStepProgress
   }
 }
 

@@ -5,6 +5,7 @@ export type SysctlErrorCode =
   | 'out-of-range'
   | 'not-found'
   | 'not-a-file'
+  | 'unsafe-path'
   | 'permission-denied'
   | 'write-rejected'
   | 'ipvs-not-loaded'

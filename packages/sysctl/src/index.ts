@@ -11,6 +11,7 @@ export * from './presets';
 export * from './steps';
 export * from './plan';
 export * from './apply';
+export * from './record';
 export * from './state';
 export * from './dropin';
 export * from './setup';

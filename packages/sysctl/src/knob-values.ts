@@ -1,6 +1,7 @@
 /** Conversion between the text of an IPVS knob's file and its typed value, with range checks. */
 import { SysctlError } from './errors';
 import { IpvsKnobName, IpvsKnobValue, KnobSpec, SyncThreshold, describeRange, knobSpec } from './knobs';
+import { checkValue } from './tree';
 
 type AnyKnobValue = boolean | number | SyncThreshold | string;
 
@@ -18,6 +19,7 @@ export function formatKnobValue<K extends IpvsKnobName>(name: K, value: IpvsKnob
 
 /** Checks user text for a knob and returns the canonical text to write (e.g. `true` → `1`). */
 export function canonicalKnobText(name: IpvsKnobName, text: string): string {
+  checkValue(`net.ipv4.vs.${name}`, text);
   const spec = knobSpec(name);
   // Reads are lenient (the kernel treats any non-zero as on); users must say 0 or 1.
   if (spec.kind === 'bool' && /^[-+]?\d+$/.test(text.trim()) && Number(text) !== 0 && Number(text) !== 1) {

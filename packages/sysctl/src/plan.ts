@@ -1,11 +1,10 @@
 /** Turns a desired state into a plan: the steps that change something, from the current value to the wanted one. */
-import * as fs from 'node:fs';
 import { Desired } from './desired';
-import { SysctlError, systemErrorCode } from './errors';
+import { SysctlError } from './errors';
 import { IpvsSysctls, ipvsKnobOf } from './ipvs';
-import { Environment, Step } from './steps';
+import { Environment, Step, readRegularFile } from './steps';
 import { SysctlKey, sysctlKey } from './names';
-import { normalizeValue } from './tree';
+import { checkValue, normalizeValue } from './tree';
 
 export interface Plan {
   readonly title: string;
@@ -29,10 +28,12 @@ export async function planSettings(title: string, desired: Desired, env: Environ
   for (const { key, value, reason } of desired.sysctls) {
     const knob = ipvsKnobOf(key);
     if (knob !== undefined) ipvs.requireKnob(knob);
-    const from = readSetting(key, env);
+    checkValue(key.dotted, value);
+    const before = readSetting(key, env);
+    const from = normalizeValue(before.toString('utf8'));
     const to = normalizeValue(value);
     if (from === to) unchanged.push({ item: key.dotted, value: to });
-    else steps.push({ kind: 'sysctl', key: key.dotted, from, to, reason });
+    else steps.push({ kind: 'sysctl', key: key.dotted, from, fromBase64: before.toString('base64'), to, reason });
   }
 
   for (const { dev, reason } of desired.linksUp) {
@@ -49,33 +50,25 @@ export async function planSettings(title: string, desired: Desired, env: Environ
   }
 
   for (const { path, content, reason } of desired.files) {
-    const from = readFileIfPresent(path);
-    if (from === content) unchanged.push({ item: `file ${path}`, value: 'written' });
-    else steps.push({ kind: 'file', path, from, to: content, reason });
+    const before = readRegularFile(path);
+    if (before === null) steps.push({ kind: 'file', path, created: true, to: content, reason });
+    else if (before.equals(Buffer.from(content))) unchanged.push({ item: `file ${path}`, value: 'written' });
+    else steps.push({ kind: 'file', path, created: false, fromBase64: before.toString('base64'), to: content, reason });
   }
 
   return { title, steps, unchanged, notes };
 }
 
-/** Reads a setting; a per-interface one of an interface that does not exist says so. */
-function readSetting(key: SysctlKey, env: Environment): string {
+/** Reads a setting's exact content; a per-interface one of an interface that does not exist says so. */
+function readSetting(key: SysctlKey, env: Environment): Buffer {
   const [net, ipv4, conf, dev] = key.components;
   if (net === 'net' && ipv4 === 'ipv4' && conf === 'conf' && dev !== undefined && !env.tree.isDirectory(sysctlKey(['net', 'ipv4', 'conf', dev]))) {
     throw missingInterface(dev);
   }
-  return env.tree.read(key);
+  return env.tree.readBytes(key);
 }
 
 function missingInterface(dev: string): SysctlError {
   const hint = dev === 'tunl0' ? ' (tunl0 appears when the ipip module is loaded: modprobe ipip)' : '';
   return new SysctlError('no-such-interface', `no network interface named ${dev}${hint}`);
-}
-
-function readFileIfPresent(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if (systemErrorCode(error) === 'ENOENT') return null;
-    throw new SysctlError('permission-denied', `cannot read ${file}: ${systemErrorCode(error) ?? String(error)}`);
-  }
 }

@@ -8,7 +8,7 @@
 import { Desired, DesiredAddress, DesiredLinkUp, DesiredSysctl, uniqueSysctls } from './desired';
 import { SysctlError } from './errors';
 import { canonicalKnobText } from './knob-values';
-import { isIpvsKnobName } from './knobs';
+import { IpvsKnobName, isIpvsKnobName } from './knobs';
 import { checkInterfaceName, checkVip } from './interfaces';
 import { ipvsKnobKey } from './ipvs';
 import { ipv4ConfKey, sysctlKey } from './names';
@@ -47,6 +47,8 @@ export interface Preset {
   readonly notes: readonly string[];
   readonly dev?: string;
   readonly vips?: readonly string[];
+  /** IPVS tunables set (canonical text), recorded with dev and vips so that teardown can rebuild the preset. */
+  readonly ipvs?: Readonly<Record<string, string>>;
   readonly desired: Desired;
 }
 
@@ -92,10 +94,11 @@ export function directorPreset(options: DirectorOptions): Preset {
     options.mode === 'nat'
       ? [{ key: sysctlKey(['net', 'ipv4', 'ip_forward']), value: '1', reason: 'NAT replies from the real servers are routed back through the director' }]
       : [];
+  const ipvs = ipvsSettings(options.ipvs ?? {});
   const sysctls: DesiredSysctl[] = [
     ...forwarding,
     ...['all', 'default', ...(dev ? [dev] : [])].map((scope) => noRedirects(scope, options.mode)),
-    ...ipvsSettings(options.ipvs ?? {}),
+    ...ipvs.map(([name, value]) => ({ key: ipvsKnobKey(name), value, reason: `requested IPVS tunable ${name}` })),
   ];
   const addresses: DesiredAddress[] = vips.map((address) => ({
     dev: dev!,
@@ -108,6 +111,7 @@ export function directorPreset(options: DirectorOptions): Preset {
     mode: options.mode,
     ...(dev ? { dev } : {}),
     ...(vips.length > 0 ? { vips } : {}),
+    ...(ipvs.length > 0 ? { ipvs: Object.fromEntries(ipvs) } : {}),
     title: `director ${options.mode}${dev ? ` on ${dev}` : ''}${vips.length > 0 ? ` with VIP${vips.length > 1 ? 's' : ''} ${vips.join(', ')}` : ''}`,
     notes: dev
       ? []
@@ -146,10 +150,11 @@ function noRedirects(scope: string, mode: DirectorMode): DesiredSysctl {
   return { key: ipv4ConfKey(scope, 'send_redirects'), value: '0', reason: `do not send ICMP redirects to ${why}${scopeNote}` };
 }
 
-function ipvsSettings(settings: Readonly<Record<string, string>>): DesiredSysctl[] {
+/** The requested IPVS tunables, checked, with their canonical text. */
+function ipvsSettings(settings: Readonly<Record<string, string>>): [IpvsKnobName, string][] {
   return Object.entries(settings).map(([name, text]) => {
     if (!isIpvsKnobName(name)) throw new SysctlError('invalid-name', `unknown IPVS tunable ${JSON.stringify(name)} (see "tsipvs sysctl list")`);
-    return { key: ipvsKnobKey(name), value: canonicalKnobText(name, text), reason: `requested IPVS tunable ${name}` };
+    return [name, canonicalKnobText(name, text)];
   });
 }
 

@@ -2,15 +2,17 @@
  * Setting up and tearing down a preset: plan, apply all-or-nothing, record what was there before in
  * a state file, and on teardown restore it exactly.
  */
+import * as path from 'node:path';
 import { applyPlan, revertSteps, RevertReport } from './apply';
-import { SysctlError } from './errors';
+import { SysctlError, errorText } from './errors';
 import { dropinFor } from './dropin';
 import { NetworkInterfaces } from './interfaces';
 import { Plan, planSettings } from './plan';
 import { Preset, Role } from './presets';
 import { RtnetlinkInterfaces } from './rtnetlink';
-import { SetupRecord, createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
-import { Environment, describeStep } from './steps';
+import { RECORD_VERSION, SetupRecord } from './record';
+import { createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
+import { Environment, describeStep, fileStepProgress } from './steps';
 import { SysctlTree } from './tree';
 
 export interface SetupContext {
@@ -51,8 +53,9 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
       `${preset.role} is already set up (${existing.mode}, ${existing.appliedAt}, recorded in ${stateFile}); run "tsipvs ${preset.role} teardown" first`,
     );
   }
+  // Absolute, so that teardown from another directory finds the same file.
   const desired = options.dropinFile
-    ? { ...preset.desired, files: [dropinFor(options.dropinFile, preset.title, preset.role, preset.desired.sysctls)] }
+    ? { ...preset.desired, files: [dropinFor(path.resolve(options.dropinFile), preset.title, preset.role, preset.desired.sysctls)] }
     : preset.desired;
 
   return withEnvironment(options, async (env) => {
@@ -61,11 +64,12 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
     // Recorded before applying, so that even a crash mid-way leaves something teardown can undo
     // (undoing a step that was never made restores the value it already has).
     createRecord(stateFile, {
-      version: 1,
+      version: RECORD_VERSION,
       role: preset.role,
       mode: preset.mode,
       ...(preset.dev ? { dev: preset.dev } : {}),
       ...(preset.vips ? { vips: preset.vips } : {}),
+      ...(preset.ipvs ? { ipvs: preset.ipvs } : {}),
       appliedAt: (options.clock?.now() ?? new Date()).toISOString(),
       steps: plan.steps,
     });
@@ -107,6 +111,7 @@ export async function teardownPreset(role: Role, options: TeardownOptions = {}):
   if (!record) throw new SysctlError('state', `${role} is not set up: no state file ${stateFile}`);
   if (record.role !== role) throw new SysctlError('state', `${stateFile} records a ${record.role} setup, not a ${role} one`);
   checkExpected(record, options);
+  checkFilesUntouched(record, stateFile);
   if (options.dryRun) return { record, stateFile };
 
   return withEnvironment(options, async (env) => {
@@ -136,6 +141,18 @@ function checkExpected(record: SetupRecord, options: TeardownOptions): void {
       throw new SysctlError('state', `the recorded ${record.role} setup has VIPs ${recorded.join(', ') || '(none)'}, not ${expected.join(', ')}`);
     }
   }
+}
+
+/** Refuses the whole teardown, before any change, when a file of the record no longer holds what setup left there. */
+function checkFilesUntouched(record: SetupRecord, stateFile: string): void {
+  record.steps.forEach((step, index) => {
+    if (step.kind !== 'file') return;
+    try {
+      fileStepProgress(step);
+    } catch (error) {
+      throw new SysctlError('state', `state file ${stateFile}, step ${index + 1} (${describeStep(step)}): ${errorText(error)}; nothing was changed`);
+    }
+  });
 }
 
 async function withEnvironment<T>(context: SetupContext, body: (env: Environment) => Promise<T>): Promise<T> {

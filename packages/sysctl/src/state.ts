@@ -7,21 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SysctlError, systemErrorCode, errorText } from './errors';
 import { Role } from './presets';
-import { Step, writeFileAtomically } from './steps';
+import { SetupRecord, checkRecord } from './record';
+import { writeFileAtomically } from './steps';
 
 export const DEFAULT_STATE_DIR = '/run/tsipvs';
-
-export interface SetupRecord {
-  readonly version: 1;
-  readonly role: Role;
-  readonly mode: string;
-  readonly dev?: string;
-  readonly vips?: readonly string[];
-  /** ISO time of the setup. */
-  readonly appliedAt: string;
-  /** Steps applied, in order; teardown undoes them in reverse. */
-  readonly steps: readonly Step[];
-}
 
 export function defaultStateFile(role: Role): string {
   return path.join(DEFAULT_STATE_DIR, `${role}-netns${networkNamespaceId()}.json`);
@@ -36,6 +25,7 @@ function networkNamespaceId(): string {
   }
 }
 
+/** The record in a state file, checked (see record.ts); undefined when there is no file. */
 export function readRecord(file: string): SetupRecord | undefined {
   let text: string;
   try {
@@ -50,8 +40,7 @@ export function readRecord(file: string): SetupRecord | undefined {
   } catch (error) {
     throw new SysctlError('state', `state file ${file} is not valid JSON: ${errorText(error)}`);
   }
-  if (!isRecord(record)) throw new SysctlError('state', `state file ${file} is not a tsipvs setup record`);
-  return record;
+  return checkRecord(file, record);
 }
 
 export function writeRecord(file: string, record: SetupRecord): void {
@@ -86,13 +75,4 @@ function recordText(record: SetupRecord): string {
 
 export function removeRecord(file: string): void {
   fs.rmSync(file, { force: true });
-}
-
-function isRecord(value: unknown): value is SetupRecord {
-  const r = value as Partial<SetupRecord> | null;
-  return (
-    typeof r === 'object' && r !== null && r.version === 1 && (r.role === 'realserver' || r.role === 'director') &&
-    typeof r.mode === 'string' && typeof r.appliedAt === 'string' && Array.isArray(r.steps) &&
-    r.steps.every((s: unknown) => typeof s === 'object' && s !== null && typeof (s as { kind?: unknown }).kind === 'string')
-  );
 }

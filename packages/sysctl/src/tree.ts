@@ -2,6 +2,12 @@
  * Reading and writing sysctl files under a root directory: /proc/sys, or a temporary tree in tests.
  * Values are normalized on read: surrounding whitespace dropped, inner whitespace runs (the tab of
  * multi-value settings such as `sync_threshold`) collapsed to one space.
+ *
+ * Nothing outside the root is ever reached. Names cannot spell `..` (see names.ts), and no symbolic link
+ * is followed below the root (/proc/sys has none): every component is checked with lstat from the
+ * root's real path down, files are opened with O_NOFOLLOW, and an opened file is checked to be the one
+ * that was looked at (so a directory swapped for a link in between is caught too) before a byte is read
+ * or written. The root's own path may go through links.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +21,12 @@ export interface SysctlEntry {
   readonly value: string;
 }
 
+/** A file or directory found under the root without following links. */
+interface Located {
+  readonly file: string;
+  readonly stats: fs.Stats;
+}
+
 export class SysctlTree {
   readonly root: string;
 
@@ -22,7 +34,7 @@ export class SysctlTree {
     this.root = path.resolve(root);
   }
 
-  /** Absolute file path of a key, guaranteed to lie inside the root. */
+  /** Absolute file path of a key, lexically inside the root (links are checked when the file is used). */
   fileOf(name: SysctlKeyLike): string {
     const file = path.resolve(this.root, toKey(name).path);
     if (!file.startsWith(this.root + path.sep)) {
@@ -32,30 +44,41 @@ export class SysctlTree {
   }
 
   read(name: SysctlKeyLike): string {
+    return normalizeValue(this.readBytes(name).toString('utf8'));
+  }
+
+  /** The exact content of a setting's file (what teardown writes back). */
+  readBytes(name: SysctlKeyLike): Buffer {
     const key = toKey(name);
+    const fd = this.open(key, fs.constants.O_RDONLY, 'read');
     try {
-      return normalizeValue(fs.readFileSync(this.fileOf(key), 'utf8'));
+      return fs.readFileSync(fd);
     } catch (error) {
       throw this.fileError(error, key, 'read');
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
+  /** Writes a value as one line, after checking it has no control character. */
   write(name: SysctlKeyLike, value: string): void {
     const key = toKey(name);
-    if (/[\n\0]/.test(value)) {
-      throw new SysctlError('invalid-value', `value for ${key.dotted} must be one line without NUL bytes`);
-    }
-    let fd: number;
+    checkValue(key.dotted, value);
+    this.writeBytes(key, Buffer.from(`${value}\n`));
+  }
+
+  /** Writes exactly these bytes, e.g. a file's content as readBytes returned it. */
+  writeBytes(name: SysctlKeyLike, content: Buffer): void {
+    const key = toKey(name);
+    // No O_CREAT: writing never creates a setting that does not exist. No O_TRUNC: the file is
+    // truncated only once it is known to be the one inside the root.
+    const fd = this.open(key, fs.constants.O_WRONLY, 'write');
     try {
-      // No O_CREAT: writing never creates a setting that does not exist.
-      fd = fs.openSync(this.fileOf(key), fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-    } catch (error) {
-      throw this.fileError(error, key, 'write');
-    }
-    try {
-      fs.writeSync(fd, `${value}\n`);
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, content);
     } catch (error) {
       // Once open, any error is the kernel's verdict on the value (EINVAL, ERANGE, even ENOENT).
+      const value = content.toString('utf8').replace(/\n$/, '');
       throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} for ${key.dotted} (${systemErrorCode(error) ?? errorText(error)})`);
     } finally {
       fs.closeSync(fd);
@@ -63,16 +86,17 @@ export class SysctlTree {
   }
 
   exists(name: SysctlKeyLike): boolean {
-    return statOf(this.fileOf(name))?.isFile() ?? false;
+    return this.locate(toKey(name))?.stats.isFile() ?? false;
   }
 
   isDirectory(name: SysctlKeyLike): boolean {
-    return statOf(this.fileOf(name))?.isDirectory() ?? false;
+    return this.locate(toKey(name))?.stats.isDirectory() ?? false;
   }
 
   /**
    * Every readable setting under a prefix (the whole tree without one), sorted by name. Like
-   * `sysctl -a`, settings that cannot be read (write-only ones such as net.ipv4.route.flush) are left out.
+   * `sysctl -a`, settings that cannot be read (write-only ones such as net.ipv4.route.flush) are left
+   * out, and so are symbolic links.
    */
   list(prefix?: SysctlKeyLike): SysctlEntry[] {
     const start = prefix === undefined ? undefined : toKey(prefix);
@@ -99,6 +123,54 @@ export class SysctlTree {
     }
   }
 
+  /**
+   * Walks from the root's real path down to the key with lstat; undefined when something on the way is
+   * missing (or not a directory). Throws `unsafe-path` on a symbolic link.
+   */
+  private locate(key: SysctlKey): Located | undefined {
+    let file: string;
+    try {
+      file = fs.realpathSync.native(this.root);
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    let stats: fs.Stats | undefined;
+    for (const component of key.components) {
+      if (stats && !stats.isDirectory()) return undefined;
+      file = path.join(file, component);
+      stats = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (!stats) return undefined;
+      if (stats.isSymbolicLink()) throw symlinkRefused(key, file);
+    }
+    return stats && { file, stats };
+  }
+
+  /** Opens the key's file (O_NOFOLLOW added), checked to lie inside the root. */
+  private open(key: SysctlKey, flags: number, action: 'read' | 'write'): number {
+    const found = this.locate(key);
+    if (!found) throw notFound(key);
+    if (found.stats.isDirectory()) throw notAFile(key);
+    let fd: number;
+    try {
+      fd = fs.openSync(found.file, flags | fs.constants.O_NOFOLLOW);
+    } catch (error) {
+      throw systemErrorCode(error) === 'ELOOP' ? symlinkRefused(key, found.file) : this.fileError(error, key, action);
+    }
+    let opened: string;
+    try {
+      opened = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw new SysctlError('unsafe-path', `cannot check which file was opened for ${key.dotted} (${errorText(error)}); /proc must be mounted`);
+    }
+    if (opened !== found.file) {
+      fs.closeSync(fd);
+      throw new SysctlError('unsafe-path', `refusing ${key.dotted}: opening ${found.file} reached ${opened} (something on the way was replaced meanwhile)`);
+    }
+    return fd;
+  }
+
   private fileError(error: unknown, key: SysctlKey, action: 'read' | 'write'): SysctlError {
     if (error instanceof SysctlError) return error;
     switch (systemErrorCode(error)) {
@@ -106,7 +178,7 @@ export class SysctlTree {
       case 'ENOTDIR':
         return notFound(key);
       case 'EISDIR':
-        return new SysctlError('not-a-file', `${key.dotted} is a group of settings, not a setting`);
+        return notAFile(key);
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
@@ -121,10 +193,29 @@ export function normalizeValue(text: string): string {
   return text.trim().split(/\s+/).join(' ');
 }
 
-function statOf(file: string): fs.Stats | undefined {
-  return fs.statSync(file, { throwIfNoEntry: false });
+/** Control characters, except the tab that separates the numbers of multi-value settings. */
+const CONTROL_CHARACTER = /[\0-\x08\n-\x1f\x7f-\x9f]/;
+
+/**
+ * Refuses a value that is not one line of text: a newline, NUL or other control character (the tab
+ * excepted). Checked on the text as given, before any trimming or normalization, so that `1\n2` is
+ * refused rather than written as `1 2`.
+ */
+export function checkValue(name: string, value: string): void {
+  const bad = CONTROL_CHARACTER.exec(value)?.[0];
+  if (bad !== undefined) {
+    throw new SysctlError('invalid-value', `invalid value ${JSON.stringify(value)} for ${name}: it contains the control character ${JSON.stringify(bad)}; a value must be one line`);
+  }
 }
 
 function notFound(key: SysctlKey): SysctlError {
   return new SysctlError('not-found', `no such sysctl: ${key.dotted}`);
+}
+
+function notAFile(key: SysctlKey): SysctlError {
+  return new SysctlError('not-a-file', `${key.dotted} is a group of settings, not a setting`);
+}
+
+function symlinkRefused(key: SysctlKey, link: string): SysctlError {
+  return new SysctlError('unsafe-path', `refusing ${key.dotted}: ${link} is a symbolic link (links are never followed under the sysctl root)`);
 }

@@ -89,6 +89,20 @@ describe('tsipvs sysctl, realserver and director commands', () => {
       expect(snapshot(root)).toEqual(before);
     });
 
+    it.each([
+      ['net.ipv4.ip_forward=1\n2', 'invalid value "1\\n2" for net.ipv4.ip_forward'],
+      ['net.ipv4.ip_forward=1\n', 'invalid value "1\\n" for net.ipv4.ip_forward'],
+      ['net.ipv4.conf.lo.rp_filter=0\u0000', 'for net.ipv4.conf.lo.rp_filter'],
+      ['net.ipv4.vs.sync_threshold=3\n50', 'invalid value "3\\n50" for net.ipv4.vs.sync_threshold'],
+    ])('set %j is refused, not normalized, and nothing changes', async (assignment, message) => {
+      const before = snapshot(root);
+      const result = await cli('sysctl', 'set', 'net.ipv4.conf.all.arp_ignore=1', assignment);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).toContain('it contains the control character');
+      expect(snapshot(root)).toEqual(before);
+    });
+
     it('set --dry-run --json shows the plan and changes nothing', async () => {
       const result = await cli('sysctl', 'set', '--dry-run', '--json', 'net.ipv4.vs.expire_nodest_conn=1');
       expect(JSON.parse(result.stdout)).toMatchObject({
@@ -203,6 +217,14 @@ describe('tsipvs sysctl, realserver and director commands', () => {
       expect(new SysctlTree(root).read('net.ipv4.ip_forward')).toBe('1');
       expect((await cli('director', 'teardown', '--mode', 'nat', '--dev', 'eth0', '--state-file', stateFile)).status).toBe(0);
       expect(snapshot(root)).toEqual(before);
+    });
+
+    it('refuses an --ipvs value with a newline', async () => {
+      const before = snapshot(root);
+      const result = await cli('director', 'setup', '--mode', 'dr', '--ipvs', 'sync_threshold=3\n50', '--state-file', path.join(scratch, 'd.json'));
+      expect(result).toMatchObject({ status: 1, stderr: expect.stringContaining('invalid value "3\\n50" for net.ipv4.vs.sync_threshold') });
+      expect(snapshot(root)).toEqual(before);
+      expect(fs.existsSync(path.join(scratch, 'd.json'))).toBe(false);
     });
 
     it('rejects a bad --ipvs assignment', async () => {

@@ -60,6 +60,12 @@ describe('IPVS knob values', () => {
     expect(() => canonicalKnobText(name, text)).toThrow(expect.objectContaining({ code: 'invalid-value' }));
   });
 
+  it.each(['3\n50', '3 50\n', '3\r50', '3\x0050'])('refuses %j for sync_threshold before normalizing it', (text) => {
+    expect(() => canonicalKnobText('sync_threshold', text)).toThrow(
+      expect.objectContaining({ code: 'invalid-value', message: expect.stringMatching(/^invalid value .* for net\.ipv4\.vs\.sync_threshold: it contains the control character/) }),
+    );
+  });
+
   it('canonicalizes accepted text', () => {
     expect(canonicalKnobText('conntrack', 'on')).toBe('1');
     expect(canonicalKnobText('sync_threshold', ' 3   50 ')).toBe('3 50');

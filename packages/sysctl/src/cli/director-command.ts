@@ -48,5 +48,6 @@ export function registerDirectorCommand(program: Command, deps: CommandDeps = {}
 function splitAssignment(assignment: string): [string, string] {
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new SysctlError('invalid-value', `--ipvs expects NAME=VALUE, got ${JSON.stringify(assignment)}`);
-  return [assignment.slice(0, equals).trim(), assignment.slice(equals + 1).trim()];
+  // The value is not trimmed: it is checked for control characters as typed, then normalized.
+  return [assignment.slice(0, equals).trim(), assignment.slice(equals + 1)];
 }

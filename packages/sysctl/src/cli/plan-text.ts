@@ -1,7 +1,7 @@
 /** Text and JSON renderings of plans and revert reports for the CLI. */
 import { RevertReport } from '../apply';
 import { Plan } from '../plan';
-import { SetupRecord } from '../state';
+import { SetupRecord } from '../record';
 import { Step, describeStep } from '../steps';
 
 export function planLines(plan: Plan, dryRun: boolean): string[] {
@@ -27,7 +27,7 @@ export function describeUndo(step: Step): string {
     case 'address':
       return `address ${step.address}/${step.prefixLength} on ${step.dev}: present -> absent`;
     case 'file':
-      return `file ${step.path}: ${step.from === null ? 'removed' : 'previous content restored'}`;
+      return `file ${step.path}: ${step.created ? 'removed' : 'previous content restored'}`;
   }
 }
 

@@ -106,7 +106,8 @@ function parseAssignment(assignment: string): DesiredSysctl {
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new SysctlError('invalid-value', `expected NAME=VALUE, got ${JSON.stringify(assignment)}`);
   const key = parseSysctlName(assignment.slice(0, equals).trim());
-  const text = assignment.slice(equals + 1).trim();
+  // Not trimmed here: the value is checked for control characters as typed, then normalized.
+  const text = assignment.slice(equals + 1);
   const knob = ipvsKnobOf(key);
   return { key, value: knob === undefined ? text : canonicalKnobText(knob, text), reason: 'requested' };
 }

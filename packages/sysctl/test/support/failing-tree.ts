@@ -9,8 +9,9 @@ export class FailingTree extends SysctlTree {
   /** Only writes of this value fail, when set. */
   failingValue: string | undefined;
 
-  override write(name: SysctlKeyLike, value: string): void {
+  override writeBytes(name: SysctlKeyLike, content: Buffer): void {
+    const value = content.toString('utf8').replace(/\n$/, '');
     if (toKey(name).dotted === this.failWritesTo && (this.failingValue === undefined || value === this.failingValue)) throw new SysctlError('write-rejected', `the kernel rejected ${JSON.stringify(value)} (EINVAL)`);
-    super.write(name, value);
+    super.writeBytes(name, content);
   }
 }

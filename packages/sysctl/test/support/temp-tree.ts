@@ -37,14 +37,14 @@ export function makeTempTree(options: TempTreeOptions = {}): string {
   return root;
 }
 
-/** Every file of the tree with its content, to compare before and after. */
+/** Every file of the tree with its exact content, to compare before and after. */
 export function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else out[path.relative(root, full)] = fs.readFileSync(full, 'utf8').trim();
+      else out[path.relative(root, full)] = fs.readFileSync(full, 'latin1');
     }
   };
   walk(root);
