@@ -114,7 +114,7 @@ class IpvsClient implements IpvsApi {
     return decodeService(IpvsClient.only(await this.exchange('getService', { service: key }, (e) => e.getService(key)), 'getService'));
   }
 
-  async addService(key: ServiceKey, options: ServiceOptions): Promise<void> {
+  async addService(key: ServiceKey, options: ServiceOptions = {}): Promise<void> {
     await this.exchange('addService', { service: key, options }, (e) => e.newService(key, options));
   }
 
@@ -137,7 +137,7 @@ class IpvsClient implements IpvsApi {
     return destinations;
   }
 
-  async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
+  async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions = {}): Promise<void> {
     await this.exchange('addDestination', { service, destination, options }, (e) => e.newDestination(service, destination, options));
   }
 

@@ -1,6 +1,7 @@
 import {
-  AddressFamily, createFakeTransport, DaemonState, FakeKernel, openFakeIpvs, ForwardingMethod, IpvsError, IpvsValidationError, openIpvs,
-  Protocol, TunnelType, type DestinationOptions, type Operation, type ServiceKey,
+  AddressFamily, createFakeTransport, DaemonState, destinationSettings, FakeKernel, openFakeIpvs, ForwardingMethod, IpvsError,
+  IpvsValidationError, openIpvs, Protocol, RequestEncoder, ServiceFlags, serviceSettings, TunnelType, type DestinationOptions,
+  type Operation, type ServiceKey,
 } from './internals';
 
 const SERVICE: ServiceKey = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
@@ -190,5 +191,76 @@ describe('FakeKernel: the kernel rules tests rely on', () => {
     await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ENOMEM' });
     ipvs.close();
     expect(kernel.closed).toBe(1);
+  });
+});
+
+describe('settings left out get ipvsadm\'s defaults', () => {
+  const V6: ServiceKey = { family: AddressFamily.IPv6, protocol: Protocol.TCP, address: '2001:db8::1', port: 80 };
+
+  it('fills them in before encoding: a request with none is the request with all of ipvsadm\'s', () => {
+    const encoder = new RequestEncoder(32);
+    const complete = (options: object) => Buffer.from(encoder.newService(SERVICE, options));
+    expect(complete({})).toEqual(complete({ scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 }));
+    expect(Buffer.from(encoder.newService(SERVICE))).toEqual(complete({}));
+    const dr = { forwarding: ForwardingMethod.DirectRoute, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0 };
+    expect(Buffer.from(encoder.newDestination(SERVICE, RS))).toEqual(Buffer.from(encoder.newDestination(SERVICE, RS, dr)));
+    expect(Buffer.from(encoder.setDestination(SERVICE, RS, { weight: 2 }))).toEqual(Buffer.from(encoder.setDestination(SERVICE, RS, { ...dr, weight: 2 })));
+  });
+
+  it('serviceSettings and destinationSettings: the defaults, by family and persistence', () => {
+    expect(serviceSettings(SERVICE)).toEqual({ scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 });
+    expect(serviceSettings(V6, { scheduler: 'rr' })).toEqual({ scheduler: 'rr', timeout: 0, netmask: 128, flags: 0 });
+    expect(serviceSettings(SERVICE, { flags: ServiceFlags.Persistent })).toMatchObject({ timeout: 360 });
+    expect(serviceSettings(SERVICE, { flags: ServiceFlags.Persistent, timeout: 60, persistenceEngine: 'sip' })).toMatchObject({ timeout: 60, persistenceEngine: 'sip' });
+    expect(serviceSettings(SERVICE, { persistenceEngine: undefined })).not.toHaveProperty('persistenceEngine');
+    expect(destinationSettings({ weight: 2 })).toEqual({
+      forwarding: ForwardingMethod.DirectRoute, weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
+    });
+  });
+
+  it('adds with nothing but the key, in calls and in batches; the kernel reports complete settings', async () => {
+    const { kernel, ipvs } = await open();
+    await ipvs.addService(SERVICE);
+    await ipvs.addDestination(SERVICE, RS);
+    const results = await ipvs.batch([
+      { op: 'addService', service: V6 },
+      { op: 'addDestination', service: V6, destination: { family: AddressFamily.IPv6, address: '2001:db8::2', port: 80 } },
+      { op: 'addService', service: { family: AddressFamily.IPv4, fwmark: 3 }, options: { flags: ServiceFlags.Persistent } },
+    ]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(kernel.services().map((s) => serviceSettings(s.key, s))).toEqual([
+      { scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 },
+      { scheduler: 'wlc', timeout: 0, netmask: 128, flags: 0 },
+      { scheduler: 'wlc', timeout: 360, netmask: '255.255.255.255', flags: ServiceFlags.Persistent },
+    ]);
+    for (const key of [SERVICE, V6]) expect(kernel.destinations(key).map((d) => destinationSettings(d))).toEqual([destinationSettings()]);
+    ipvs.close();
+  });
+
+  it('an edit replaces every setting: what it leaves out goes back to its default (ipvsadm -E / -e)', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, { scheduler: 'rr', flags: ServiceFlags.Persistent, timeout: 60, persistenceEngine: 'sip' });
+    await ipvs.editService(SERVICE, { scheduler: 'sh' });
+    expect(await ipvs.getService(SERVICE)).toMatchObject({ scheduler: 'sh', flags: 0, timeout: 0, persistenceEngine: undefined });
+    await ipvs.addDestination(SERVICE, RS, { forwarding: ForwardingMethod.Masquerade, weight: 5, upperThreshold: 10 });
+    await ipvs.editDestination(SERVICE, RS, { weight: 0 });
+    expect((await ipvs.getDestinations(SERVICE)).map((d) => destinationSettings(d))).toEqual([destinationSettings({ weight: 0 })]);
+    // to change one setting, start from the current ones
+    await ipvs.editDestination(SERVICE, RS, { forwarding: ForwardingMethod.Masquerade, weight: 5, upperThreshold: 10 });
+    const [current] = await ipvs.getDestinations(SERVICE);
+    await ipvs.editDestination(SERVICE, RS, { ...current, weight: 0 });
+    expect((await ipvs.getDestinations(SERVICE))[0]).toMatchObject({ forwarding: ForwardingMethod.Masquerade, weight: 0, upperThreshold: 10 });
+    ipvs.close();
+  });
+
+  it('still validates what it is given, and refuses options that are not an object', async () => {
+    const { ipvs } = await open();
+    await expect(ipvs.addService(SERVICE, { scheduler: '' })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.scheduler' });
+    await expect(ipvs.addService(SERVICE, { netmask: 64 })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.netmask' });
+    await expect(ipvs.addService(SERVICE, 'rr' as never)).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options' });
+    await ipvs.addService(SERVICE);
+    await expect(ipvs.addDestination(SERVICE, RS, { weight: -1 })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.weight' });
+    await expect(ipvs.addDestination(SERVICE, RS, { tunnelType: TunnelType.GUE })).rejects.toMatchObject({ name: 'IpvsError', code: 'EINVAL' });
+    ipvs.close();
   });
 });
