@@ -23,7 +23,7 @@ export { serviceReply, destinationReply, daemonReply, genlReply, FAKE_FAMILY_ID,
  * clients closed.
  */
 export async function openFakeIpvs(kernel: FakeKernel = new FakeKernel(), options: Omit<OpenOptions, 'transport'> = {}): Promise<IpvsApi> {
-  const api = await openIpvs({ ...options, transport: createFakeTransport(kernel.answer, { timeoutMs: options.timeoutMs ?? 500 }) });
+  const api = await openIpvs({ ...options, timeoutMs: options.timeoutMs ?? 500, transport: createFakeTransport(kernel.answer) });
   const close = api.close.bind(api);
   api.close = () => {
     kernel.closed++;

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
-  AddressFamily, createFakeTransport, DaemonState, destinationSettings, FakeKernel, openFakeIpvs, ForwardingMethod, IpvsError,
-  IpvsValidationError, openIpvs, Protocol, RequestEncoder, ServiceFlags, serviceSettings, TunnelType, type DestinationOptions,
-  type Operation, type ServiceKey,
+  AddressFamily, createFakeTransport, DaemonState, destinationReply, destinationSettings, FakeKernel, openFakeIpvs, ForwardingMethod,
+  IpvsError, IpvsValidationError, openIpvs, Protocol, RequestEncoder, ServiceFlags, serviceSettings, TunnelType, ZERO_STATS,
+  type Destination, type DestinationOptions, type Operation, type ServiceKey, type Transport,
 } from './internals';
 
 const SERVICE: ServiceKey = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
@@ -262,5 +264,98 @@ describe('settings left out get ipvsadm\'s defaults', () => {
     await expect(ipvs.addDestination(SERVICE, RS, { weight: -1 })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.weight' });
     await expect(ipvs.addDestination(SERVICE, RS, { tunnelType: TunnelType.GUE })).rejects.toMatchObject({ name: 'IpvsError', code: 'EINVAL' });
     ipvs.close();
+  });
+});
+
+/** A transport of the caller's that answers nlctrl (through a fake kernel) and nothing else. */
+function silentTransport(): Transport & { readonly closed: () => boolean } {
+  const kernel = createFakeTransport(new FakeKernel().answer);
+  const never = () => new Promise<never>(() => undefined);
+  let closed = false;
+  return {
+    request: (message) => (message.readUInt16LE(4) === 0x10 ? kernel.request(message) : never()),
+    dump: never,
+    dumpEach: never,
+    batch: never,
+    close: () => { closed = true; kernel.close(); },
+    closed: () => closed,
+  };
+}
+
+describe('timeoutMs, whatever the transport', () => {
+  it('ends every call a transport of the caller\'s never answers with ETIMEDOUT', async () => {
+    const ipvs = await openIpvs({ transport: silentTransport(), timeoutMs: 40 });
+    const started = Date.now();
+    await expect(ipvs.addService(SERVICE)).rejects.toMatchObject({ name: 'IpvsError', code: 'ETIMEDOUT', operation: 'addService' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    await expect(ipvs.getServices()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getServices' });
+    await expect(ipvs.getDestinations(SERVICE)).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getDestinations' });
+    await expect(ipvs.getDaemons()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getDaemons' });
+    const results = await ipvs.batch([{ op: 'addService', service: SERVICE }, { op: 'deleteService', service: SERVICE }]);
+    expect(results.map((r) => !r.ok && r.error)).toEqual([
+      expect.objectContaining({ code: 'ETIMEDOUT', operation: 'addService' }),
+      expect.objectContaining({ code: 'ETIMEDOUT', operation: 'deleteService' }),
+    ]);
+    ipvs.close();
+  });
+
+  it('also bounds opening: a transport that never answers nlctrl', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const transport: Transport = { request: never, dump: never, dumpEach: never, batch: never, close: () => undefined };
+    await expect(openIpvs({ transport, timeoutMs: 20 })).rejects.toMatchObject({ name: 'IpvsError', code: 'ETIMEDOUT', operation: 'resolveFamily' });
+  });
+
+  it('cancels waiting calls on close, and closes the transport', async () => {
+    const transport = silentTransport();
+    const ipvs = await openIpvs({ transport, timeoutMs: 60_000 });
+    const pending = ipvs.getInfo();
+    ipvs.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ECANCELED', operation: 'getInfo' });
+    expect(transport.closed()).toBe(true);
+  });
+
+  it('bounds the silence within a dump, not the whole dump', async () => {
+    const kernel = new FakeKernel();
+    const inner = createFakeTransport(kernel.answer);
+    const dest = (i: number): Destination => ({
+      ...destinationSettings(), key: { ...RS, address: `10.0.0.${i}` }, activeConnections: 0, inactiveConnections: 0, persistentConnections: 0, stats: ZERO_STATS,
+    });
+    const slowDump: Transport = {
+      request: (message) => inner.request(message), dump: (message) => inner.dump(message), batch: (requests) => inner.batch(requests),
+      close: () => inner.close(),
+      // ten messages 15 ms apart: 150 ms in all, never 40 ms of silence
+      dumpEach: async (_message, visit) => {
+        for (let i = 1; i <= 10; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 15));
+          const reply = destinationReply(1, dest(i));
+          visit(reply, 0, reply.length);
+        }
+      },
+    };
+    const ipvs = await openIpvs({ transport: slowDump, timeoutMs: 40 });
+    expect(await ipvs.getDestinations(SERVICE)).toHaveLength(10);
+    ipvs.close();
+  });
+
+  it('refuses a deadline that is not a positive whole number of milliseconds', async () => {
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      await expect(openIpvs({ transport: silentTransport(), timeoutMs })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'timeoutMs' });
+    }
+  });
+
+  it('a fake that forgets an ACK fails the script instead of letting it exit 0', () => {
+    // the issue's case: nothing but the client's timer keeps such a process alive
+    const dist = path.resolve(__dirname, '../src');
+    const script = `
+      const { openIpvs } = require(${JSON.stringify(dist)});
+      const { createFakeTransport, FakeKernel } = require(${JSON.stringify(path.join(dist, 'testing'))});
+      const kernel = new FakeKernel();
+      const transport = createFakeTransport((request) => (request.type === 0x10 ? kernel.answer(request) : []));
+      openIpvs({ transport, timeoutMs: 200 }).then((ipvs) => ipvs.flush()).catch((error) => {
+        console.error(error.code);
+        process.exitCode = 3;
+      });`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect({ status: child.status, stderr: child.stderr.trim() }).toEqual({ status: 3, stderr: 'ETIMEDOUT' });
   });
 });
