@@ -8,9 +8,9 @@ import { AddressFamily, ForwardingMethod, ServiceFlags, TunnelType } from './enu
 import type { ServiceKey, ServiceOptions, ServiceSettings } from './service';
 
 /** ipvsadm's scheduler when `-s` is not given (DEF_SCHED). */
-export const DEFAULT_SCHEDULER = 'wlc';
+const DEFAULT_SCHEDULER = 'wlc';
 /** ipvsadm's persistence timeout for `-p` without a value, in seconds (IPVS_SVC_PERSISTENT_TIMEOUT). */
-export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
+const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 
 /**
  * Every setting of a service of `key`'s family: those of `options`, and ipvsadm's default for each
