@@ -20,8 +20,9 @@ import { DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, type DumpVisitor, type Transport } 
 
 export interface OpenOptions {
   /**
-   * Deadline of each request in milliseconds (default 5000; 1..2³¹−1), whatever the transport; a
-   * request not answered in time rejects with an IpvsError of code ETIMEDOUT.
+   * Deadline of each request in milliseconds (default 5000; 1..2³¹−1), whatever the transport (over
+   * a caller's transport: the silence allowed while a call waits); a request not answered in time
+   * rejects with an IpvsError of code ETIMEDOUT.
    */
   readonly timeoutMs?: number;
   /** Most requests left unanswered on the socket during a batch (default 64, at most 128). */

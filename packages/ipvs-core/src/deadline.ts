@@ -2,7 +2,9 @@
  * The client's deadline around a transport it did not make itself (`openIpvs({ transport })`): the
  * netlink transport enforces `timeoutMs` on its own, a caller's transport may not, and a request it
  * never answers must still end, as ETIMEDOUT, rather than leave the caller waiting (or, with nothing
- * else keeping Node's event loop alive, let the process exit 0 with the request unsettled).
+ * else keeping Node's event loop alive, let the process exit 0 with the request unsettled). When a
+ * caller's transport sends a request is not known, so the deadline counts its silence, not each call's
+ * age.
  */
 import { Errno } from './errno';
 import { NetlinkError } from './errors';
@@ -11,17 +13,20 @@ import type { DumpVisitor, Transport } from './transport/transport';
 
 /** One call waiting for the transport: its timer, and how to end it from outside. */
 interface Waiting {
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
   readonly cancel: (error: NetlinkError) => void;
 }
 
 export class DeadlineTransport implements Transport {
   private readonly waiting = new Set<Waiting>();
+  /** When the transport last gave a sign of life: a call it ended, or a message of a dump. */
+  private lastHeard = Date.now();
 
   /**
-   * `timeoutMs` bounds each request and dump (a dump seen message by message: the silence between
-   * two messages); a batch gets `timeoutMs` for every `window` requests, the most the netlink
-   * transport can take for it.
+   * A call fails once the transport has been silent for `timeoutMs` while it waits: calls queued
+   * behind others (dumps run one at a time) wait as long as those make progress, as they would on a
+   * netlink socket, whose deadlines start when a request is sent. A batch may be silent for
+   * `timeoutMs` per `window` requests, the most the netlink transport can take for it.
    */
   constructor(private readonly inner: Transport, private readonly timeoutMs: number, private readonly window: number) {}
 
@@ -34,16 +39,16 @@ export class DeadlineTransport implements Transport {
   }
 
   dumpEach(message: Buffer, visit: DumpVisitor): Promise<void> {
-    return this.bounded(this.timeoutMs, (timer) => this.inner.dumpEach(message, (datagram, start, end) => {
-      timer.refresh();
+    return this.bounded(this.timeoutMs, () => this.inner.dumpEach(message, (datagram, start, end) => {
+      this.lastHeard = Date.now();
       visit(datagram, start, end);
     }), timedOut);
   }
 
   /** Past its deadline a batch resolves with ETIMEDOUT for every request: which ones took effect is unknown. */
   batch(requests: RequestSequence): Promise<number[]> {
-    const timeoutMs = this.timeoutMs * Math.max(1, Math.ceil(requests.length / this.window));
-    return this.bounded(timeoutMs, () => this.inner.batch(requests), () => new Array<number>(requests.length).fill(Errno.ETIMEDOUT));
+    const silence = this.timeoutMs * Math.max(1, Math.ceil(requests.length / this.window));
+    return this.bounded(silence, () => this.inner.batch(requests), () => new Array<number>(requests.length).fill(Errno.ETIMEDOUT));
   }
 
   /** Closes the transport; calls still waiting reject with ECANCELED. */
@@ -54,24 +59,33 @@ export class DeadlineTransport implements Transport {
   }
 
   /**
-   * What `run` gives, or once `timeoutMs` pass first, what `expired` returns (or throws). The timer is
-   * referenced: it keeps the process alive until the call ends one way or the other.
+   * What `run` gives, or what `expired` returns (or throws) once the transport has been silent for
+   * `silence` ms. The timer is referenced: it keeps the process alive until the call ends one way or
+   * the other.
    */
-  private async bounded<T>(timeoutMs: number, run: (timer: NodeJS.Timeout) => Promise<T>, expired: () => T): Promise<T> {
+  private async bounded<T>(silence: number, run: () => Promise<T>, expired: () => T): Promise<T> {
     let call!: Waiting;
     const deadline = new Promise<T>((resolve, reject) => {
-      const expire = (): void => {
+      const check = (): void => {
+        const quiet = Date.now() - this.lastHeard;
+        if (quiet < silence) {
+          call.timer = setTimeout(check, silence - quiet);
+          return;
+        }
         try {
           resolve(expired());
         } catch (error) {
           reject(error);
         }
       };
-      call = { timer: setTimeout(expire, timeoutMs), cancel: reject };
+      call = { timer: setTimeout(check, silence), cancel: reject };
     });
     this.waiting.add(call);
     try {
-      return await Promise.race([run(call.timer), deadline]);
+      const running = run();
+      const heard = (): void => { this.lastHeard = Date.now(); };
+      running.then(heard, heard);
+      return await Promise.race([running, deadline]);
     } finally {
       clearTimeout(call.timer);
       this.waiting.delete(call);

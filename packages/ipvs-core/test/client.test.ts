@@ -323,18 +323,59 @@ describe('timeoutMs, whatever the transport', () => {
     const slowDump: Transport = {
       request: (message) => inner.request(message), dump: (message) => inner.dump(message), batch: (requests) => inner.batch(requests),
       close: () => inner.close(),
-      // ten messages 15 ms apart: 150 ms in all, never 40 ms of silence
+      // ten messages 50 ms apart: 500 ms in all, never 300 ms of silence
       dumpEach: async (_message, visit) => {
         for (let i = 1; i <= 10; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 15));
+          await new Promise((resolve) => setTimeout(resolve, 50));
           const reply = destinationReply(1, dest(i));
           visit(reply, 0, reply.length);
         }
       },
     };
-    const ipvs = await openIpvs({ transport: slowDump, timeoutMs: 40 });
-    expect(await ipvs.getDestinations(SERVICE)).toHaveLength(10);
-    ipvs.close();
+    const ipvs = await openIpvs({ transport: slowDump, timeoutMs: 300 });
+    jest.useFakeTimers();
+    try {
+      const listing = ipvs.getDestinations(SERVICE);
+      await jest.advanceTimersByTimeAsync(10 * 50);
+      expect(await listing).toHaveLength(10);
+    } finally {
+      jest.useRealTimers();
+      ipvs.close();
+    }
+  });
+
+  it('lets calls queued behind others wait while the transport keeps answering, and ends them together when it stops', async () => {
+    // answers one request at a time, each 50 ms after the one before: 20 take 1 s, never 600 ms of silence
+    const inner = createFakeTransport(new FakeKernel().answer);
+    let queue = Promise.resolve();
+    let answering = true;
+    const slow: Transport = {
+      ...silentTransport(),
+      request: (message) => {
+        if (message.readUInt16LE(4) === 0x10) return inner.request(message);
+        const answer = queue.then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+          .then(() => (answering ? inner.request(message) : new Promise<never>(() => undefined)));
+        queue = answer.then(() => undefined, () => undefined);
+        return answer;
+      },
+    };
+    const ipvs = await openIpvs({ transport: slow, timeoutMs: 600 });
+    jest.useFakeTimers();
+    try {
+      const infos = Promise.all(Array.from({ length: 20 }, () => ipvs.getInfo()));
+      await jest.advanceTimersByTimeAsync(20 * 50 + 100);
+      expect(await infos).toHaveLength(20);
+      answering = false;
+      const settled: string[] = [];
+      for (let i = 0; i < 5; i++) ipvs.getInfo().catch((error: IpvsError) => settled.push(error.code));
+      await jest.advanceTimersByTimeAsync(599);
+      expect(settled).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(settled).toEqual(Array(5).fill('ETIMEDOUT')); // together, not one deadline after another
+    } finally {
+      jest.useRealTimers();
+      ipvs.close();
+    }
   });
 
   it('refuses a deadline that is not a positive whole number of milliseconds', async () => {
