@@ -146,7 +146,7 @@ describe('batch acknowledgements', () => {
       if ((request.flags & 0x4) !== 0) acks++;
       return replies;
     };
-    const ipvs = await openIpvs({ transport: createFakeTransport(answer, { timeoutMs: 500 }) });
+    const ipvs = await openIpvs({ transport: createFakeTransport(answer) });
     const ops: Operation[] = [{ op: 'addService', service: SERVICE, options: OPTIONS }];
     for (let i = 1; i <= 1000; i++) {
       // every 97th server is added twice: the kernel refuses the second with EEXIST
