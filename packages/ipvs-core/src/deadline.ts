@@ -2,9 +2,9 @@
  * The client's deadline around a transport it did not make itself (`openIpvs({ transport })`): the
  * netlink transport enforces `timeoutMs` on its own, a caller's transport may not, and a request it
  * never answers must still end, as ETIMEDOUT, rather than leave the caller waiting (or, with nothing
- * else keeping Node's event loop alive, let the process exit 0 with the request unsettled). When a
- * caller's transport sends a request is not known, so the deadline counts its silence, not each call's
- * age.
+ * else keeping Node's event loop alive, let the process exit 0 with the request unsettled). A
+ * caller's transport does not tell when it sends a request, so the deadline counts the transport's
+ * silence, not each call's age.
  */
 import { Errno } from './errno';
 import { NetlinkError } from './errors';
