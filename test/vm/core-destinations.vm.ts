@@ -1,7 +1,8 @@
 /** ipvs-core against the real kernel: real servers, forwarding methods, tunnels, mixed families. */
 import * as assert from 'node:assert/strict';
 import {
-  AddressFamily, ForwardingMethod, Protocol, TunnelFlags, TunnelType, type DestinationOptions, type ServiceKey,
+  AddressFamily, destinationSettings, ForwardingMethod, Protocol, ServiceFlags, serviceSettings, TunnelFlags, TunnelType,
+  type DestinationOptions, type ServiceKey,
 } from '@tsipvs/ipvs-core';
 import { vmTest } from '../harness/guest';
 import { DUMMY, saved, withClient } from './core-support.vm';
@@ -117,4 +118,49 @@ vmTest('core: IPv6 real servers, fwmark real servers and mixed-family tunnels', 
     '-a -f 3 -r 10.0.0.31:0 -g -w 1',
     '-a -f 3 -r [2001:db8::30]:80 -i -w 1 --tun-type ipip',
   ]);
+});
+
+vmTest('core: settings left out get what ipvsadm sends when its options are left out', async (t) => {
+  t.sh(DUMMY);
+  const ipvsadm = (...argv: string[]): void => {
+    const r = t.ipvsadm(argv);
+    assert.equal(r.status, 0, r.stderr);
+  };
+  const tcp = (address: string, port: number): ServiceKey => ({ family: AddressFamily.IPv4, protocol: Protocol.TCP, address, port });
+  const v6 = (port: number): ServiceKey => ({ family: AddressFamily.IPv6, protocol: Protocol.TCP, address: '2001:db8::1', port });
+  // ipvsadm's twins of what the library adds below: port 81 (fwmark 5) instead of 80 (fwmark 4)
+  ipvsadm('-A', '-t', '10.0.0.1:81');
+  ipvsadm('-A', '-t', '[2001:db8::1]:81', '-s', 'rr');
+  ipvsadm('-A', '-f', '5', '-p');
+  ipvsadm('-a', '-t', '10.0.0.1:81', '-r', '10.0.0.3');
+  ipvsadm('-a', '-t', '[2001:db8::1]:81', '-r', '2001:db8::3', '-w', '2');
+  ipvsadm('-a', '-t', '10.0.0.1:81', '-r', '10.0.0.5:81', '-m', '-w', '5', '-x', '10');
+  ipvsadm('-e', '-t', '10.0.0.1:81', '-r', '10.0.0.5:81', '-w', '0');
+  await withClient(async (ipvs) => {
+    await ipvs.addService(tcp('10.0.0.1', 80));
+    await ipvs.addService(v6(80), { scheduler: 'rr' });
+    await ipvs.addService({ family: AddressFamily.IPv4, fwmark: 4 }, { flags: ServiceFlags.Persistent });
+    await ipvs.addDestination(tcp('10.0.0.1', 80), rs('10.0.0.2', 80));
+    await ipvs.addDestination(v6(80), rs('2001:db8::2', 80, AddressFamily.IPv6), { weight: 2 });
+    await ipvs.addDestination(tcp('10.0.0.1', 80), rs('10.0.0.4', 80), { forwarding: ForwardingMethod.Masquerade, weight: 5, upperThreshold: 10 });
+    await ipvs.editDestination(tcp('10.0.0.1', 80), rs('10.0.0.4', 80), { weight: 0 });
+
+    // what the kernel reports, ours beside ipvsadm's
+    const settingsOf = async (key: ServiceKey) => serviceSettings(key, await ipvs.getService(key));
+    const servers = async (key: ServiceKey) => (await ipvs.getDestinations(key)).map((d) => destinationSettings(d));
+    assert.deepEqual(await settingsOf(tcp('10.0.0.1', 80)), { scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 });
+    assert.deepEqual(await settingsOf(tcp('10.0.0.1', 80)), await settingsOf(tcp('10.0.0.1', 81)));
+    assert.deepEqual(await settingsOf(v6(80)), { scheduler: 'rr', timeout: 0, netmask: 128, flags: 0 });
+    assert.deepEqual(await settingsOf(v6(80)), await settingsOf(v6(81)));
+    const persistent = { scheduler: 'wlc', timeout: 360, netmask: '255.255.255.255', flags: ServiceFlags.Persistent };
+    assert.deepEqual(await settingsOf({ family: AddressFamily.IPv4, fwmark: 4 }), persistent);
+    assert.deepEqual(await settingsOf({ family: AddressFamily.IPv4, fwmark: 5 }), persistent);
+    const directRoute = { forwarding: ForwardingMethod.DirectRoute, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0 };
+    // newest first: the edited one (masquerading and its threshold gone with the edit), then the plain one
+    assert.deepEqual(await servers(tcp('10.0.0.1', 80)), [{ ...directRoute, weight: 0 }, { ...directRoute, weight: 1 }]);
+    assert.deepEqual(await servers(tcp('10.0.0.1', 80)), await servers(tcp('10.0.0.1', 81)));
+    assert.deepEqual(await servers(v6(80)), [{ ...directRoute, weight: 2 }]);
+    assert.deepEqual(await servers(v6(80)), await servers(v6(81)));
+  });
+  assert.ok(saved(t).includes('-a -t 10.0.0.1:80 -r 10.0.0.4:80 -g -w 0'), saved(t).join('\n'));
 });

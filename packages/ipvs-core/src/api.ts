@@ -6,12 +6,18 @@ import type {
 /** Result of one batch operation. */
 export type BatchResult = { ok: true } | { ok: false; error: Error };
 
-/** One change of a batch (see `IpvsApi.batch`). */
+/**
+ * One change of a batch (see `IpvsApi.batch`): the arguments of the method of the same name. Settings
+ * left out get their defaults, as in the method calls.
+ */
 export type Operation =
-  | { readonly op: 'addService'; readonly service: ServiceKey; readonly options: ServiceOptions }
+  | { readonly op: 'addService'; readonly service: ServiceKey; readonly options?: ServiceOptions | undefined }
   | { readonly op: 'editService'; readonly service: ServiceKey; readonly options: ServiceOptions }
   | { readonly op: 'deleteService'; readonly service: ServiceKey }
-  | { readonly op: 'addDestination'; readonly service: ServiceKey; readonly destination: DestinationKey; readonly options: DestinationOptions }
+  | {
+    readonly op: 'addDestination'; readonly service: ServiceKey; readonly destination: DestinationKey;
+    readonly options?: DestinationOptions | undefined;
+  }
   | { readonly op: 'editDestination'; readonly service: ServiceKey; readonly destination: DestinationKey; readonly options: DestinationOptions }
   | { readonly op: 'deleteDestination'; readonly service: ServiceKey; readonly destination: DestinationKey };
 
@@ -36,14 +42,23 @@ export interface IpvsApi {
 
   getServices(): Promise<Service[]>;
   getService(key: ServiceKey): Promise<Service>;
-  addService(key: ServiceKey, options: ServiceOptions): Promise<void>;
-  /** Full replacement of the service's settings (SET_SERVICE). */
+  /** Settings left out get ipvsadm's defaults (scheduler wlc, no persistence: see `ServiceOptions`). */
+  addService(key: ServiceKey, options?: ServiceOptions): Promise<void>;
+  /**
+   * Replaces every setting of the service (SET_SERVICE, like `ipvsadm -E`): settings left out go
+   * back to their defaults, not to their current values.
+   */
   editService(key: ServiceKey, options: ServiceOptions): Promise<void>;
   deleteService(key: ServiceKey): Promise<void>;
 
   /** Real servers of one service, in kernel order (newest first). Empty for a missing service. */
   getDestinations(service: ServiceKey): Promise<Destination[]>;
-  addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
+  /** Settings left out get ipvsadm's defaults (direct routing, weight 1: see `DestinationOptions`). */
+  addDestination(service: ServiceKey, destination: DestinationKey, options?: DestinationOptions): Promise<void>;
+  /**
+   * Replaces every setting of the real server (SET_DEST, like `ipvsadm -e`): settings left out go
+   * back to their defaults, not to their current values.
+   */
   editDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void>;
   deleteDestination(service: ServiceKey, destination: DestinationKey): Promise<void>;
 

@@ -1,4 +1,5 @@
 import type { BatchResult, IpvsApi, Operation, OperationList } from './api';
+import { DeadlineTransport } from './deadline';
 import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
@@ -11,19 +12,27 @@ import { RequestBatch } from './protocol/batch';
 import {
   decodeDaemon, decodeInfo, decodeService, decodeTimeouts, DestinationReader, RequestEncoder, ServiceKeyReader,
 } from './protocol/codec';
+import { checkInteger } from './protocol/validate';
 import { findService, readServiceList } from './service-list';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
-import type { DumpVisitor, Transport } from './transport/transport';
+import { DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, type DumpVisitor, type Transport } from './transport/transport';
 
 export interface OpenOptions {
-  /** Deadline of each request in milliseconds (default 5000). */
+  /**
+   * Deadline of each request in milliseconds (default 5000; 1..2³¹−1), whatever the transport (over
+   * a caller's transport: the silence allowed while a call waits); a request not answered in time
+   * rejects with an IpvsError of code ETIMEDOUT.
+   */
   readonly timeoutMs?: number;
   /** Most requests left unanswered on the socket during a batch (default 64, at most 128). */
   readonly window?: number;
   /** SO_RCVBUF to ask for (default 1 MiB; the kernel may cap it, the window keeps us safe anyway). */
   readonly recvBufferSize?: number;
-  /** Use this transport instead of a netlink socket (tests: fake or replay transports). */
+  /**
+   * Use this transport instead of a netlink socket (tests: fake or replay transports). The client
+   * holds it to `timeoutMs` too, and closes it when closed.
+   */
   readonly transport?: Transport;
   /** Most sockets used for concurrent dumps, e.g. listing many services at once (default 4). */
   readonly dumpSockets?: number;
@@ -114,7 +123,7 @@ class IpvsClient implements IpvsApi {
     return decodeService(IpvsClient.only(await this.exchange('getService', { service: key }, (e) => e.getService(key)), 'getService'));
   }
 
-  async addService(key: ServiceKey, options: ServiceOptions): Promise<void> {
+  async addService(key: ServiceKey, options: ServiceOptions = {}): Promise<void> {
     await this.exchange('addService', { service: key, options }, (e) => e.newService(key, options));
   }
 
@@ -137,7 +146,7 @@ class IpvsClient implements IpvsApi {
     return destinations;
   }
 
-  async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions): Promise<void> {
+  async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions = {}): Promise<void> {
     await this.exchange('addDestination', { service, destination, options }, (e) => e.newDestination(service, destination, options));
   }
 
@@ -202,8 +211,11 @@ class IpvsClient implements IpvsApi {
  * loaded).
  */
 export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
-  let transport = options.transport;
-  if (!transport) {
+  const timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, 0x7fffffff);
+  let transport: Transport;
+  if (options.transport) {
+    transport = new DeadlineTransport(options.transport, timeoutMs, Math.max(1, options.window ?? DEFAULT_WINDOW));
+  } else {
     try {
       const socketTransport = () => new NetlinkTransport(new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
       transport = new PooledTransport(socketTransport(), socketTransport, Math.max(1, options.dumpSockets ?? 4));

@@ -15,9 +15,10 @@ export import TunnelFlags = enums.TunnelFlags;
 export import ServiceFlags = enums.ServiceFlags;
 export import DaemonState = enums.DaemonState;
 export type {
-  Daemon, DaemonConfig, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey, ServiceOptions, Stats,
-  Timeouts,
+  Daemon, DaemonConfig, Destination, DestinationKey, DestinationOptions, DestinationSettings, Info, Service, ServiceKey,
+  ServiceOptions, ServiceSettings, Stats, Timeouts,
 } from './model';
+export { serviceSettings, destinationSettings } from './model/defaults';
 export { IpvsError, IpvsProtocolError, IpvsValidationError, type IpvsOperation } from './errors';
 export { strerror } from './errno';
 export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';

@@ -18,12 +18,13 @@ export { FakeKernel };
 export { serviceReply, destinationReply, daemonReply, genlReply, FAKE_FAMILY_ID, ZERO_STATS, type ReplyOptions } from './testing/replies';
 
 /**
- * The real client over a fake kernel: `openIpvs` with a transport that `kernel` answers (requests
- * time out after 500 ms unless `options.timeoutMs` says otherwise). `kernel.closed` counts the
- * clients closed.
+ * The real client over a fake kernel: `openIpvs` with a transport that `kernel` answers, and its
+ * options. The fake answers every request at once, so its deadline only fires when the process
+ * itself stalls (a loaded machine): `openIpvs`'s default is kept. `kernel.closed` counts the clients
+ * closed.
  */
 export async function openFakeIpvs(kernel: FakeKernel = new FakeKernel(), options: Omit<OpenOptions, 'transport'> = {}): Promise<IpvsApi> {
-  const api = await openIpvs({ ...options, transport: createFakeTransport(kernel.answer, { timeoutMs: options.timeoutMs ?? 500 }) });
+  const api = await openIpvs({ ...options, transport: createFakeTransport(kernel.answer) });
   const close = api.close.bind(api);
   api.close = () => {
     kernel.closed++;

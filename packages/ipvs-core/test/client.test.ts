@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
-  AddressFamily, createFakeTransport, DaemonState, FakeKernel, openFakeIpvs, ForwardingMethod, IpvsError, IpvsValidationError, openIpvs,
-  Protocol, TunnelType, type DestinationOptions, type Operation, type ServiceKey,
+  AddressFamily, createFakeTransport, DaemonState, destinationReply, destinationSettings, FakeKernel, openFakeIpvs, ForwardingMethod,
+  IpvsError, IpvsValidationError, openIpvs, Protocol, RequestEncoder, ServiceFlags, serviceSettings, TunnelType, ZERO_STATS,
+  type Destination, type DestinationOptions, type Operation, type ServiceKey, type Transport,
 } from './internals';
 
 const SERVICE: ServiceKey = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
@@ -143,7 +146,7 @@ describe('batch acknowledgements', () => {
       if ((request.flags & 0x4) !== 0) acks++;
       return replies;
     };
-    const ipvs = await openIpvs({ transport: createFakeTransport(answer, { timeoutMs: 500 }) });
+    const ipvs = await openIpvs({ transport: createFakeTransport(answer) });
     const ops: Operation[] = [{ op: 'addService', service: SERVICE, options: OPTIONS }];
     for (let i = 1; i <= 1000; i++) {
       // every 97th server is added twice: the kernel refuses the second with EEXIST
@@ -190,5 +193,210 @@ describe('FakeKernel: the kernel rules tests rely on', () => {
     await expect(ipvs.getInfo()).rejects.toMatchObject({ code: 'ENOMEM' });
     ipvs.close();
     expect(kernel.closed).toBe(1);
+  });
+});
+
+describe('settings left out get ipvsadm\'s defaults', () => {
+  const V6: ServiceKey = { family: AddressFamily.IPv6, protocol: Protocol.TCP, address: '2001:db8::1', port: 80 };
+
+  it('fills them in before encoding: a request with none is the request with all of ipvsadm\'s', () => {
+    const encoder = new RequestEncoder(32);
+    const complete = (options: object) => Buffer.from(encoder.newService(SERVICE, options));
+    expect(complete({})).toEqual(complete({ scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 }));
+    expect(Buffer.from(encoder.newService(SERVICE))).toEqual(complete({}));
+    const dr = { forwarding: ForwardingMethod.DirectRoute, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0 };
+    expect(Buffer.from(encoder.newDestination(SERVICE, RS))).toEqual(Buffer.from(encoder.newDestination(SERVICE, RS, dr)));
+    expect(Buffer.from(encoder.setDestination(SERVICE, RS, { weight: 2 }))).toEqual(Buffer.from(encoder.setDestination(SERVICE, RS, { ...dr, weight: 2 })));
+  });
+
+  it('serviceSettings and destinationSettings: the defaults, by family and persistence', () => {
+    expect(serviceSettings(SERVICE)).toEqual({ scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 });
+    expect(serviceSettings(V6, { scheduler: 'rr' })).toEqual({ scheduler: 'rr', timeout: 0, netmask: 128, flags: 0 });
+    expect(serviceSettings(SERVICE, { flags: ServiceFlags.Persistent })).toMatchObject({ timeout: 360 });
+    expect(serviceSettings(SERVICE, { flags: ServiceFlags.Persistent, timeout: 60, persistenceEngine: 'sip' })).toMatchObject({ timeout: 60, persistenceEngine: 'sip' });
+    expect(serviceSettings(SERVICE, { persistenceEngine: undefined })).not.toHaveProperty('persistenceEngine');
+    expect(destinationSettings({ weight: 2 })).toEqual({
+      forwarding: ForwardingMethod.DirectRoute, weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
+    });
+  });
+
+  it('adds with nothing but the key, in calls and in batches; the kernel reports complete settings', async () => {
+    const { kernel, ipvs } = await open();
+    await ipvs.addService(SERVICE);
+    await ipvs.addDestination(SERVICE, RS);
+    const results = await ipvs.batch([
+      { op: 'addService', service: V6 },
+      { op: 'addDestination', service: V6, destination: { family: AddressFamily.IPv6, address: '2001:db8::2', port: 80 } },
+      { op: 'addService', service: { family: AddressFamily.IPv4, fwmark: 3 }, options: { flags: ServiceFlags.Persistent } },
+    ]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(kernel.services().map((s) => serviceSettings(s.key, s))).toEqual([
+      { scheduler: 'wlc', timeout: 0, netmask: '255.255.255.255', flags: 0 },
+      { scheduler: 'wlc', timeout: 0, netmask: 128, flags: 0 },
+      { scheduler: 'wlc', timeout: 360, netmask: '255.255.255.255', flags: ServiceFlags.Persistent },
+    ]);
+    for (const key of [SERVICE, V6]) expect(kernel.destinations(key).map((d) => destinationSettings(d))).toEqual([destinationSettings()]);
+    ipvs.close();
+  });
+
+  it('an edit replaces every setting: what it leaves out goes back to its default (ipvsadm -E / -e)', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, { scheduler: 'rr', flags: ServiceFlags.Persistent, timeout: 60, persistenceEngine: 'sip' });
+    await ipvs.editService(SERVICE, { scheduler: 'sh' });
+    expect(await ipvs.getService(SERVICE)).toMatchObject({ scheduler: 'sh', flags: 0, timeout: 0, persistenceEngine: undefined });
+    await ipvs.addDestination(SERVICE, RS, { forwarding: ForwardingMethod.Masquerade, weight: 5, upperThreshold: 10 });
+    await ipvs.editDestination(SERVICE, RS, { weight: 0 });
+    expect((await ipvs.getDestinations(SERVICE)).map((d) => destinationSettings(d))).toEqual([destinationSettings({ weight: 0 })]);
+    // to change one setting, start from the current ones
+    await ipvs.editDestination(SERVICE, RS, { forwarding: ForwardingMethod.Masquerade, weight: 5, upperThreshold: 10 });
+    const [current] = await ipvs.getDestinations(SERVICE);
+    await ipvs.editDestination(SERVICE, RS, { ...current, weight: 0 });
+    expect((await ipvs.getDestinations(SERVICE))[0]).toMatchObject({ forwarding: ForwardingMethod.Masquerade, weight: 0, upperThreshold: 10 });
+    ipvs.close();
+  });
+
+  it('still validates what it is given, and refuses options that are not an object', async () => {
+    const { ipvs } = await open();
+    await expect(ipvs.addService(SERVICE, { scheduler: '' })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.scheduler' });
+    await expect(ipvs.addService(SERVICE, { netmask: 64 })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.netmask' });
+    await expect(ipvs.addService(SERVICE, 'rr' as never)).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options' });
+    await ipvs.addService(SERVICE);
+    await expect(ipvs.addDestination(SERVICE, RS, { weight: -1 })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.weight' });
+    await expect(ipvs.addDestination(SERVICE, RS, { tunnelType: TunnelType.GUE })).rejects.toMatchObject({ name: 'IpvsError', code: 'EINVAL' });
+    ipvs.close();
+  });
+});
+
+/** A transport of the caller's that answers nlctrl (through a fake kernel) and nothing else. */
+function silentTransport(): Transport & { readonly closed: () => boolean } {
+  const kernel = createFakeTransport(new FakeKernel().answer);
+  const never = () => new Promise<never>(() => undefined);
+  let closed = false;
+  return {
+    request: (message) => (message.readUInt16LE(4) === 0x10 ? kernel.request(message) : never()),
+    dump: never,
+    dumpEach: never,
+    batch: never,
+    close: () => { closed = true; kernel.close(); },
+    closed: () => closed,
+  };
+}
+
+describe('timeoutMs, whatever the transport', () => {
+  it('ends every call a transport of the caller\'s never answers with ETIMEDOUT', async () => {
+    const ipvs = await openIpvs({ transport: silentTransport(), timeoutMs: 40 });
+    const started = Date.now();
+    await expect(ipvs.addService(SERVICE)).rejects.toMatchObject({ name: 'IpvsError', code: 'ETIMEDOUT', operation: 'addService' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    await expect(ipvs.getServices()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getServices' });
+    await expect(ipvs.getDestinations(SERVICE)).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getDestinations' });
+    await expect(ipvs.getDaemons()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getDaemons' });
+    const results = await ipvs.batch([{ op: 'addService', service: SERVICE }, { op: 'deleteService', service: SERVICE }]);
+    expect(results.map((r) => !r.ok && r.error)).toEqual([
+      expect.objectContaining({ code: 'ETIMEDOUT', operation: 'addService' }),
+      expect.objectContaining({ code: 'ETIMEDOUT', operation: 'deleteService' }),
+    ]);
+    ipvs.close();
+  });
+
+  it('also bounds opening: a transport that never answers nlctrl', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const transport: Transport = { request: never, dump: never, dumpEach: never, batch: never, close: () => undefined };
+    await expect(openIpvs({ transport, timeoutMs: 20 })).rejects.toMatchObject({ name: 'IpvsError', code: 'ETIMEDOUT', operation: 'resolveFamily' });
+  });
+
+  it('cancels waiting calls on close, and closes the transport', async () => {
+    const transport = silentTransport();
+    const ipvs = await openIpvs({ transport, timeoutMs: 60_000 });
+    const pending = ipvs.getInfo();
+    ipvs.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ECANCELED', operation: 'getInfo' });
+    expect(transport.closed()).toBe(true);
+  });
+
+  it('bounds the silence within a dump, not the whole dump', async () => {
+    const kernel = new FakeKernel();
+    const inner = createFakeTransport(kernel.answer);
+    const dest = (i: number): Destination => ({
+      ...destinationSettings(), key: { ...RS, address: `10.0.0.${i}` }, activeConnections: 0, inactiveConnections: 0, persistentConnections: 0, stats: ZERO_STATS,
+    });
+    const slowDump: Transport = {
+      request: (message) => inner.request(message), dump: (message) => inner.dump(message), batch: (requests) => inner.batch(requests),
+      close: () => inner.close(),
+      // ten messages 50 ms apart: 500 ms in all, never 300 ms of silence
+      dumpEach: async (_message, visit) => {
+        for (let i = 1; i <= 10; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const reply = destinationReply(1, dest(i));
+          visit(reply, 0, reply.length);
+        }
+      },
+    };
+    const ipvs = await openIpvs({ transport: slowDump, timeoutMs: 300 });
+    jest.useFakeTimers();
+    try {
+      const listing = ipvs.getDestinations(SERVICE);
+      await jest.advanceTimersByTimeAsync(10 * 50);
+      expect(await listing).toHaveLength(10);
+    } finally {
+      jest.useRealTimers();
+      ipvs.close();
+    }
+  });
+
+  it('lets calls queued behind others wait while the transport keeps answering, and ends them together when it stops', async () => {
+    // answers one request at a time, each 50 ms after the one before: 20 take 1 s, never 600 ms of silence
+    const inner = createFakeTransport(new FakeKernel().answer);
+    let queue = Promise.resolve();
+    let answering = true;
+    const slow: Transport = {
+      ...silentTransport(),
+      request: (message) => {
+        if (message.readUInt16LE(4) === 0x10) return inner.request(message);
+        const answer = queue.then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+          .then(() => (answering ? inner.request(message) : new Promise<never>(() => undefined)));
+        queue = answer.then(() => undefined, () => undefined);
+        return answer;
+      },
+    };
+    const ipvs = await openIpvs({ transport: slow, timeoutMs: 600 });
+    jest.useFakeTimers();
+    try {
+      const infos = Promise.all(Array.from({ length: 20 }, () => ipvs.getInfo()));
+      await jest.advanceTimersByTimeAsync(20 * 50 + 100);
+      expect(await infos).toHaveLength(20);
+      answering = false;
+      const settled: string[] = [];
+      for (let i = 0; i < 5; i++) ipvs.getInfo().catch((error: IpvsError) => settled.push(error.code));
+      await jest.advanceTimersByTimeAsync(599);
+      expect(settled).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(settled).toEqual(Array(5).fill('ETIMEDOUT')); // together, not one deadline after another
+    } finally {
+      jest.useRealTimers();
+      ipvs.close();
+    }
+  });
+
+  it('refuses a deadline that is not a positive whole number of milliseconds', async () => {
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      await expect(openIpvs({ transport: silentTransport(), timeoutMs })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'timeoutMs' });
+    }
+  });
+
+  it('a fake that forgets an ACK fails the script instead of letting it exit 0', () => {
+    // the issue's case: nothing but the client's timer keeps such a process alive
+    const dist = path.resolve(__dirname, '../src');
+    const script = `
+      const { openIpvs } = require(${JSON.stringify(dist)});
+      const { createFakeTransport, FakeKernel } = require(${JSON.stringify(path.join(dist, 'testing'))});
+      const kernel = new FakeKernel();
+      const transport = createFakeTransport((request) => (request.type === 0x10 ? kernel.answer(request) : []));
+      openIpvs({ transport, timeoutMs: 200 }).then((ipvs) => ipvs.flush()).catch((error) => {
+        console.error(error.code);
+        process.exitCode = 3;
+      });`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect({ status: child.status, stderr: child.stderr.trim() }).toEqual({ status: 3, stderr: 'ETIMEDOUT' });
   });
 });

@@ -1,9 +1,9 @@
 import {
   AddressFamily, applyRuleset, FakeKernel, ForwardingMethod, openFakeIpvs, Protocol, readRuleset, TransactionError, TunnelType,
-  type DestinationOptions, type RuleService, type Ruleset,
+  type DestinationSettings, type RuleService, type Ruleset,
 } from './internals';
 
-const MASQ: DestinationOptions = {
+const MASQ: DestinationSettings = {
   forwarding: ForwardingMethod.Masquerade, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
 };
 

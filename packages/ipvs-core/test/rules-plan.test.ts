@@ -1,9 +1,9 @@
-import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationOptions, type ServiceKey, type ServiceOptions } from './internals';
+import { AddressFamily, ForwardingMethod, Protocol, TunnelType, type DestinationSettings, type ServiceKey, type ServiceSettings } from './internals';
 import { destinationOptionsPool, planChanges, type RuleService, type Ruleset } from './internals';
 
 const svc = (address: string, port = 80): ServiceKey => ({ family: AddressFamily.IPv4, protocol: Protocol.TCP, address, port });
-const opts = (scheduler = 'wlc', extra: Partial<ServiceOptions> = {}): ServiceOptions => ({ scheduler, timeout: 0, netmask: '255.255.255.255', flags: 0, ...extra });
-const dopts = (weight = 1, forwarding = ForwardingMethod.DirectRoute): DestinationOptions => ({
+const opts = (scheduler = 'wlc', extra: Partial<ServiceSettings> = {}): ServiceSettings => ({ scheduler, timeout: 0, netmask: '255.255.255.255', flags: 0, ...extra });
+const dopts = (weight = 1, forwarding = ForwardingMethod.DirectRoute): DestinationSettings => ({
   forwarding, weight, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
 });
 const dest = (address: string, weight = 1) => ({ key: { address, port: 80, family: AddressFamily.IPv4 }, options: dopts(weight) });
@@ -60,7 +60,7 @@ describe('destinationOptionsPool', () => {
     expect(sharedDestinationOptions(dopts(3))).toBe(a);
     expect(a).toEqual(dopts(3));
     expect(Object.isFrozen(a)).toBe(true);
-    const fields: Array<Partial<DestinationOptions>> = [
+    const fields: Array<Partial<DestinationSettings>> = [
       { forwarding: ForwardingMethod.Masquerade }, { weight: 4 }, { upperThreshold: 1 }, { lowerThreshold: 1 },
       { tunnelType: TunnelType.GUE }, { tunnelPort: 6080 }, { tunnelFlags: 1 },
     ];

@@ -5,14 +5,14 @@
  */
 import {
   AddressFamily, applyAllOrNothing, FakeKernel, ForwardingMethod, needsPriorState, openFakeIpvs, planUndo, priorStateOf,
-  Protocol, readPriorState, readRuleset, TunnelType, type DestinationOptions, type Operation, type RuleService, type Ruleset,
+  Protocol, readPriorState, readRuleset, TunnelType, type DestinationSettings, type Operation, type RuleService, type Ruleset,
   type ServiceKey,
 } from './internals';
 import { random } from './support';
 
 const rng = random(2026);
 
-function options(weight: number, lowerThreshold = 0): DestinationOptions {
+function options(weight: number, lowerThreshold = 0): DestinationSettings {
   return { forwarding: ForwardingMethod.Masquerade, weight, upperThreshold: 10, lowerThreshold, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0 };
 }
 

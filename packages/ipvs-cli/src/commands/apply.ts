@@ -5,7 +5,7 @@
  * `-` deletes.
  */
 import {
-  applyRuleset, TransactionError, type ChangePlan, type Operation, type TransactionFailure,
+  applyRuleset, destinationSettings, serviceSettings, TransactionError, type ChangePlan, type Operation, type TransactionFailure,
 } from '@tsipvs/ipvs-core';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
@@ -37,15 +37,15 @@ function planLine(op: Operation, naming: Naming): string {
   const service = serviceArguments(op.service, naming);
   switch (op.op) {
     case 'addService':
-      return `+ ${saveServiceLine({ key: op.service, ...op.options }, naming)}`;
+      return `+ ${saveServiceLine({ key: op.service, ...serviceSettings(op.service, op.options) }, naming)}`;
     case 'editService':
-      return `~ ${saveServiceLine({ key: op.service, ...op.options }, naming).replace(/^-A /, '-E ')}`;
+      return `~ ${saveServiceLine({ key: op.service, ...serviceSettings(op.service, op.options) }, naming).replace(/^-A /, '-E ')}`;
     case 'deleteService':
       return `- -D ${service}\n`;
     case 'addDestination':
-      return `+ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, naming)}`;
+      return `+ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...destinationSettings(op.options) }, naming)}`;
     case 'editDestination':
-      return `~ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...op.options }, naming).replace(/^-a /, '-e ')}`;
+      return `~ ${saveDestinationLine({ key: op.service }, { key: op.destination, ...destinationSettings(op.options) }, naming).replace(/^-a /, '-e ')}`;
     case 'deleteDestination': {
       const protocol = 'fwmark' in op.service ? 0 : op.service.protocol;
       const server = endpointName(op.destination.family, op.destination.address, op.destination.port, protocol, naming);

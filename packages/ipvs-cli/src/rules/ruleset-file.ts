@@ -4,8 +4,9 @@
  * line number, all at once; nothing is applied from a file with a problem.
  */
 import {
-  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, destinationOptionsPool, serviceId,
-  type DestinationKey, type DestinationOptionsPool, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceOptions,
+  AddressFamily, ForwardingMethod, Protocol, TunnelType, destinationId, destinationOptionsPool, destinationSettings, serviceId,
+  serviceSettings,
+  type DestinationKey, type DestinationOptionsPool, type RuleDestination, type RuleService, type Ruleset, type ServiceKey, type ServiceSettings,
 } from '@tsipvs/ipvs-core';
 import { CliError, EXIT_USAGE } from '../errors';
 import type { NameResolver } from '../names/resolver';
@@ -25,7 +26,7 @@ export interface RulesetFile {
 
 interface Building {
   readonly key: ServiceKey;
-  readonly options: ServiceOptions;
+  readonly options: ServiceSettings;
   readonly line: number;
   readonly destinations: RuleDestination[];
   /** destinationId → line, while the file is read (duplicates name the first line). */
@@ -65,14 +66,14 @@ async function readSaveFormat(text: string, resolver: NameResolver, program: str
     const owner = services.get(id);
     if (change.op === 'addService') {
       if (owner) problem(lineNumber, `service defined twice (first on line ${owner.line})`);
-      else services.set(id, { key: change.service, options: change.options, line: lineNumber, destinations: [], destinationLines: new Map() });
+      else services.set(id, { key: change.service, options: serviceSettings(change.service, change.options), line: lineNumber, destinations: [], destinationLines: new Map() });
       return;
     }
     if (!owner) return problem(lineNumber, 'real server of a service this file does not define (with -A) before it');
     const did = destinationId(change.destination);
     const first = owner.destinationLines.get(did);
     if (first !== undefined) return problem(lineNumber, `real server listed twice (first on line ${first})`);
-    owner.destinations.push({ key: change.destination, options: share(change.options) });
+    owner.destinations.push({ key: change.destination, options: share(destinationSettings(change.options)) });
     owner.destinationLines.set(did, lineNumber);
   }, problem);
   if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT_USAGE);
@@ -152,7 +153,7 @@ function jsonService(entry: unknown, where: string, share: DestinationOptionsPoo
           port: field(entry, 'port', where, isNumber, 'a port'),
         };
   const engine = entry.persistenceEngine;
-  const options: ServiceOptions = {
+  const options: ServiceSettings = {
     scheduler: field(entry, 'scheduler', where, isString, 'a scheduler name'),
     timeout: field(entry, 'timeout', where, isNumber, 'a timeout in seconds'),
     netmask: family === AddressFamily.IPv6 ? field(entry, 'netmask', where, isNumber, 'a prefix length') : field(entry, 'netmask', where, isString, 'a netmask'),

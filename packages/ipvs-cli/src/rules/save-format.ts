@@ -1,6 +1,6 @@
 import {
   AddressFamily, ForwardingMethod, Protocol, ServiceFlags, TunnelType,
-  type Destination, type DestinationOptions, type Service, type ServiceKey, type ServiceOptions,
+  type Destination, type DestinationSettings, type Service, type ServiceKey, type ServiceSettings,
 } from '@tsipvs/ipvs-core';
 import { schedulerFlagNames } from '../argv/sched-flags';
 import { endpointName, type Naming } from '../format/endpoint';
@@ -33,7 +33,7 @@ function lastServiceArguments(key: ServiceKey, naming: Naming): string {
 }
 
 /** A service's save line; only its identity and settings are read (a ruleset entry will do). */
-export function saveServiceLine(service: Pick<Service, 'key'> & ServiceOptions, naming: Naming): string {
+export function saveServiceLine(service: Pick<Service, 'key'> & ServiceSettings, naming: Naming): string {
   let line = `-A ${serviceArguments(service.key, naming)} -s ${service.scheduler}`;
   if (service.flags & ServiceFlags.Persistent) {
     line += ` -p ${service.timeout}`;
@@ -59,7 +59,7 @@ const METHOD_SWITCHES: Partial<Record<number, string>> = {
 
 const CHECKSUM_SWITCHES = ['--tun-nocsum', '--tun-csum', '--tun-remcsum'];
 
-function tunnelArguments(d: DestinationOptions): string {
+function tunnelArguments(d: DestinationSettings): string {
   if (d.forwarding !== ForwardingMethod.Tunnel) return '';
   const checksum = CHECKSUM_SWITCHES[d.tunnelFlags] ?? '';
   if (d.tunnelType === TunnelType.IPIP) return ' --tun-type ipip';
@@ -68,7 +68,7 @@ function tunnelArguments(d: DestinationOptions): string {
   return '';
 }
 
-export function saveDestinationLine(service: Pick<Service, 'key'>, d: Pick<Destination, 'key'> & DestinationOptions, naming: Naming): string {
+export function saveDestinationLine(service: Pick<Service, 'key'>, d: Pick<Destination, 'key'> & DestinationSettings, naming: Naming): string {
   const protocol = 'fwmark' in service.key ? 0 : service.key.protocol;
   const server = endpointName(d.key.family, d.key.address, d.key.port, protocol, naming);
   let line = `-a ${lastServiceArguments(service.key, naming)} -r ${server} ${METHOD_SWITCHES[d.forwarding] ?? '(null)'} -w ${d.weight | 0}`;

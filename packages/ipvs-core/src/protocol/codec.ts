@@ -80,7 +80,7 @@ export class RequestEncoder {
 
   dumpServices(): Buffer { return this.message(IpvsCommand.GetService, DUMP); }
   getService(key: ServiceKey): Buffer { return this.message(IpvsCommand.GetService, DOIT, (w) => writeServiceNest(w, key)); }
-  newService(key: ServiceKey, options: ServiceOptions): Buffer {
+  newService(key: ServiceKey, options: ServiceOptions = {}): Buffer {
     return this.message(IpvsCommand.NewService, DOIT, (w) => writeServiceNest(w, key, options));
   }
   setService(key: ServiceKey, options: ServiceOptions): Buffer {
@@ -91,7 +91,7 @@ export class RequestEncoder {
   dumpDestinations(service: ServiceKey): Buffer {
     return this.message(IpvsCommand.GetDest, DUMP, (w) => writeServiceNest(w, service));
   }
-  newDestination(service: ServiceKey, key: DestinationKey, options: DestinationOptions): Buffer {
+  newDestination(service: ServiceKey, key: DestinationKey, options: DestinationOptions = {}): Buffer {
     return this.message(IpvsCommand.NewDest, DOIT, (w) => { writeServiceNest(w, service); writeDestinationNest(w, key, options); });
   }
   setDestination(service: ServiceKey, key: DestinationKey, options: DestinationOptions): Buffer {
@@ -121,11 +121,11 @@ export class RequestEncoder {
   /** Writes the request of one batch operation after the previous ones, without a view of it. */
   appendOperation(op: Operation): void {
     switch (op.op) {
-      case 'addService': return this.append(IpvsCommand.NewService, DOIT, (w) => writeServiceNest(w, op.service, op.options));
+      case 'addService': return this.append(IpvsCommand.NewService, DOIT, (w) => writeServiceNest(w, op.service, op.options ?? {}));
       case 'editService': return this.append(IpvsCommand.SetService, DOIT, (w) => writeServiceNest(w, op.service, op.options));
       case 'deleteService': return this.append(IpvsCommand.DelService, DOIT, (w) => writeServiceNest(w, op.service));
       case 'addDestination':
-        return this.append(IpvsCommand.NewDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options); });
+        return this.append(IpvsCommand.NewDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options ?? {}); });
       case 'editDestination':
         return this.append(IpvsCommand.SetDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options); });
       case 'deleteDestination':

@@ -1,5 +1,6 @@
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import type { Destination, DestinationKey, DestinationOptions, Stats } from '../model';
+import { destinationSettings } from '../model/defaults';
 // straight from its module: the re-exports of '../model' are getters, and this runs per real server
 import { AddressFamily } from '../model/enums';
 import type { Attributes } from '../netlink/attributes';
@@ -9,7 +10,10 @@ import { checkFamily, decodeAddress, writeAddressAttribute } from './service';
 import { checkInteger, checkPort, checkU32, checkU8 } from './validate';
 import { statsReader } from './stats';
 
-/** Writes the DEST nest: identity only, or the full settings when `options` is given (ipvsadm's attribute order). */
+/**
+ * Writes the DEST nest: identity only, or every setting when `options` is given (those it leaves out
+ * get their defaults), in ipvsadm's attribute order.
+ */
 export function writeDestinationNest(w: MessageWriter, key: DestinationKey, options?: DestinationOptions): void {
   if (typeof key !== 'object' || key === null) throw new IpvsValidationError('destination', 'expected a destination key');
   const nest = w.beginNest(CmdAttr.Dest);
@@ -17,16 +21,17 @@ export function writeDestinationNest(w: MessageWriter, key: DestinationKey, opti
   w.u16(DestAttr.AddrFamily, family);
   writeAddressAttribute(w, DestAttr.Addr, family, key.address, 'destination.address');
   w.u16BE(DestAttr.Port, checkPort('destination.port', key.port));
-  if (options) {
+  if (options !== undefined) {
     if (typeof options !== 'object' || options === null) throw new IpvsValidationError('options', 'expected destination options');
-    w.u32(DestAttr.FwdMethod, checkInteger('options.forwarding', options.forwarding, 0, 7));
+    const settings = destinationSettings(options);
+    w.u32(DestAttr.FwdMethod, checkInteger('options.forwarding', settings.forwarding, 0, 7));
     // The kernel reads the weight as a signed int and refuses negative values.
-    w.u32(DestAttr.Weight, checkInteger('options.weight', options.weight, 0, 0x7fffffff));
-    w.u8(DestAttr.TunType, checkU8('options.tunnelType', options.tunnelType ?? 0));
-    w.u16BE(DestAttr.TunPort, checkPort('options.tunnelPort', options.tunnelPort ?? 0));
-    w.u16(DestAttr.TunFlags, checkInteger('options.tunnelFlags', options.tunnelFlags ?? 0, 0, 0xffff));
-    w.u32(DestAttr.UThresh, checkU32('options.upperThreshold', options.upperThreshold));
-    w.u32(DestAttr.LThresh, checkU32('options.lowerThreshold', options.lowerThreshold));
+    w.u32(DestAttr.Weight, checkInteger('options.weight', settings.weight, 0, 0x7fffffff));
+    w.u8(DestAttr.TunType, checkU8('options.tunnelType', settings.tunnelType));
+    w.u16BE(DestAttr.TunPort, checkPort('options.tunnelPort', settings.tunnelPort));
+    w.u16(DestAttr.TunFlags, checkInteger('options.tunnelFlags', settings.tunnelFlags, 0, 0xffff));
+    w.u32(DestAttr.UThresh, checkU32('options.upperThreshold', settings.upperThreshold));
+    w.u32(DestAttr.LThresh, checkU32('options.lowerThreshold', settings.lowerThreshold));
   }
   w.endNest(nest);
 }

@@ -1,6 +1,7 @@
 import { formatAddress, formatNodeIPv4, writeAddress, writeNodeIPv4, prefixToNetmask } from '../node-address';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
 import type { Service, ServiceKey, ServiceOptions } from '../model';
+import { serviceSettings } from '../model/defaults';
 import { AddressFamily } from '../model/enums';
 import type { Attributes } from '../netlink/attributes';
 import type { MessageWriter } from '../netlink/writer';
@@ -48,20 +49,24 @@ function writeNetmask(w: MessageWriter, family: AddressFamily, netmask: unknown)
   if (!ok) throw new IpvsValidationError('options.netmask', `expected a dotted IPv4 netmask, got ${JSON.stringify(netmask)}`);
 }
 
-/** Writes the SERVICE nest: identity only, or the full settings when `options` is given. */
+/**
+ * Writes the SERVICE nest: identity only, or every setting when `options` is given (those it leaves
+ * out get their defaults).
+ */
 export function writeServiceNest(w: MessageWriter, key: ServiceKey, options?: ServiceOptions): void {
   const nest = w.beginNest(CmdAttr.Service);
   writeServiceIdentity(w, key);
-  if (options) {
+  if (options !== undefined) {
     if (typeof options !== 'object' || options === null) throw new IpvsValidationError('options', 'expected service options');
-    w.string(SvcAttr.SchedName, checkName('options.scheduler', options.scheduler, SCHED_NAME_MAX));
-    if (options.persistenceEngine !== undefined && options.persistenceEngine !== '') {
-      w.string(SvcAttr.PeName, checkName('options.persistenceEngine', options.persistenceEngine, PE_NAME_MAX));
+    const settings = serviceSettings(key, options);
+    w.string(SvcAttr.SchedName, checkName('options.scheduler', settings.scheduler, SCHED_NAME_MAX));
+    if (settings.persistenceEngine !== undefined && settings.persistenceEngine !== '') {
+      w.string(SvcAttr.PeName, checkName('options.persistenceEngine', settings.persistenceEngine, PE_NAME_MAX));
     }
     // Mask 0xffffffff: the flag word replaces the old one (HASHED is the kernel's own bit).
-    w.u32Pair(SvcAttr.Flags, checkU32('options.flags', options.flags) & ~SVC_F_HASHED, 0xffffffff);
-    w.u32(SvcAttr.Timeout, checkU32('options.timeout', options.timeout));
-    writeNetmask(w, key.family, options.netmask);
+    w.u32Pair(SvcAttr.Flags, checkU32('options.flags', settings.flags) & ~SVC_F_HASHED, 0xffffffff);
+    w.u32(SvcAttr.Timeout, checkU32('options.timeout', settings.timeout));
+    writeNetmask(w, key.family, settings.netmask);
   }
   w.endNest(nest);
 }

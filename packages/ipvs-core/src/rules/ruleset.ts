@@ -2,16 +2,16 @@
  * A ruleset: the desired (or current) IPVS table as plain data, and the identities used to match
  * services and real servers between two tables.
  */
-import type { Destination, DestinationKey, DestinationOptions, Service, ServiceKey, ServiceOptions } from '../model';
+import type { Destination, DestinationKey, DestinationSettings, Service, ServiceKey, ServiceSettings } from '../model';
 
 export interface RuleDestination {
   readonly key: DestinationKey;
-  readonly options: DestinationOptions;
+  readonly options: DestinationSettings;
 }
 
 export interface RuleService {
   readonly key: ServiceKey;
-  readonly options: ServiceOptions;
+  readonly options: ServiceSettings;
   readonly destinations: readonly RuleDestination[];
 }
 
@@ -33,7 +33,7 @@ export function ruleServiceOf(service: Service, destinations: readonly RuleDesti
 }
 
 /** Hands out one frozen settings object per distinct real-server setting (see `destinationOptionsPool`). */
-export type DestinationOptionsPool = (options: DestinationOptions) => DestinationOptions;
+export type DestinationOptionsPool = (options: DestinationSettings) => DestinationSettings;
 
 /** A real server's identity and settings, copied (the object given may be reused for the next one); no counters or connection counts. */
 export function ruleDestinationOf(d: Destination, share: DestinationOptionsPool): RuleDestination {
@@ -54,8 +54,8 @@ const MAX_SHARED_OPTIONS = 4096;
  * read: nothing is kept once the table is gone.
  */
 export function destinationOptionsPool(): DestinationOptionsPool {
-  const usualSettings = new Map<number, DestinationOptions>();
-  const otherSettings = new Map<string, DestinationOptions>();
+  const usualSettings = new Map<number, DestinationSettings>();
+  const otherSettings = new Map<string, DestinationSettings>();
   return (o) => {
     // each read once: `o` may be a view that decodes on every read
     const { forwarding, weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelFlags } = o;
@@ -75,7 +75,7 @@ export function destinationOptionsPool(): DestinationOptionsPool {
   };
 }
 
-export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
+export function sameServiceOptions(a: ServiceSettings, b: ServiceSettings): boolean {
   return (
     a.scheduler === b.scheduler &&
     (a.flags & ~HASHED) === (b.flags & ~HASHED) &&
@@ -85,7 +85,7 @@ export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolea
   );
 }
 
-export function sameDestinationOptions(a: DestinationOptions, b: DestinationOptions): boolean {
+export function sameDestinationOptions(a: DestinationSettings, b: DestinationSettings): boolean {
   return (
     a.forwarding === b.forwarding &&
     a.weight === b.weight &&

@@ -7,7 +7,8 @@
  */
 import {
   AddressFamily, DaemonState, destinationId, ForwardingMethod, IpvsProtocolError, serviceId, TunnelType,
-  type Daemon, type Destination, type DestinationKey, type Info, type Service, type ServiceKey, type Stats, type Timeouts,
+  type Daemon, type Destination, type DestinationKey, type Info, type IpvsOperation, type Service, type ServiceKey, type Stats,
+  type Timeouts,
 } from '..';
 import {
   Attributes, buildDoneMessage, buildErrorMessage, constants, decodeDaemonNest, decodeDestinationNest, decodeServiceNest,
@@ -33,6 +34,14 @@ const HANDLED: ReadonlySet<number> = new Set([
 ]);
 const DUMPABLE: ReadonlySet<number> = new Set([Cmd.GetService, Cmd.GetDest, Cmd.GetDaemon]);
 const DUMP_ONLY: ReadonlySet<number> = new Set([Cmd.GetDest, Cmd.GetDaemon]);
+
+/** The IPVS command of each operation (`getService` and `getServices` share GET_SERVICE). */
+const COMMAND_OF: Readonly<Record<Exclude<IpvsOperation, 'resolveFamily'>, number>> = {
+  getInfo: Cmd.GetInfo, getTimeouts: Cmd.GetConfig, setTimeouts: Cmd.SetConfig,
+  getServices: Cmd.GetService, getService: Cmd.GetService, addService: Cmd.NewService, editService: Cmd.SetService, deleteService: Cmd.DelService,
+  getDestinations: Cmd.GetDest, addDestination: Cmd.NewDest, editDestination: Cmd.SetDest, deleteDestination: Cmd.DelDest,
+  zero: Cmd.Zero, flush: Cmd.Flush, getDaemons: Cmd.GetDaemon, startDaemon: Cmd.NewDaemon, stopDaemon: Cmd.DelDaemon,
+};
 
 const CTRL_CMD_NEWFAMILY = 1;
 const IP_VS_VERSION_CODE = 0x010201;
@@ -68,7 +77,7 @@ export class FakeKernel {
   readonly received: NetlinkMessage[] = [];
   /** Network interfaces and their MTU (sync daemons need one; `ip link add` adds a dummy of 1500). */
   readonly interfaces = new Map<string, number>([['lo', 65536]]);
-  /** Fault injection: an IPVS command number refused with this errno (after the permission check). */
+  /** Fault injection: an IPVS command number refused with this errno (after the permission check); see `refuse`. */
   readonly refusals = new Map<number, number>();
   timeouts: Timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
   readonly info: Info = { version: '1.2.1', versionCode: IP_VS_VERSION_CODE, connectionTableSize: 4096 };
@@ -92,6 +101,16 @@ export class FakeKernel {
   /** The running sync daemons, master first. */
   daemons(): Daemon[] {
     return [...this.running.values()].sort((a, b) => a.state - b.state);
+  }
+
+  /**
+   * Fault injection: from now on the kernel refuses `operation` with `errno` (e.g. `os.constants.errno.ENOMEM`),
+   * or, with 0, carries it out again. The request is refused as a whole, before anything changes.
+   */
+  refuse(operation: Exclude<IpvsOperation, 'resolveFamily'>, errno: number): void {
+    const command = COMMAND_OF[operation];
+    if (errno === 0) this.refusals.delete(command);
+    else this.refusals.set(command, errno);
   }
 
   /** Test hook: sets some counters of a service, or of one of its real servers. */
