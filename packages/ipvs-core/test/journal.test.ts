@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import {
   AddressFamily, applyRuleset, FakeKernel, ForwardingMethod, JournalError, openFakeIpvs, planChanges, Protocol, readIntent, readIntentPrior,
   readRuleset, removeIntent, rollBackIntent, touchedServices, TunnelType, writeIntent,
-  type ChangeIntent, type DestinationOptions, type Operation, type RuleService, type Ruleset,
+  type ChangeIntent, type DestinationSettings, type Operation, type RuleService, type Ruleset,
 } from './internals';
 
-const ROUTE: DestinationOptions = {
+const ROUTE: DestinationSettings = {
   forwarding: ForwardingMethod.DirectRoute, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: TunnelType.IPIP, tunnelPort: 0, tunnelFlags: 0,
 };
 
