@@ -36,11 +36,11 @@ export interface LockOptions {
   readonly signal?: AbortSignal;
 }
 
-function tryBind(): Promise<net.Server | undefined> {
+function tryBind(name: string): Promise<net.Server | undefined> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
-    server.listen(LOCK_NAME, () => {
+    server.listen(name, () => {
       server.unref(); // holding the lock must not keep the process alive
       resolve(server);
     });
@@ -48,12 +48,17 @@ function tryBind(): Promise<net.Server | undefined> {
 }
 
 /** Takes this network namespace's IPVS table lock, waiting up to `waitMs` for its holder to finish. */
-export async function lockIpvsTable(options: LockOptions = {}): Promise<IpvsTableLock> {
+export function lockIpvsTable(options: LockOptions = {}): Promise<IpvsTableLock> {
+  return lockAbstractName(LOCK_NAME, options);
+}
+
+/** The lock under another abstract name (`\0...`): tests take their own, not the machine's. */
+export async function lockAbstractName(name: string, options: LockOptions = {}): Promise<IpvsTableLock> {
   const waitMs = options.waitMs ?? 0;
   const started = Date.now();
   for (;;) {
     options.signal?.throwIfAborted();
-    const server = await tryBind();
+    const server = await tryBind(name);
     if (server) {
       let released: Promise<void> | undefined;
       return { release: () => (released ??= new Promise((resolve) => server.close(() => resolve()))) };

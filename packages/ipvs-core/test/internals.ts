@@ -10,3 +10,4 @@ export { NetlinkTransport } from '../src/transport/netlink-transport';
 export { requestList } from '../src/netlink/message';
 export { resolveIpvsFamily } from '../src/family';
 export * from '../src/journal';
+export { lockAbstractName } from '../src/table-lock';

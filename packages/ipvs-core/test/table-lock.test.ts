@@ -1,13 +1,16 @@
 /** The table lock between processes: exclusive, waited for, released on exit and on a crash. */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { IpvsTableBusyError, lockIpvsTable } from '../src/index';
+import { IpvsTableBusyError, lockAbstractName, type LockOptions } from './internals';
 
-const CORE = path.resolve(__dirname, '../src/index.js');
+const TABLE_LOCK = path.resolve(__dirname, '../src/table-lock.js');
+/** This run's own lock name: the machine's IPVS table lock may be held by a real tsipvs meanwhile. */
+const NAME = `\0tsipvs-test-lock-${process.pid}`;
+const lockIpvsTable = (options?: LockOptions) => lockAbstractName(NAME, options);
 
 /** A separate process that takes the lock, says so, and holds it until killed (or for `holdMs`). */
 function holder(holdMs: number): Promise<{ exited: Promise<void>; kill(): void }> {
-  const script = `require(${JSON.stringify(CORE)}).lockIpvsTable().then(() => { console.log('locked'); setTimeout(() => {}, ${holdMs}); }, (e) => { console.log(e.message); process.exit(3); })`;
+  const script = `require(${JSON.stringify(TABLE_LOCK)}).lockAbstractName(${JSON.stringify(NAME)}).then(() => { console.log('locked'); setTimeout(() => {}, ${holdMs}); }, (e) => { console.log(e.message); process.exit(3); })`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
