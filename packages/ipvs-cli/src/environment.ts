@@ -9,6 +9,14 @@ export interface CliOutput {
   err(text: string): void;
 }
 
+/** What `tsipvs version` prints besides the kernel's IPVS version. */
+export interface RuntimeVersions {
+  /** The version in this package's package.json. */
+  readonly tsipvs: string;
+  /** Node.js's version as it names itself ("v20.19.2"). */
+  readonly node: string;
+}
+
 /** Everything the CLI touches outside itself; injected so tests run without a kernel. */
 export interface CliEnvironment {
   /** Name used in help, version and "Try ..." texts. */
@@ -23,6 +31,8 @@ export interface CliEnvironment {
   /** Contents of /proc/net/ip_vs_conn, or undefined when it cannot be opened. */
   readConnections(): Promise<string | undefined>;
   readonly clock: { now(): Date };
+  /** Versions of the package and of Node.js (read only by `tsipvs version`). */
+  runtimeVersions(): RuntimeVersions;
   /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
   readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
 }

@@ -1,6 +1,7 @@
-import { fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { CliEnvironment } from './environment';
+import { dirname, join } from 'node:path';
+import type { CliEnvironment, RuntimeVersions } from './environment';
 import { runCollected } from './main';
 import { FilesResolver } from './names/files';
 
@@ -21,6 +22,22 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
+/**
+ * The version in the nearest package.json above this file: the package's own, whether this runs
+ * as the bundle (dist/tsipvs.js) or as compiled modules (dist/src/process.js).
+ */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+
+function runtimeVersions(): RuntimeVersions {
+  return { tsipvs: packageVersion(), node: process.version };
+}
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
@@ -31,6 +48,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     readFile: (path) => readFile(path, 'latin1'),
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
+    runtimeVersions,
   };
 }
 

@@ -63,7 +63,7 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
 
 /** Lines restore refuses to run. */
 function forbidden(command: ParsedCommand, argv: readonly string[]): CliError | undefined {
-  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version';
+  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version-line';
   return refused ? new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE) : undefined;
 }
 

@@ -18,6 +18,9 @@ export const ORACLE_HOSTS = `127.0.0.1\tlocalhost
 
 const EMPTY_CONNECTIONS = 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n';
 
+/** The versions `tsipvs version` reports in tests. */
+export const TEST_VERSIONS = { tsipvs: '0.0.0-test', node: 'v0.0.0-test' } as const;
+
 let hostsPath: string | undefined;
 
 function oracleHostsFile(): string {
@@ -53,6 +56,7 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     },
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
+    runtimeVersions: () => TEST_VERSIONS,
     ...(options.sysctl ? { sysctl: options.sysctl } : {}),
   };
   return runCollected(argv, env);
