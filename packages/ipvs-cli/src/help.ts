@@ -1,5 +1,11 @@
 /** -h and -v: ipvsadm 1.31's texts, with our program name where ipvsadm names itself. */
 
+/** The values -h names for some options; completion offers the same. */
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
+export const PERSISTENCE_ENGINES = ['sip'] as const;
+export const TUNNEL_TYPES = ['ipip', 'gue', 'gre'] as const;
+export const DAEMON_STATES = ['master', 'backup'] as const;
+
 export function versionText(program: string): string {
   return `${program} v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n`;
 }
@@ -16,8 +22,8 @@ export function helpText(program: string): string {
   ${program} -L|l [virtual-service] [options]
   ${program} -Z [virtual-service]
   ${program} --set tcp tcpfin udp
-  ${program} --start-daemon {master|backup} [daemon-options]
-  ${program} --stop-daemon {master|backup}
+  ${program} --start-daemon {${DAEMON_STATES.join('|')}} [daemon-options]
+  ${program} --stop-daemon {${DAEMON_STATES.join('|')}}
   ${program} -h
 
 Commands:
@@ -46,9 +52,9 @@ virtual-service:
 
 Options:
   --ipv6         -6                   fwmark entry uses IPv6
-  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,
+  --scheduler    -s scheduler         one of ${SCHEDULERS.join('|')},
                                       the default scheduler is wlc.
-  --pe            engine              alternate persistence engine may be sip,
+  --pe            engine              alternate persistence engine may be ${PERSISTENCE_ENGINES.join('|')},
                                       not set by default.
   --persistent   -p [timeout]         persistent service
   --netmask      -M netmask           persistent granularity mask
@@ -56,7 +62,7 @@ Options:
   --gatewaying   -g                   gatewaying (direct routing) (default)
   --ipip         -i                   ipip encapsulation (tunneling)
   --masquerading -m                   masquerading (NAT)
-  --tun-type      type                one of ipip|gue|gre,
+  --tun-type      type                one of ${TUNNEL_TYPES.join('|')},
                                       the default tunnel type is ipip.
   --tun-port      port                tunnel destination port
   --tun-nocsum                        tunnel encapsulation without checksum
@@ -87,4 +93,18 @@ Daemon Options:
   --mcast-port port                   UDP port (default=8848)
   --mcast-ttl ttl                     Multicast TTL (default=1)
 `;
+}
+
+/**
+ * What the help text says about each long option, by name ("scheduler" → "one of rr|wrr|..."): the
+ * text after the last wide gap of its line. Completion shows these next to the options.
+ */
+export function optionSummaries(): ReadonlyMap<string, string> {
+  const summaries = new Map<string, string>();
+  for (const line of helpText('').split('\n')) {
+    const long = /^ {2}--([a-z0-9-]+)/.exec(line)?.[1];
+    const gap = line.lastIndexOf('  ');
+    if (long !== undefined) summaries.set(long, line.slice(gap + 2).replace(/,$/, ''));
+  }
+  return summaries;
 }

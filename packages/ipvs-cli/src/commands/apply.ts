@@ -7,6 +7,7 @@
 import {
   applyRuleset, TransactionError, type ChangePlan, type Operation, type TransactionFailure,
 } from '@tsipvs/ipvs-core';
+import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
@@ -20,15 +21,19 @@ interface ApplyFlags {
   readonly json?: boolean;
 }
 
+/** The `apply` command's words and options (also read by shell completion). */
+export function defineApplyCommand(program: Command): Command {
+  return program
+    .command('apply')
+    .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
+    .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--json', 'print the plan as JSON');
+}
+
 export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
   return runCommander(command, context, (program) => {
-    program
-      .command('apply')
-      .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
-      .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
-      .option('--dry-run', 'print the plan, change nothing')
-      .option('--json', 'print the plan as JSON')
-      .action((file: string, flags: ApplyFlags) => apply(file, flags, context));
+    defineApplyCommand(program).action((file: string, flags: ApplyFlags) => apply(file, flags, context));
   });
 }
 

@@ -39,6 +39,7 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
   sysctl: lazy<'sysctl'>(() => import('./sysctl')),
   realserver: lazy<'realserver'>(() => import('./sysctl')),
   director: lazy<'director'>(() => import('./sysctl')),
+  completion: lazy(() => import('./completion')),
   version: lazy(() => import('./version')),
 };
 
