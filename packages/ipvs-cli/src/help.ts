@@ -1,4 +1,7 @@
-/** -h and -v: ipvsadm 1.31's texts, with our program name where ipvsadm names itself. */
+/**
+ * -h and -v: ipvsadm 1.31's texts, with our program name where ipvsadm names itself; -h then lists
+ * what tsipvs adds.
+ */
 
 /** The values -h names for some options; completion offers the same. */
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
@@ -10,7 +13,12 @@ export function versionText(program: string): string {
   return `${program} v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n`;
 }
 
+/** -h: ipvsadm's text, unchanged, then our additions. */
 export function helpText(program: string): string {
+  return ipvsadmHelpText(program) + additionsHelpText(program);
+}
+
+function ipvsadmHelpText(program: string): string {
   return `${versionText(program)}Usage:
   ${program} -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]
   ${program} -D virtual-service
@@ -93,6 +101,28 @@ Daemon Options:
   --mcast-port port                   UDP port (default=8848)
   --mcast-ttl ttl                     Multicast TTL (default=1)
 `;
+}
+
+/** A line of -h: what is typed, then from column 38 (ipvsadm's Options column) what it does. */
+function helpRow(typed: string, does: string): string {
+  const column = 36;
+  return typed.length < column - 1 ? `  ${typed.padEnd(column)}${does}\n` : `  ${typed}\n${' '.repeat(column + 2)}${does}\n`;
+}
+
+/** The section -h adds after ipvsadm's text (ours, not ipvsadm's: a deliberate difference). */
+export function additionsHelpText(program: string): string {
+  return [
+    `\nAdditions of ${program} (not in ipvsadm):\n`,
+    helpRow('--json', 'listings (-L) as JSON'),
+    helpRow('--pretty', 'listings (-L) as a bordered table'),
+    helpRow(`${program} apply [--dry-run] [--json] FILE`, 'make the table equal to FILE, all or nothing'),
+    helpRow(`${program} sysctl get|set|list`, 'read and write kernel settings'),
+    helpRow(`${program} realserver setup|teardown`, 'prepare a DR or TUN real server'),
+    helpRow(`${program} director setup|teardown`, 'prepare a director'),
+    helpRow(`${program} completion bash|zsh|fish`, 'print a shell completion script'),
+    helpRow(`${program} version`, `versions of ${program}, the kernel's IPVS and Node.js`),
+    `\`${program} COMMAND --help' and \`man ${program}' tell more.\n`,
+  ].join('');
 }
 
 /**
