@@ -49,6 +49,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
     runtimeVersions,
+    ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };
 }
 

@@ -38,6 +38,10 @@ export interface FakeRunOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The tree and network of the sysctl, realserver and director commands. */
   readonly sysctl?: CliEnvironment['sysctl'];
+  /** A terminal standing for stderr (absent: stderr is a pipe). */
+  readonly stderrTerminal?: CliEnvironment['stderrTerminal'];
+  /** How long the client waits for the fake kernel's answers (openFakeIpvs's 500 ms unless given): large batches on a busy machine need more. */
+  readonly kernelTimeoutMs?: number;
 }
 
 export { FakeKernel };
@@ -46,7 +50,7 @@ export { FakeKernel };
 export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
   const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
-    openApi: () => openFakeIpvs(kernel),
+    openApi: () => openFakeIpvs(kernel, options.kernelTimeoutMs === undefined ? {} : { timeoutMs: options.kernelTimeoutMs }),
     resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
     readStdin: async () => options.stdin ?? '',
     readFile: async (path) => {
@@ -58,6 +62,7 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     clock: { now: () => new Date(0) },
     runtimeVersions: () => TEST_VERSIONS,
     ...(options.sysctl ? { sysctl: options.sysctl } : {}),
+    ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
   };
   return runCollected(argv, env);
 }
