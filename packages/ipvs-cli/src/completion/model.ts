@@ -74,7 +74,7 @@ function ipvsadmOptions(): CompletionOption[] {
 
 function valueNamed(name: string, choices: readonly string[] | undefined): ValueCompletion {
   if (choices) return { kind: 'words', words: choices };
-  return VALUE_NAMES[name.replace(/\.\.\.$/, '')] ?? TEXT;
+  return VALUE_NAMES[name] ?? TEXT;
 }
 
 function fromOption(option: Option): CompletionOption {
