@@ -5,7 +5,7 @@
  * small directors) resolving, reading and compiling each module cost more than the work of a short
  * command. Lazily imported modules stay lazy (esbuild wraps them); npm dependencies stay external:
  * `netlink` loads a native addon from its own folder, commander and table are only needed by
- * subcommands and --pretty.
+ * subcommands and --pretty, cli-progress only by the progress line of long restores and applies.
  */
 const path = require('node:path');
 const esbuild = require('esbuild');
@@ -18,7 +18,7 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['netlink', 'commander', 'table'],
+  external: ['netlink', 'commander', 'table', 'cli-progress'],
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',

@@ -9,6 +9,20 @@ export interface CliOutput {
   err(text: string): void;
 }
 
+/** What `tsipvs version` prints besides the kernel's IPVS version. */
+export interface RuntimeVersions {
+  /** The version in this package's package.json. */
+  readonly tsipvs: string;
+  /** Node.js's version as it names itself ("v20.19.2"). */
+  readonly node: string;
+}
+
+/** A terminal's output stream, where a progress line is drawn (with escape codes, `columns` wide). */
+export interface TerminalOutput extends NodeJS.WritableStream {
+  readonly isTTY: boolean;
+  readonly columns?: number;
+}
+
 /** Everything the CLI touches outside itself; injected so tests run without a kernel. */
 export interface CliEnvironment {
   /** Name used in help, version and "Try ..." texts. */
@@ -29,6 +43,13 @@ export interface CliEnvironment {
   /** Contents of /proc/net/ip_vs_conn, or undefined when it cannot be opened. */
   readConnections(): Promise<string | undefined>;
   readonly clock: { now(): Date };
+  /** Versions of the package and of Node.js (read only by `tsipvs version`). */
+  runtimeVersions(): RuntimeVersions;
+  /**
+   * stderr when it is a terminal: long restores and applies draw a progress line there while they run
+   * (`output` is written when the command is over). Absent when stderr is a pipe or a file.
+   */
+  readonly stderrTerminal?: TerminalOutput;
   /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
   readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
 }

@@ -1,10 +1,24 @@
-/** -h and -v: ipvsadm 1.31's texts, with our program name where ipvsadm names itself. */
+/**
+ * -h and -v: ipvsadm 1.31's texts, with our program name where ipvsadm names itself; -h then lists
+ * what tsipvs adds.
+ */
+
+/** The values -h names for some options; completion offers the same. */
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
+export const PERSISTENCE_ENGINES = ['sip'] as const;
+export const TUNNEL_TYPES = ['ipip', 'gue', 'gre'] as const;
+export const DAEMON_STATES = ['master', 'backup'] as const;
 
 export function versionText(program: string): string {
   return `${program} v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n`;
 }
 
+/** -h: ipvsadm's text, unchanged, then our additions. */
 export function helpText(program: string): string {
+  return ipvsadmHelpText(program) + additionsHelpText(program);
+}
+
+function ipvsadmHelpText(program: string): string {
   return `${versionText(program)}Usage:
   ${program} -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]
   ${program} -D virtual-service
@@ -16,8 +30,8 @@ export function helpText(program: string): string {
   ${program} -L|l [virtual-service] [options]
   ${program} -Z [virtual-service]
   ${program} --set tcp tcpfin udp
-  ${program} --start-daemon {master|backup} [daemon-options]
-  ${program} --stop-daemon {master|backup}
+  ${program} --start-daemon {${DAEMON_STATES.join('|')}} [daemon-options]
+  ${program} --stop-daemon {${DAEMON_STATES.join('|')}}
   ${program} -h
 
 Commands:
@@ -46,9 +60,9 @@ virtual-service:
 
 Options:
   --ipv6         -6                   fwmark entry uses IPv6
-  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,
+  --scheduler    -s scheduler         one of ${SCHEDULERS.join('|')},
                                       the default scheduler is wlc.
-  --pe            engine              alternate persistence engine may be sip,
+  --pe            engine              alternate persistence engine may be ${PERSISTENCE_ENGINES.join('|')},
                                       not set by default.
   --persistent   -p [timeout]         persistent service
   --netmask      -M netmask           persistent granularity mask
@@ -56,7 +70,7 @@ Options:
   --gatewaying   -g                   gatewaying (direct routing) (default)
   --ipip         -i                   ipip encapsulation (tunneling)
   --masquerading -m                   masquerading (NAT)
-  --tun-type      type                one of ipip|gue|gre,
+  --tun-type      type                one of ${TUNNEL_TYPES.join('|')},
                                       the default tunnel type is ipip.
   --tun-port      port                tunnel destination port
   --tun-nocsum                        tunnel encapsulation without checksum
@@ -87,4 +101,40 @@ Daemon Options:
   --mcast-port port                   UDP port (default=8848)
   --mcast-ttl ttl                     Multicast TTL (default=1)
 `;
+}
+
+/** A line of -h: what is typed, then from column 38 (ipvsadm's Options column) what it does. */
+function helpRow(typed: string, does: string): string {
+  const column = 36;
+  return typed.length < column - 1 ? `  ${typed.padEnd(column)}${does}\n` : `  ${typed}\n${' '.repeat(column + 2)}${does}\n`;
+}
+
+/** The section -h adds after ipvsadm's text (ours, not ipvsadm's: a deliberate difference). */
+export function additionsHelpText(program: string): string {
+  return [
+    `\nAdditions of ${program} (not in ipvsadm):\n`,
+    helpRow('--json', 'listings (-L) as JSON'),
+    helpRow('--pretty', 'listings (-L) as a bordered table'),
+    helpRow(`${program} apply [--dry-run] [--json] FILE`, 'make the table equal to FILE, all or nothing'),
+    helpRow(`${program} sysctl get|set|list`, 'read and write kernel settings'),
+    helpRow(`${program} realserver setup|teardown`, 'prepare a DR or TUN real server'),
+    helpRow(`${program} director setup|teardown`, 'prepare a director'),
+    helpRow(`${program} completion bash|zsh|fish`, 'print a shell completion script'),
+    helpRow(`${program} version`, `versions of ${program}, the kernel's IPVS and Node.js`),
+    `\`${program} COMMAND --help' and \`man ${program}' tell more.\n`,
+  ].join('');
+}
+
+/**
+ * What the help text says about each long option, by name ("scheduler" → "one of rr|wrr|..."): the
+ * text after the last wide gap of its line. Completion shows these next to the options.
+ */
+export function optionSummaries(): ReadonlyMap<string, string> {
+  const summaries = new Map<string, string>();
+  for (const line of helpText('').split('\n')) {
+    const long = /^ {2}--([a-z0-9-]+)/.exec(line)?.[1];
+    const gap = line.lastIndexOf('  ');
+    if (long !== undefined) summaries.set(long, line.slice(gap + 2).replace(/,$/, ''));
+  }
+  return summaries;
 }

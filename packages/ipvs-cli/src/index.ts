@@ -1,5 +1,5 @@
 export { main, runCollected, type RunResult } from './main';
-export type { CliEnvironment, CliOutput } from './environment';
+export type { CliEnvironment, CliOutput, RuntimeVersions, TerminalOutput } from './environment';
 export type { NameResolver, PortProtocol } from './names/resolver';
 export { FilesResolver } from './names/files';
 export { runProcess } from './process';

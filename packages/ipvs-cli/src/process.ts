@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { CliEnvironment } from './environment';
+import { dirname, join } from 'node:path';
+import type { CliEnvironment, RuntimeVersions } from './environment';
 import { runCollected } from './main';
 import { FilesResolver } from './names/files';
 
@@ -31,6 +32,22 @@ function loadIpvsModule(): Promise<string> {
   });
 }
 
+/**
+ * The version in the nearest package.json above this file: the package's own, whether this runs
+ * as the bundle (dist/tsipvs.js) or as compiled modules (dist/src/process.js).
+ */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+
+function runtimeVersions(): RuntimeVersions {
+  return { tsipvs: packageVersion(), node: process.version };
+}
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
@@ -42,6 +59,8 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     readFile: (path) => readFile(path, 'latin1'),
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
+    runtimeVersions,
+    ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };
 }
 

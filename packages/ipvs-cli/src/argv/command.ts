@@ -18,7 +18,7 @@ export interface ListFormat {
 }
 
 /** Words (first on the command line) that select a command of our own, read by its own module. */
-export const SUBCOMMAND_WORDS = ['apply', 'sysctl', 'realserver', 'director'] as const;
+export const SUBCOMMAND_WORDS = ['apply', 'sysctl', 'realserver', 'director', 'completion', 'version'] as const;
 export type SubcommandWord = (typeof SUBCOMMAND_WORDS)[number];
 
 export function isSubcommandWord(word: string | undefined): word is SubcommandWord {
@@ -28,7 +28,8 @@ export function isSubcommandWord(word: string | undefined): word is SubcommandWo
 /** A command line, read and validated: one case per command, with what that command needs. */
 export type ParsedCommand =
   | { readonly command: 'help' }
-  | { readonly command: 'version' }
+  /** -v: ipvsadm's version line (`tsipvs version` is the subcommand). */
+  | { readonly command: 'version-line' }
   /** -A -E -D -a -e -d: one change of the table. */
   | { readonly command: 'change'; readonly operation: Operation }
   | { readonly command: 'flush' }

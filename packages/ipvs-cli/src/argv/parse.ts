@@ -98,7 +98,7 @@ export async function parseCommandLine(
   const first = tokens[commandAt] as OptionToken;
   const meaning = first.spec.meaning;
   if (meaning.kind === 'help') return { command: 'help' };
-  if (meaning.kind === 'version') return { command: 'version' };
+  if (meaning.kind === 'version') return { command: 'version-line' };
   if (meaning.kind !== 'command') throw tryHelp(program);
 
   const draft = new Draft();

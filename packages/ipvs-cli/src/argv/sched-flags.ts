@@ -11,6 +11,9 @@ const FLAG_BITS: Record<string, { readonly bit: number; readonly scheduler?: str
   'mh-port': { bit: ServiceFlags.Sched2, scheduler: 'mh' },
 };
 
+/** Every name -b takes. */
+export const SCHEDULER_FLAG_NAMES: readonly string[] = Object.keys(FLAG_BITS);
+
 /**
  * A -b list ("sh-fallback,sh-port") as service flag bits. Empty items are skipped, so "-b ," is the
  * same as "-b ''" (ipvsadm crashes on it).

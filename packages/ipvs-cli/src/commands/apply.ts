@@ -5,12 +5,14 @@
  * `-` deletes.
  */
 import {
-  applyRuleset, destinationSettings, serviceSettings, TransactionError, type ChangePlan, type Operation, type TransactionFailure,
+  applyRuleset, destinationSettings, serviceSettings, TransactionError, type ChangePlan, type Operation, type Ruleset, type TransactionFailure,
 } from '@tsipvs/ipvs-core';
+import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import { endpointName, type Naming } from '../format/endpoint';
+import { showingTableProgress, startProgress } from '../progress';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
 import { runCommander } from './subcommand';
@@ -20,15 +22,19 @@ interface ApplyFlags {
   readonly json?: boolean;
 }
 
+/** The `apply` command's words and options (also read by shell completion). */
+export function defineApplyCommand(program: Command): Command {
+  return program
+    .command('apply')
+    .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
+    .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--json', 'print the plan as JSON');
+}
+
 export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
   return runCommander(command, context, (program) => {
-    program
-      .command('apply')
-      .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
-      .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
-      .option('--dry-run', 'print the plan, change nothing')
-      .option('--json', 'print the plan as JSON')
-      .action((file: string, flags: ApplyFlags) => apply(file, flags, context));
+    defineApplyCommand(program).action((file: string, flags: ApplyFlags) => apply(file, flags, context));
   });
 }
 
@@ -82,15 +88,23 @@ async function apply(path: string, flags: ApplyFlags, context: CommandContext): 
   const file = await readRulesetText(text, env.resolver, env.program);
   const api = await context.api();
   const naming: Naming = { numeric: true, resolver: env.resolver };
+  const progress = await startProgress(env, `${env.program} apply`, ruleCount(file.ruleset));
   try {
-    const outcome = await applyRuleset(api, file.ruleset, { dryRun: flags.dryRun === true });
+    const outcome = await applyRuleset(showingTableProgress(api, progress), file.ruleset, { dryRun: flags.dryRun === true });
     context.output.out(flags.json ? planJson(outcome.plan, outcome.applied, naming) : planText(outcome.plan, naming));
   } catch (error) {
     if (!(error instanceof TransactionError)) throw error;
     const line = await lineOf(error.operation, file);
     const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation, naming).trim()}: `;
     throw new CliError(`${where}${failureText(error.failure)}`, EXIT_KERNEL);
+  } finally {
+    progress.stop();
   }
+}
+
+/** Services and real servers: the lines the ruleset has in the save format. */
+function ruleCount(ruleset: Ruleset): number {
+  return ruleset.services.reduce((count, service) => count + 1 + service.destinations.length, 0);
 }
 
 /** The kernel's refusal in ipvsadm's words, and whether the table was put back. */

@@ -7,7 +7,8 @@ import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
 import { RestoreChanges } from '../rules/restore-changes';
-import { readSaveLines } from '../rules/restore-input';
+import { lineCount, startProgress, type Progress } from '../progress';
+import { readSaveLines, type SaveLineVisitor } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 
 /** -S [-n]: the table in the save grammar, sorted like the listing. */
@@ -53,17 +54,44 @@ interface RestoreReading {
  * is brought back to what it was. Input with other commands runs line by line.
  */
 export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
-  const text = await context.env.readStdin();
-  const reading = await readChanges(text, context);
-  if (!reading) return runOneByOne(text, context, runCommand);
-  for (const problem of reading.problems) context.output.err(problem);
-  if (reading.status) return reading.status;
-  return applyBatch(reading, context);
+  const { env } = context;
+  const text = await env.readStdin();
+  const lines = lineCount(text);
+  const progress = await startProgress(env, `${env.program} -R`, lines);
+  try {
+    progress.count('checking lines', lines);
+    const reading = await readChanges(text, context, progress);
+    if (!reading) return await runOneByOne(text, lines, context, runCommand, progress);
+    for (const problem of reading.problems) context.output.err(problem);
+    if (reading.status) return reading.status;
+    progress.wait(`applying ${reading.changes.length} changes`);
+    return await applyBatch(reading, context);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `visitor`, telling `progress` the number of each line it is given. */
+function countingLines(visitor: SaveLineVisitor, progress: Progress): SaveLineVisitor {
+  return {
+    scanned: (change, lineNumber, start, end) => {
+      progress.reached(lineNumber);
+      visitor.scanned(change, lineNumber, start, end);
+    },
+    parsed: (command, lineNumber, argv) => {
+      progress.reached(lineNumber);
+      return visitor.parsed(command, lineNumber, argv);
+    },
+    refused: (error, lineNumber) => {
+      progress.reached(lineNumber);
+      visitor.refused(error, lineNumber);
+    },
+  };
 }
 
 /** Lines restore refuses to run. */
 function forbidden(command: ParsedCommand, argv: readonly string[]): CliError | undefined {
-  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version';
+  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version-line';
   return refused ? new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE) : undefined;
 }
 
@@ -72,7 +100,7 @@ function problemLine(lineNumber: number, error: CliError): string {
 }
 
 /** Reads every line as a change; undefined as soon as a line is another kind of command. */
-async function readChanges(text: string, { env }: CommandContext): Promise<RestoreReading | undefined> {
+async function readChanges(text: string, { env }: CommandContext, progress: Progress): Promise<RestoreReading | undefined> {
   const changes = new RestoreChanges(text);
   const touched = new Map<string, ServiceKey>();
   const note = (op: Operation): void => {
@@ -84,7 +112,7 @@ async function readChanges(text: string, { env }: CommandContext): Promise<Resto
     problems.push(problemLine(lineNumber, error));
     status ||= error.exitCode;
   };
-  const onlyChanges = await readSaveLines(text, env.resolver, env.program, {
+  const onlyChanges = await readSaveLines(text, env.resolver, env.program, countingLines({
     scanned: (change, lineNumber, start, end) => {
       note(change);
       changes.addScanned(start, end, lineNumber);
@@ -97,7 +125,7 @@ async function readChanges(text: string, { env }: CommandContext): Promise<Resto
       changes.addParsed(command.operation, lineNumber);
     },
     refused,
-  });
+  }, progress));
   return onlyChanges ? { changes, touched, problems, status } : undefined;
 }
 
@@ -118,14 +146,15 @@ async function applyBatch({ changes, touched }: RestoreReading, context: Command
 }
 
 /** Input with commands other than changes: every line is validated, then each runs on its own. */
-async function runOneByOne(text: string, context: CommandContext, runCommand: CommandRunner): Promise<number> {
+async function runOneByOne(text: string, lines: number, context: CommandContext, runCommand: CommandRunner, progress: Progress): Promise<number> {
   const steps: RestoreStep[] = [];
   let status = 0;
   const refused = (error: CliError, lineNumber: number): void => {
     context.output.err(problemLine(lineNumber, error));
     status ||= error.exitCode;
   };
-  await readSaveLines(text, context.env.resolver, context.env.program, {
+  progress.count('checking lines', lines);
+  await readSaveLines(text, context.env.resolver, context.env.program, countingLines({
     scanned: (operation, lineNumber) => {
       steps.push({ lineNumber, command: { command: 'change', operation } });
     },
@@ -135,13 +164,15 @@ async function runOneByOne(text: string, context: CommandContext, runCommand: Co
       else steps.push({ lineNumber, command });
     },
     refused,
-  });
-  return status || applyOneByOne(steps, context, runCommand);
+  }, progress));
+  return status || applyOneByOne(steps, context, runCommand, progress);
 }
 
-async function applyOneByOne(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner): Promise<number> {
+async function applyOneByOne(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner, progress: Progress): Promise<number> {
   let status = 0;
-  for (const step of steps) {
+  progress.count('running lines', steps.length);
+  for (const [index, step] of steps.entries()) {
+    progress.reached(index + 1);
     const lineOutput = new Output();
     const lineContext = context.withOutput(lineOutput);
     let code: number;

@@ -22,7 +22,7 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
     output.out(helpText(env.program));
     return 0;
   },
-  version: async (_command, { env, output }) => {
+  'version-line': async (_command, { env, output }) => {
     output.out(versionText(env.program));
     return 0;
   },
@@ -39,6 +39,8 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
   sysctl: lazy<'sysctl'>(() => import('./sysctl')),
   realserver: lazy<'realserver'>(() => import('./sysctl')),
   director: lazy<'director'>(() => import('./sysctl')),
+  completion: lazy(() => import('./completion')),
+  version: lazy(() => import('./version')),
 };
 
 /** Runs a command line; failures the CLI reports itself are thrown as CliError. */

@@ -18,6 +18,9 @@ export const ORACLE_HOSTS = `127.0.0.1\tlocalhost
 
 const EMPTY_CONNECTIONS = 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n';
 
+/** The versions `tsipvs version` reports in tests. */
+export const TEST_VERSIONS = { tsipvs: '0.0.0-test', node: 'v0.0.0-test' } as const;
+
 let hostsPath: string | undefined;
 
 function oracleHostsFile(): string {
@@ -37,6 +40,10 @@ export interface FakeRunOptions {
   readonly sysctl?: CliEnvironment['sysctl'];
   /** What `modprobe ip_vs` does; by default it registers the fake kernel's IPVS family and says nothing. */
   readonly modprobe?: () => string;
+  /** A terminal standing for stderr (absent: stderr is a pipe). */
+  readonly stderrTerminal?: CliEnvironment['stderrTerminal'];
+  /** How long the client waits for the fake kernel's answers (openFakeIpvs's 500 ms unless given): large batches on a busy machine need more. */
+  readonly kernelTimeoutMs?: number;
 }
 
 export { FakeKernel };
@@ -45,7 +52,7 @@ export { FakeKernel };
 export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
   const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
-    openApi: () => openFakeIpvs(kernel),
+    openApi: () => openFakeIpvs(kernel, options.kernelTimeoutMs === undefined ? {} : { timeoutMs: options.kernelTimeoutMs }),
     loadIpvsModule: async () => {
       if (options.modprobe) return options.modprobe();
       kernel.familyRegistered = true;
@@ -60,7 +67,9 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     },
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
+    runtimeVersions: () => TEST_VERSIONS,
     ...(options.sysctl ? { sysctl: options.sysctl } : {}),
+    ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
   };
   return runCollected(argv, env);
 }

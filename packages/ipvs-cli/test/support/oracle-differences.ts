@@ -3,6 +3,8 @@
  * docs/compatibility.md). Every entry states ipvsadm's behaviour and ours side by side; `align`
  * replays what ipvsadm left in the table so the rest of the scenario can still be compared.
  */
+import { additionsHelpText } from '../../src/help';
+
 export interface ExpectedRun {
   readonly stdout: string;
   readonly stderr: string;
@@ -15,6 +17,11 @@ export interface Difference {
   /** Command lines that bring our table to the state ipvsadm's run left. */
   readonly align?: ReadonlyArray<readonly string[]>;
 }
+
+/** -h prints ipvsadm's text unchanged, then the section on tsipvs's additions. */
+const HELP_WITH_ADDITIONS: Difference = {
+  expect: (ipvsadm) => ({ ...ipvsadm, stdout: `${ipvsadm.stdout}${additionsHelpText('tsipvs')}` }),
+};
 
 /** -S also saves thresholds: appends the given text to the server lines naming `-r <server> `. */
 function savesThresholds(additions: Record<string, string>): Difference {
@@ -52,6 +59,9 @@ export const DELIBERATE_DIFFERENCES: Record<string, Record<number, Difference>> 
   // then read before -f and refused like ipvsadm refuses "-A -6 -f 1".
   'errors-usage': {
     23: { expect: () => ({ stdout: '', stderr: '-6 used before -f\n\n', exit: 2 }) },
+    // -h and --help: ipvsadm's text, then what tsipvs adds
+    32: HELP_WITH_ADDITIONS,
+    33: HELP_WITH_ADDITIONS,
   },
   // ipvsadm never saves thresholds (-x/-y); we do, when set.
   'errors-dest': Object.fromEntries([55, 65, 68].map((at) => [at, savesThresholds({ '192.0.2.35:80': ' -x 65536' })])),
