@@ -45,6 +45,16 @@ for (const layout of ['hoisted', 'nested'] as const) {
     assert.match(tsipvs(['-v']).stdout, /^tsipvs v1\.31 /);
     assert.ok(fs.existsSync(installed(layout, 'lib', 'node_modules', 'tsipvs', 'LICENSE')));
     assert.ok(fs.existsSync(installed(layout, 'lib', 'node_modules', 'tsipvs', 'README.md')));
+    // npm links the man pages where man finds them (share/man/man8 of the prefix)
+    for (const page of ['tsipvs', 'tsipvs-apply', 'tsipvs-sysctl', 'tsipvs-realserver', 'tsipvs-director']) {
+      assert.match(fs.readFileSync(installed(layout, 'share', 'man', 'man8', `${page}.8`), 'utf8'), /^\.TH /m, page);
+    }
+    const version = tsipvs(['version']);
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, /^tsipvs 0\.2\.0\nIP Virtual Server version 1\.2\.1 \(size=4096\)\nNode\.js v\d+/);
+    const completion = tsipvs(['completion', 'bash']);
+    assert.equal(completion.status, 0, completion.stderr);
+    assert.match(completion.stdout, /complete -F \S+ tsipvs/);
   });
 }
 
