@@ -6,6 +6,15 @@ import type {
 /** Result of one batch operation. */
 export type BatchResult = { ok: true } | { ok: false; error: Error };
 
+/** How a batch runs (see `IpvsApi.batch`). */
+export interface BatchOptions {
+  /**
+   * Stops the batch: nothing more is sent once it is aborted (those operations fail with an
+   * `IpvsTransportError` whose `sent` is false); operations already sent are still answered.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * One change of a batch (see `IpvsApi.batch`): the arguments of the method of the same name. Settings
  * left out get their defaults, as in the method calls.
@@ -73,10 +82,12 @@ export interface IpvsApi {
 
   /**
    * Sends many changes pipelined (several requests per send, bounded window). Resolves with one
-   * result per operation, in order; it does not stop at the first failure (callers decide about
-   * rollback).
+   * result per operation, in order; it does not stop at the first refusal (callers decide about
+   * rollback). A failed exchange with the kernel (deadline, socket error, unreadable reply) or
+   * `options.signal` stops it: operations the kernel gave no answer about fail with an
+   * `IpvsTransportError` (`sent` true: maybe carried out; false: not sent).
    */
-  batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]>;
+  batch(operations: readonly Operation[] | OperationList, options?: BatchOptions): Promise<BatchResult[]>;
 
   close(): void;
 }

@@ -1,6 +1,6 @@
-import type { BatchResult, IpvsApi, Operation, OperationList } from './api';
+import type { BatchOptions, BatchResult, IpvsApi, Operation, OperationList } from './api';
 import { DeadlineTransport } from './deadline';
-import { IpvsError, IpvsProtocolError, NetlinkError, type IpvsOperation } from './errors';
+import { IpvsError, IpvsProtocolError, IpvsTransportError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
 import type {
   Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
@@ -16,7 +16,7 @@ import { checkInteger } from './protocol/validate';
 import { findService, readServiceList } from './service-list';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
-import { DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, type DumpVisitor, type Transport } from './transport/transport';
+import { DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, NO_ANSWER, type DumpVisitor, type Transport } from './transport/transport';
 
 export interface OpenOptions {
   /**
@@ -58,7 +58,7 @@ class IpvsClient implements IpvsApi {
     try {
       return await run(new RequestEncoder(this.familyId, 256));
     } catch (error) {
-      if (error instanceof NetlinkError) throw new IpvsError(error.errno, operation, object);
+      if (error instanceof NetlinkError) throw operationError(error, operation, object);
       throw error;
     }
   }
@@ -178,7 +178,7 @@ class IpvsClient implements IpvsApi {
     await this.exchange('stopDaemon', { state }, (e) => e.delDaemon(state));
   }
 
-  async batch(operations: readonly Operation[] | OperationList): Promise<BatchResult[]> {
+  async batch(operations: readonly Operation[] | OperationList, options: BatchOptions = {}): Promise<BatchResult[]> {
     const batch = new RequestBatch(this.familyId, operations.length);
     const results: BatchResult[] = new Array<BatchResult>(operations.length).fill(OK);
     /** Index of each sent request's operation: invalid operations are not sent. */
@@ -191,11 +191,14 @@ class IpvsClient implements IpvsApi {
         results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
       }
     }
-    const errnos = await this.transport.batch(batch);
-    errnos.forEach((errno, i) => {
-      if (errno === 0) return;
+    const { results: answers, failure } = await this.transport.batch(batch, options.signal);
+    answers.forEach((answer, i) => {
+      if (answer === 0) return;
       const op = operations.at(sentIndex[i]!)!;
-      results[sentIndex[i]!] = { ok: false, error: new IpvsError(errno, op.op, operationObject(op)) };
+      const error = answer > 0
+        ? new IpvsError(answer, op.op, operationObject(op))
+        : new IpvsTransportError(op.op, operationObject(op), answer === NO_ANSWER, failure ?? new Error('no answer'));
+      results[sentIndex[i]!] = { ok: false, error };
     });
     return results;
   }
@@ -217,7 +220,8 @@ export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
     transport = new DeadlineTransport(options.transport, timeoutMs, Math.max(1, options.window ?? DEFAULT_WINDOW));
   } else {
     try {
-      const socketTransport = () => new NetlinkTransport(new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
+      // a socket closed after a transport failure is replaced by a new one
+      const socketTransport = () => new NetlinkTransport(() => new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
       transport = new PooledTransport(socketTransport(), socketTransport, Math.max(1, options.dumpSockets ?? 4));
     } catch (error) {
       const errno = (error as { errno?: unknown }).errno;

@@ -7,9 +7,9 @@
  * silence, not each call's age.
  */
 import { Errno } from './errno';
-import { NetlinkError } from './errors';
+import { NetlinkTransportError, type NetlinkError } from './errors';
 import type { NetlinkMessage, RequestSequence } from './netlink/message';
-import type { DumpVisitor, Transport } from './transport/transport';
+import { NO_ANSWER, type BatchOutcome, type DumpVisitor, type Transport } from './transport/transport';
 
 /** One call waiting for the transport: its timer, and how to end it from outside. */
 interface Waiting {
@@ -45,15 +45,18 @@ export class DeadlineTransport implements Transport {
     }), timedOut);
   }
 
-  /** Past its deadline a batch resolves with ETIMEDOUT for every request: which ones took effect is unknown. */
-  batch(requests: RequestSequence): Promise<number[]> {
+  /** Past its deadline a batch ends with no answer for every request (ETIMEDOUT): which ones took effect is unknown. */
+  batch(requests: RequestSequence, signal?: AbortSignal): Promise<BatchOutcome> {
     const silence = this.timeoutMs * Math.max(1, Math.ceil(requests.length / this.window));
-    return this.bounded(silence, () => this.inner.batch(requests), () => new Array<number>(requests.length).fill(Errno.ETIMEDOUT));
+    return this.bounded(silence, () => this.inner.batch(requests, signal), () => ({
+      results: new Array<number>(requests.length).fill(NO_ANSWER),
+      failure: new NetlinkTransportError(Errno.ETIMEDOUT, `no answer from the transport within ${silence} ms`),
+    }));
   }
 
   /** Closes the transport; calls still waiting reject with ECANCELED. */
   close(): void {
-    const error = new NetlinkError(Errno.ECANCELED, 'IPVS client closed');
+    const error = new NetlinkTransportError(Errno.ECANCELED, 'IPVS client closed');
     for (const call of [...this.waiting]) call.cancel(error);
     this.inner.close();
   }
@@ -94,5 +97,5 @@ export class DeadlineTransport implements Transport {
 }
 
 function timedOut(): never {
-  throw new NetlinkError(Errno.ETIMEDOUT);
+  throw new NetlinkTransportError(Errno.ETIMEDOUT, 'no answer from the transport in time');
 }

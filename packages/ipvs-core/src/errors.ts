@@ -13,7 +13,7 @@ export type IpvsOperation =
  * their own texts (the CLI prints ipvsadm's) key them on `operation` and `errno`.
  */
 export class IpvsError extends Error {
-  override readonly name = 'IpvsError';
+  override readonly name: string = 'IpvsError';
   /** Positive errno, e.g. 17. */
   readonly errno: number;
   /** Symbolic errno, e.g. 'EEXIST'. */
@@ -29,6 +29,28 @@ export class IpvsError extends Error {
     this.code = errnoCode(errno);
     this.operation = operation;
     this.object = object;
+  }
+}
+
+/**
+ * An operation the kernel gave no answer about, because the exchange with it failed (a missed
+ * deadline, a socket error such as ENOBUFS, EIO or EMSGSIZE, a closed socket, a reply that could not
+ * be read) or because a batch was stopped: not a refusal. `sent` false: it never reached the kernel,
+ * so it was not carried out; true: it may or may not have been. `failure` is the transport's error
+ * (or the reason the batch was stopped); `errno` is its errno (EPROTO for an unreadable reply,
+ * ECANCELED for a stop).
+ */
+export class IpvsTransportError extends IpvsError {
+  override readonly name: string = 'IpvsTransportError';
+  readonly sent: boolean;
+  readonly failure: Error;
+
+  constructor(operation: IpvsOperation, object: unknown, sent: boolean, failure: Error) {
+    const about = subject(operation, object);
+    const what = sent ? 'no answer from the kernel, it may or may not have been carried out' : 'not sent';
+    super(failureErrno(failure), operation, object, `${about}: ${what} (${failure.message})`);
+    this.sent = sent;
+    this.failure = failure;
   }
 }
 
@@ -52,7 +74,7 @@ export class IpvsValidationError extends Error {
 
 /** A failure reported by the netlink layer (kernel errno, deadline, socket error), before it is tied to an operation. */
 export class NetlinkError extends Error {
-  override readonly name = 'NetlinkError';
+  override readonly name: string = 'NetlinkError';
   readonly errno: number;
   constructor(errno: number, message?: string) {
     super(message ?? `${errnoCode(errno)}: ${strerror(errno)}`);
@@ -60,9 +82,34 @@ export class NetlinkError extends Error {
   }
 }
 
-function explain(errno: number, operation: IpvsOperation, object: unknown): string {
+/**
+ * A failure of the exchange itself, not the kernel's answer: a missed deadline, a socket error, a
+ * closed socket. What was in flight may or may not have been carried out.
+ */
+export class NetlinkTransportError extends NetlinkError {
+  override readonly name: string = 'NetlinkTransportError';
+}
+
+/** The errno of a transport failure: its own, EPROTO for an unreadable reply, ECANCELED for a stop, else EIO. */
+export function failureErrno(failure: unknown): number {
+  if (failure instanceof NetlinkError) return failure.errno;
+  if (failure instanceof IpvsProtocolError) return Errno.EPROTO;
+  if (failure instanceof Error && failure.name === 'AbortError') return Errno.ECANCELED;
+  return Errno.EIO;
+}
+
+/** The error a failed request of `operation` becomes: a refusal (IpvsError), or a failed exchange (IpvsTransportError). */
+export function operationError(error: NetlinkError, operation: IpvsOperation, object: unknown): IpvsError {
+  return error instanceof NetlinkTransportError ? new IpvsTransportError(operation, object, true, error) : new IpvsError(error.errno, operation, object);
+}
+
+function subject(operation: IpvsOperation, object: unknown): string {
   const what = describeObject(object);
-  const about = what ? `${operation} ${what}` : operation;
+  return what ? `${operation} ${what}` : operation;
+}
+
+function explain(errno: number, operation: IpvsOperation, object: unknown): string {
+  const about = subject(operation, object);
   switch (errno) {
     case Errno.EPERM:
       return `${about}: the IPVS netlink interface requires CAP_NET_ADMIN in the initial user namespace (run as root)`;

@@ -286,7 +286,7 @@ describe('timeoutMs, whatever the transport', () => {
   it('ends every call a transport of the caller\'s never answers with ETIMEDOUT', async () => {
     const ipvs = await openIpvs({ transport: silentTransport(), timeoutMs: 40 });
     const started = Date.now();
-    await expect(ipvs.addService(SERVICE)).rejects.toMatchObject({ name: 'IpvsError', code: 'ETIMEDOUT', operation: 'addService' });
+    await expect(ipvs.addService(SERVICE)).rejects.toMatchObject({ name: 'IpvsTransportError', code: 'ETIMEDOUT', operation: 'addService' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(35);
     await expect(ipvs.getServices()).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getServices' });
     await expect(ipvs.getDestinations(SERVICE)).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'getDestinations' });

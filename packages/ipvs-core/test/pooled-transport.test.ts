@@ -1,5 +1,5 @@
 import { requestList, type NetlinkMessage, type RequestSequence } from '../src/netlink/message';
-import type { Transport } from '../src/transport/transport';
+import type { BatchOutcome, Transport } from '../src/transport/transport';
 import { PooledTransport } from '../src/transport/pooled-transport';
 
 /** A transport whose dumps finish when the test says so; it records how many run at once. */
@@ -9,7 +9,7 @@ class SlowTransport implements Transport {
   readonly calls: string[] = [];
   private readonly waiting: Array<() => void> = [];
   request(): Promise<NetlinkMessage[]> { this.calls.push('request'); return Promise.resolve([]); }
-  batch(requests: RequestSequence): Promise<number[]> { this.calls.push('batch'); return Promise.resolve(new Array<number>(requests.length).fill(0)); }
+  batch(requests: RequestSequence): Promise<BatchOutcome> { this.calls.push('batch'); return Promise.resolve({ results: new Array<number>(requests.length).fill(0), failure: undefined }); }
   dump(): Promise<NetlinkMessage[]> {
     this.calls.push('dump');
     SlowTransport.running++;

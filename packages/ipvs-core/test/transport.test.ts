@@ -1,6 +1,6 @@
 import {
   buildDoneMessage, buildErrorMessage, FakeSocket, IpvsProtocolError, NetlinkError, NetlinkTransport, RequestBatch, RequestEncoder, requestList, FAKE_FAMILY_ID,
-  type NetlinkMessage,
+  NO_ANSWER, NOT_SENT, type NetlinkMessage,
 } from './internals';
 
 const encoder = new RequestEncoder(FAKE_FAMILY_ID);
@@ -12,7 +12,8 @@ describe('NetlinkTransport', () => {
     const socket = new FakeSocket((request) => (request.seq % 7 === 0 ? [buildErrorMessage(request.bytes, 17)] : ack(request)));
     const transport = new NetlinkTransport(socket, { window: 32 });
     const messages = Array.from({ length: 2000 }, flushRequest);
-    const errnos = await transport.batch(requestList(messages));
+    const { results: errnos, failure } = await transport.batch(requestList(messages));
+    expect(failure).toBeUndefined();
     expect(errnos).toHaveLength(2000);
     // Sequence numbers start at 1 and follow the batch order, so every 7th fails.
     errnos.forEach((errno, i) => expect(errno).toBe((i + 1) % 7 === 0 ? 17 : 0));
@@ -22,11 +23,11 @@ describe('NetlinkTransport', () => {
     expect(socket.active).toBe(false);
   });
 
-  it('sends a RequestBatch as contiguous datagrams and settles unsent requests when closed', async () => {
+  it('sends a RequestBatch as contiguous datagrams; closing leaves in-flight requests unanswered and the rest unsent', async () => {
     const batch = new RequestBatch(FAKE_FAMILY_ID);
     for (let i = 0; i < 100; i++) batch.add({ op: 'deleteService', service: { family: 2, fwmark: i + 1 } });
     const answered = new FakeSocket((request) => (request.seq === 50 ? [buildErrorMessage(request.bytes, 2)] : request.flags & 4 ? ack(request) : undefined));
-    const errnos = await new NetlinkTransport(answered, { window: 16 }).batch(batch);
+    const { results: errnos } = await new NetlinkTransport(answered, { window: 16 }).batch(batch);
     expect(errnos.filter((e) => e !== 0)).toEqual([2]);
     expect(errnos[49]).toBe(2);
     expect(answered.datagramSizes.reduce((a, b) => a + b, 0)).toBe(100);
@@ -36,7 +37,10 @@ describe('NetlinkTransport', () => {
     const transport = new NetlinkTransport(silent, { window: 16 });
     const pending = transport.batch(batch);
     transport.close();
-    expect(await pending).toEqual(new Array(100).fill(125));
+    const closed = await pending;
+    expect(closed.results).toEqual([...new Array(16).fill(NO_ANSWER), ...new Array(84).fill(NOT_SENT)]);
+    expect(closed.failure).toMatchObject({ name: 'NetlinkTransportError', errno: 125 });
+    expect(await transport.batch(batch)).toMatchObject({ results: new Array(100).fill(NOT_SENT), failure: { errno: 125 } });
   });
 
   it('lets go of sent requests while dumps keep arriving (the queue never runs empty)', async () => {
@@ -73,15 +77,41 @@ describe('NetlinkTransport', () => {
     expect(socket.active).toBe(false);
   });
 
-  it('fires the deadline when the kernel never answers', async () => {
-    const socket = new FakeSocket(() => undefined);
-    const transport = new NetlinkTransport(socket, { timeoutMs: 50 });
+  it('fires the deadline when the kernel never answers, and replaces the socket', async () => {
+    const sockets: FakeSocket[] = [];
+    const transport = new NetlinkTransport(() => {
+      sockets.push(new FakeSocket(() => undefined));
+      return sockets[sockets.length - 1]!;
+    }, { timeoutMs: 50 });
     const started = Date.now();
-    await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkError', errno: 110 });
+    await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkTransportError', errno: 110 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    const errnos = await transport.batch(requestList([flushRequest(), flushRequest()]));
-    expect(errnos).toEqual([110, 110]);
-    expect(socket.active).toBe(false);
+    expect(sockets.map((s) => s.closed)).toEqual([true]);
+    const outcome = await transport.batch(requestList([flushRequest(), flushRequest()]));
+    expect(outcome).toMatchObject({ results: [NO_ANSWER, NO_ANSWER], failure: { errno: 110 } });
+    expect(sockets.map((s) => [s.closed, s.active])).toEqual([[true, false], [true, false]]);
+  });
+
+  it('a stall of the event loop past the deadline is no timeout when the answer was waiting to be read', async () => {
+    const transport = new NetlinkTransport(() => new FakeSocket(ack), { timeoutMs: 20 });
+    for (let i = 0; i < 40; i++) {
+      const pending = transport.request(flushRequest());
+      const stall = (): void => {
+        const until = Date.now() + 30;
+        while (Date.now() < until) { /* a long collection, a large listing formatted at once */ }
+      };
+      if (i % 2) process.nextTick(stall);
+      else setTimeout(stall, 0);
+      await expect(pending).resolves.toEqual([]);
+    }
+  });
+
+  it('without a way to open a socket, fails what comes after a failure at once', async () => {
+    const socket = new FakeSocket(() => undefined);
+    const transport = new NetlinkTransport(socket, { timeoutMs: 20 });
+    await expect(transport.request(flushRequest())).rejects.toMatchObject({ errno: 110 });
+    await expect(transport.request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkTransportError', errno: 9 });
+    expect(await transport.batch(requestList([flushRequest()]))).toMatchObject({ results: [NOT_SENT], failure: { errno: 9 } });
   });
 
   it('returns dump parts and checks the error code of DONE', async () => {
@@ -130,5 +160,9 @@ describe('NetlinkTransport', () => {
     await expect(pending).rejects.toMatchObject({ errno: 125 });
     await expect(transport.request(flushRequest())).rejects.toBeInstanceOf(NetlinkError);
     expect(socket.closed).toBe(true);
+    const failing = new FakeSocket(() => undefined);
+    failing.send = (_parts, done) => setImmediate(() => done(90));
+    await expect(new NetlinkTransport(failing).request(flushRequest())).rejects.toMatchObject({ name: 'NetlinkTransportError', errno: 90 });
+    expect(failing.closed).toBe(true);
   });
 });

@@ -1,12 +1,13 @@
-import { IpvsProtocolError, NetlinkError } from '../errors';
-import { Errno } from '../errno';
+import { IpvsProtocolError, NetlinkError, NetlinkTransportError } from '../errors';
+import { Errno, errnoCode, strerror } from '../errno';
 import { NLMSG_DONE, NLMSG_ERROR } from '../netlink/constants';
 import {
   align4, checkFraming, errnoAt, messageAt, setAckFlag, setSequence, type NetlinkMessage, type RequestSequence,
 } from '../netlink/message';
 import type { DatagramSocket } from '../netlink/socket';
 import {
-  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, type DumpVisitor, type NetlinkTransportOptions, type Transport,
+  DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, MAX_WINDOW, NO_ANSWER, NOT_SENT, type BatchOutcome, type DumpVisitor, type NetlinkTransportOptions,
+  type Transport,
 } from './transport';
 
 interface Pending {
@@ -39,16 +40,15 @@ class BatchJob {
   /** Index of the next request to send. */
   next = 0;
   private unsettled: number;
-  private failed = false;
-  private readonly errnos: number[];
+  private failure: Error | undefined;
+  private readonly results: number[];
 
   constructor(
     readonly requests: RequestSequence,
-    private readonly resolve: (errnos: number[]) => void,
-    private readonly reject: (error: Error) => void,
+    private readonly resolve: (outcome: BatchOutcome) => void,
   ) {
     this.unsettled = requests.length;
-    this.errnos = new Array<number>(requests.length).fill(0);
+    this.results = new Array<number>(requests.length).fill(0);
   }
 
   get unsent(): number {
@@ -63,20 +63,46 @@ class BatchJob {
     };
   }
 
-  /** Kernel refusals and transport failures (NetlinkError) become errnos; anything else fails the batch. */
+  /** An answer (no error: ACK; a NetlinkError: the kernel's refusal), or a transport failure: no answer. */
   settle(index: number, error: Error | undefined): void {
-    if (error instanceof NetlinkError) this.errnos[index] = error.errno;
-    else if (error && !this.failed) {
-      this.failed = true;
-      this.reject(error);
+    if (error) {
+      if (isRefusal(error)) this.results[index] = error.errno;
+      else {
+        this.results[index] = NO_ANSWER;
+        this.failure ??= error;
+      }
     }
-    if (--this.unsettled === 0 && !this.failed) this.resolve(this.errnos);
+    if (--this.unsettled === 0) this.finish();
   }
 
-  /** Fails every request not sent yet. */
-  abandon(error: Error): void {
-    while (this.next < this.requests.length) this.settle(this.next++, error);
+  /** Sends nothing more: every request not sent yet is NOT_SENT; those in flight still settle. */
+  stop(reason: Error): void {
+    if (this.unsent === 0) return;
+    this.failure ??= reason;
+    while (this.next < this.requests.length) {
+      this.results[this.next++] = NOT_SENT;
+      this.unsettled--;
+    }
+    if (this.unsettled === 0) this.finish();
   }
+
+  private finish(): void {
+    this.resolve({ results: this.results, failure: this.failure });
+  }
+}
+
+/** The kernel's own answer (an NLMSG_ERROR with an errno), as opposed to a failed exchange. */
+function isRefusal(error: Error): error is NetlinkError {
+  return error instanceof NetlinkError && !(error instanceof NetlinkTransportError);
+}
+
+/** The reason a stopped batch gives: the signal's, else a plain AbortError. */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error(typeof reason === 'string' ? reason : 'the batch was stopped');
+  error.name = 'AbortError';
+  return error;
 }
 
 /**
@@ -84,6 +110,11 @@ class BatchJob {
  * messages per datagram) while fewer than `window` are unanswered; dumps go alone and one at a time
  * (the kernel runs one dump per socket). Every request has a deadline, enforced by one watchdog
  * timer per transport rather than a timer per request (batches hold thousands of requests).
+ *
+ * A transport failure (a missed deadline, a socket error, a send that fails, a reply whose framing or
+ * error code cannot be read) fails everything pending on the socket and closes it: nothing sent on it
+ * can be answered, or still be sent, afterwards. Given a way to open sockets, the transport opens a
+ * new one for the next request; given a socket, it is done.
  */
 export class NetlinkTransport implements Transport {
   private readonly timeoutMs: number;
@@ -92,16 +123,24 @@ export class NetlinkTransport implements Transport {
   private queue: Array<Pending | BatchJob> = [];
   private queueHead = 0;
   private watchdog: NodeJS.Timeout | undefined;
+  /** A deadline check waiting for the socket to be read first (see `startWatchdog`). */
+  private expiryCheck: NodeJS.Immediate | undefined;
   private readonly inFlight = new Map<number, Pending>();
   private dumpRunning = false;
   private nextSeq = 1;
   private closed = false;
+  /** The socket in use; undefined after a failure closed it, until the next request opens one. */
+  private socket: DatagramSocket | undefined;
+  private readonly openSocket: (() => DatagramSocket) | undefined;
+  /** Why the socket is gone when no new one can be opened. */
+  private lostSocket: Error | undefined;
 
-  constructor(private readonly socket: DatagramSocket, options: NetlinkTransportOptions = {}) {
+  /** `socket`: one socket, or a way to open one (then a socket closed after a failure is replaced). */
+  constructor(socket: DatagramSocket | (() => DatagramSocket), options: NetlinkTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
-    socket.listen((datagram) => this.receive(datagram), (errno) => this.failAll(new NetlinkError(errno)));
-    socket.setActive(false);
+    this.openSocket = typeof socket === 'function' ? socket : undefined;
+    this.attach(typeof socket === 'function' ? socket() : socket);
   }
 
   request(message: Buffer): Promise<NetlinkMessage[]> {
@@ -116,24 +155,38 @@ export class NetlinkTransport implements Transport {
     await this.enqueue(message, true, visit);
   }
 
-  batch(requests: RequestSequence): Promise<number[]> {
-    if (this.closed) return Promise.resolve(new Array<number>(requests.length).fill(Errno.ECANCELED));
-    if (requests.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.queue.push(new BatchJob(requests, resolve, reject));
+  batch(requests: RequestSequence, signal?: AbortSignal): Promise<BatchOutcome> {
+    const unsent = (failure: Error | undefined): Promise<BatchOutcome> =>
+      Promise.resolve({ results: new Array<number>(requests.length).fill(NOT_SENT), failure });
+    if (requests.length === 0) return unsent(undefined);
+    if (this.closed) return unsent(closedError());
+    if (signal?.aborted) return unsent(abortReason(signal));
+    return new Promise((resolve) => {
+      const stop = (): void => {
+        job.stop(abortReason(signal!));
+        this.pump(); // lets the stopped job out of the queue
+      };
+      const job = new BatchJob(requests, (outcome) => {
+        signal?.removeEventListener('abort', stop);
+        resolve(outcome);
+      });
+      signal?.addEventListener('abort', stop, { once: true });
+      this.queue.push(job);
       this.pump();
     });
   }
 
   close(): void {
     if (this.closed) return;
-    this.failAll(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
+    this.failAll(closedError());
     this.closed = true;
-    this.socket.close();
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
   }
 
   private enqueue(message: Buffer, dump: boolean, visit?: DumpVisitor): Promise<NetlinkMessage[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(Errno.ECANCELED, 'IPVS client closed'));
+    if (this.closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
       const finish = (error: Error | undefined, replies: NetlinkMessage[]): void => (error ? reject(error) : resolve(replies));
       this.queue.push({ message, dump, batched: false, silentBefore: undefined, seq: 0, replies: [], visit, visitorError: undefined, deadline: 0, finish });
@@ -141,11 +194,48 @@ export class NetlinkTransport implements Transport {
     });
   }
 
+  /** Takes `socket` into use; what an old socket still reports is ignored. */
+  private attach(socket: DatagramSocket): void {
+    this.socket = socket;
+    socket.listen(
+      (datagram) => {
+        if (this.socket === socket) this.receive(datagram);
+      },
+      (errno) => {
+        if (this.socket === socket) this.fail(new NetlinkTransportError(errno, `the netlink socket failed: ${describeErrno(errno)}`));
+      },
+    );
+    socket.setActive(false);
+  }
+
+  /** The socket to send on: the current one, else a new one; undefined (and everything queued failed) if none can be had. */
+  private usableSocket(): DatagramSocket | undefined {
+    if (this.socket) return this.socket;
+    if (this.openSocket) {
+      try {
+        this.attach(this.openSocket());
+        return this.socket;
+      } catch (error) {
+        const errno = (error as { errno?: unknown }).errno;
+        this.lostSocket = new NetlinkTransportError(typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, `cannot open a new netlink socket: ${(error as Error).message}`);
+      }
+    }
+    this.failAll(this.lostSocket ?? new NetlinkTransportError(Errno.EBADF, 'the netlink socket was closed after a failure'));
+    return undefined;
+  }
+
   /** Sends what the window allows: a run of doit requests in one datagram, a batch's next requests, or one dump alone. */
   private pump(): void {
     this.dropSent();
     while (this.queueHead < this.queue.length && this.inFlight.size < this.window) {
       const head = this.queue[this.queueHead]!;
+      if (head instanceof BatchJob && head.unsent === 0) {
+        this.queueHead++; // stopped before all of it was sent
+        continue;
+      }
+      if (!(head instanceof BatchJob) && head.dump && (this.dumpRunning || this.inFlight.size > 0)) return;
+      const socket = this.usableSocket();
+      if (!socket) return;
       if (head instanceof BatchJob) {
         const first = head.next;
         const end = first + Math.min(head.unsent, this.window - this.inFlight.size);
@@ -153,21 +243,20 @@ export class NetlinkTransport implements Transport {
         for (let index = first; index < end; index++) group.push(head.pending(index));
         head.next = end;
         if (head.unsent === 0) this.queueHead++;
-        this.send(group, head.requests.datagram(first, end));
+        this.send(socket, group, head.requests.datagram(first, end));
         continue;
       }
       if (head.dump) {
-        if (this.dumpRunning || this.inFlight.size > 0) return;
         this.queueHead++;
         this.dumpRunning = true;
-        this.send([head], [head.message]);
+        this.send(socket, [head], [head.message]);
         continue;
       }
       const group: Pending[] = [];
       for (let next = this.queue[this.queueHead]; next && !(next instanceof BatchJob) && !next.dump && this.inFlight.size + group.length < this.window; next = this.queue[++this.queueHead]) {
         group.push(next);
       }
-      this.send(group, group.map((p) => p.message));
+      this.send(socket, group, group.map((p) => p.message));
     }
     this.dropSent();
   }
@@ -191,9 +280,11 @@ export class NetlinkTransport implements Transport {
    * Sends a group as one datagram. Batch items other than the last go without NLM_F_ACK: the kernel
    * then answers them only if they fail, and handles a datagram's messages in order, so the ACK of
    * the last one means every silent one before it succeeded. One reply per datagram instead of one
-   * per request; the number that may be answered is still bounded by the window.
+   * per request; the number that may be answered is still bounded by the window. A send that fails
+   * is a transport failure: the datagram may not have reached the kernel, and the socket is not
+   * trusted any more.
    */
-  private send(group: Pending[], parts: readonly Buffer[]): void {
+  private send(socket: DatagramSocket, group: Pending[], parts: readonly Buffer[]): void {
     const now = Date.now();
     let silent: Pending[] = [];
     for (const pending of group) {
@@ -211,10 +302,16 @@ export class NetlinkTransport implements Transport {
       } else silent.push(pending);
     }
     this.startWatchdog();
-    this.socket.setActive(true);
-    this.socket.send(parts, (errno) => {
-      for (const pending of group) this.settle(pending, new NetlinkError(errno));
-    });
+    socket.setActive(true);
+    const failed = (errno: number, why: string): void => {
+      if (this.socket === socket) this.fail(new NetlinkTransportError(errno, `sending to the kernel failed: ${why}`));
+    };
+    try {
+      socket.send(parts, (errno) => failed(errno, describeErrno(errno)));
+    } catch (error) {
+      // npm `netlink` throws once its socket is closed (after a polling error closed it underneath)
+      failed(Errno.EBADF, error instanceof Error ? error.message : String(error));
+    }
   }
 
   /** (Re)starts a request's deadline; dumps re-arm on every part, so only silence times out. */
@@ -225,42 +322,54 @@ export class NetlinkTransport implements Transport {
   /**
    * Checks deadlines a few times per timeout period while anything is in flight, and stops itself
    * once nothing is (so back-to-back requests share one timer). Unreferenced: the socket is what
-   * keeps the process alive while requests are pending.
+   * keeps the process alive while requests are pending. A missed deadline is a transport failure:
+   * the answer was lost, and the socket is replaced.
    */
   private startWatchdog(): void {
     if (this.watchdog) return;
     const period = Math.max(1, Math.min(250, this.timeoutMs >> 2));
     this.watchdog = setInterval(() => {
       if (this.inFlight.size === 0) return this.stopWatchdog();
-      const now = Date.now();
-      for (const pending of [...this.inFlight.values()]) {
-        if (now >= pending.deadline) {
-          this.settle(pending, new NetlinkError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
+      if (this.expiryCheck) return;
+      const expired = this.expired(Date.now());
+      if (expired.length === 0) return;
+      // Timers run before the event loop reads the socket: after a stall (a long collection, a large
+      // listing formatted at once) the answer may be waiting unread. Look again at these requests
+      // once what arrived has been read.
+      this.expiryCheck = setImmediate(() => {
+        this.expiryCheck = undefined;
+        const now = Date.now();
+        if (expired.some((pending) => this.inFlight.get(pending.seq) === pending && now >= pending.deadline)) {
+          this.fail(new NetlinkTransportError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
         }
-      }
+      });
     }, period);
     this.watchdog.unref();
+  }
+
+  /** The requests in flight whose deadline has passed. */
+  private expired(now: number): Pending[] {
+    const expired: Pending[] = [];
+    for (const pending of this.inFlight.values()) if (now >= pending.deadline) expired.push(pending);
+    return expired;
   }
 
   private stopWatchdog(): void {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
+    if (this.expiryCheck) clearImmediate(this.expiryCheck);
+    this.expiryCheck = undefined;
   }
 
-  /** Finishes one request (with its replies, or an error) and lets the queue move on. */
+  /** Finishes one request (with its replies, or the kernel's error) and lets the queue move on. */
   private settle(pending: Pending, error?: Error): void {
     if (this.inFlight.get(pending.seq) !== pending) return;
     this.inFlight.delete(pending.seq);
     if (pending.dump) this.dumpRunning = false;
     pending.finish(error, pending.replies);
-    // answered without error: the silent requests before it that got no error reply succeeded;
-    // on a transport failure (timeout, socket error) they share its fate
-    for (const silent of pending.silentBefore ?? []) {
-      if (this.inFlight.get(silent.seq) !== silent) continue;
-      if (error instanceof NetlinkError && (error.errno === Errno.ETIMEDOUT || error.errno === Errno.ECANCELED)) this.settle(silent, error);
-      else this.settle(silent);
-    }
-    if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.socket.setActive(false);
+    // the kernel answered: the silent requests before it that got no error reply succeeded
+    for (const silent of pending.silentBefore ?? []) this.settle(silent);
+    if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.socket?.setActive(false);
     // Refill once half the window is free: fewer, larger sends than one message per ACK.
     if (this.inFlight.size <= this.window >> 1) this.pump();
   }
@@ -272,7 +381,7 @@ export class NetlinkTransport implements Transport {
       count = checkFraming(datagram);
     } catch (error) {
       // Broken framing: no way to tell whose reply it was.
-      this.failAll(error instanceof Error ? error : new IpvsProtocolError(String(error)));
+      this.fail(error instanceof Error ? error : new IpvsProtocolError(String(error)));
       return;
     }
     const now = Date.now(); // one clock read per datagram, not per message
@@ -284,7 +393,9 @@ export class NetlinkTransport implements Transport {
         try {
           this.handle(pending, datagram, position, length, now);
         } catch (error) {
-          this.settle(pending, error instanceof Error ? error : new IpvsProtocolError(String(error)));
+          // an answer that cannot be read: whose request it settles is unknown
+          this.fail(error instanceof Error ? error : new IpvsProtocolError(String(error)));
+          return;
         }
       }
       position += align4(length);
@@ -316,19 +427,39 @@ export class NetlinkTransport implements Transport {
     }
   }
 
+  /** A transport failure: everything pending fails with `error`, and the socket is closed (see the class). */
+  private fail(error: Error): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.setActive(false);
+      socket.close();
+    }
+    this.failAll(error);
+  }
+
+  /** Fails every request in flight (batch items: no answer) and every one queued (batch items: not sent). */
   private failAll(error: Error): void {
     const waiting = this.queue.slice(this.queueHead);
     const inFlight = [...this.inFlight.values()];
     this.queue = [];
     this.queueHead = 0;
     this.inFlight.clear();
-    for (const pending of inFlight) pending.finish(error, pending.replies);
-    for (const entry of waiting) {
-      if (entry instanceof BatchJob) entry.abandon(error);
-      else entry.finish(error, entry.replies);
-    }
     this.stopWatchdog();
     this.dumpRunning = false;
-    this.socket.setActive(false);
+    this.socket?.setActive(false);
+    for (const pending of inFlight) pending.finish(error, pending.replies);
+    for (const entry of waiting) {
+      if (entry instanceof BatchJob) entry.stop(error);
+      else entry.finish(error, entry.replies);
+    }
   }
+}
+
+function closedError(): NetlinkTransportError {
+  return new NetlinkTransportError(Errno.ECANCELED, 'IPVS client closed');
+}
+
+function describeErrno(errno: number): string {
+  return `${errnoCode(errno)} (${strerror(errno)})`;
 }

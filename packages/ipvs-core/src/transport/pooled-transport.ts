@@ -5,7 +5,7 @@
  * which keeps their order.
  */
 import type { NetlinkMessage, RequestSequence } from '../netlink/message';
-import type { DumpVisitor, Transport } from './transport';
+import type { BatchOutcome, DumpVisitor, Transport } from './transport';
 
 export class PooledTransport implements Transport {
   private readonly dumpers: Array<{ transport: Transport; busy: number }> = [];
@@ -22,8 +22,8 @@ export class PooledTransport implements Transport {
     return this.primary.request(message);
   }
 
-  batch(requests: RequestSequence): Promise<number[]> {
-    return this.primary.batch(requests);
+  batch(requests: RequestSequence, signal?: AbortSignal): Promise<BatchOutcome> {
+    return this.primary.batch(requests, signal);
   }
 
   dump(message: Buffer): Promise<NetlinkMessage[]> {

@@ -17,11 +17,29 @@ export interface Transport {
    */
   dumpEach(message: Buffer, visit: DumpVisitor): Promise<void>;
   /**
-   * Many ACK-only requests, pipelined with a bounded number unanswered. Resolves with one entry
-   * per request, in order: 0 for an ACK, else the positive errno (ETIMEDOUT when no answer came).
+   * Many ACK-only requests, pipelined with a bounded number unanswered. Never rejects: resolves with
+   * what became of each request (see `BatchOutcome`). A kernel refusal does not stop the batch; a
+   * transport failure (deadline, socket error, closed socket, unreadable reply) stops it at once, and
+   * so does `signal` (requests in flight are then still answered).
    */
-  batch(requests: RequestSequence): Promise<number[]>;
+  batch(requests: RequestSequence, signal?: AbortSignal): Promise<BatchOutcome>;
   close(): void;
+}
+
+/** A request of a batch that was sent but never answered: the kernel may or may not have carried it out. */
+export const NO_ANSWER = -1;
+/** A request of a batch that was never sent (the batch stopped before it): not carried out. */
+export const NOT_SENT = -2;
+
+/** What became of a batch. */
+export interface BatchOutcome {
+  /**
+   * One entry per request, in order: 0 acknowledged, a positive errno the kernel refused it with,
+   * `NO_ANSWER` or `NOT_SENT`.
+   */
+  readonly results: number[];
+  /** Why requests are NO_ANSWER or NOT_SENT: the transport failure, or the reason of the stop. */
+  readonly failure: Error | undefined;
 }
 
 /** Receives one message of a dump: bytes `start..end` of `datagram` (header included). */
