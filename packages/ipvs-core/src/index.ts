@@ -3,7 +3,7 @@
  * behind it stays private. Test doubles live in `@tsipvs/ipvs-core/testing`, the byte-level codec in
  * `@tsipvs/ipvs-core/wire`.
  */
-export type { IpvsApi, Operation, OperationList, BatchResult } from './api';
+export type { IpvsApi, Operation, OperationList, BatchResult, BatchOptions } from './api';
 export { openIpvs, type OpenOptions } from './client';
 // Aliases compile to plain properties (`export { X } from` would make getters, read on every use).
 import * as enums from './model/enums';
@@ -19,12 +19,13 @@ export type {
   ServiceOptions, ServiceSettings, Stats, Timeouts,
 } from './model';
 export { serviceSettings, destinationSettings } from './model/defaults';
-export { IpvsError, IpvsProtocolError, IpvsValidationError, type IpvsOperation } from './errors';
+export { IpvsError, IpvsProtocolError, IpvsTransportError, IpvsValidationError, type IpvsOperation } from './errors';
 export { strerror } from './errno';
 export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';
 export {
-  planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, readRuleset, readPriorState, needsPriorState, serviceId, destinationId,
-  TransactionError,
+  planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, prepareTransaction, readRuleset, readPriorState,
+  restorePrior, describeDifference, serviceId, destinationId, TransactionError, TransactionScope,
   type ListedService, type DestinationOptionsPool, type ChangePlan, type PlanSummary, type Ruleset, type RuleService, type RuleDestination, type TransactionResult,
-  type TransactionFailure, type PriorState, type ApplyOptions, type ApplyOutcome,
+  type TransactionFailure, type PriorState, type ApplyOptions, type ApplyOutcome, type Change, type ChangeList, type ChangeOutcome, type FailureReason,
+  type PreparedTransaction, type PrepareOptions, type RunOptions, type RollbackReport, type Difference,
 } from './rules';

@@ -70,7 +70,9 @@ describe('applyRuleset', () => {
     expect(te.failure.error).toMatchObject({ code: 'ERANGE', operation: 'addDestination' });
     expect(te.message).toContain('real server 10.1.4.1:80 of service TCP 10.0.0.4:80');
     expect(te.operation).toMatchObject({ op: 'addDestination', destination: { address: '10.1.4.1' } });
-    expect(te.failure.rollbackErrors).toEqual([]);
+    expect(te.failure.reason).toBe('refused');
+    expect(te.failure.rollback).toMatchObject({ complete: true, remaining: [], errors: [] });
+    expect(te.message).toMatch(/; rolled back, the table is as before$/);
     expect(await sortedTable(ipvs)).toEqual(before);
   });
 });

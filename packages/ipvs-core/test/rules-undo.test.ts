@@ -1,12 +1,11 @@
 /**
  * The undo of a failed transaction: random tables and random change sets (some refused by the fake
  * kernel) always end with the table exactly as before, whatever the kernel carried out, and services
- * the transaction did not touch are left alone.
+ * the transaction did not touch are left alone. The undo is planned from differences (pure).
  */
 import {
-  AddressFamily, applyAllOrNothing, FakeKernel, ForwardingMethod, needsPriorState, openFakeIpvs, planUndo, priorStateOf,
-  Protocol, readPriorState, readRuleset, TunnelType, type DestinationSettings, type Operation, type RuleService, type Ruleset,
-  type ServiceKey,
+  AddressFamily, applyAllOrNothing, differences, FakeKernel, ForwardingMethod, openFakeIpvs, planRestore, Protocol, readRuleset,
+  TunnelType, type DestinationSettings, type Operation, type PriorState, type RuleService, type Ruleset, type ServiceKey,
 } from './internals';
 import { random } from './support';
 
@@ -72,37 +71,51 @@ describe('undo of a failed transaction', () => {
       const { ipvs } = await kernelWith(randomTable());
       const before = await readRuleset(ipvs);
       const operations = Array.from({ length: rng.int(1, 25) }, randomOperation);
-      // half the rounds read only the services the operations edit or delete, as restore does
-      const prior = round % 2 ? priorStateOf(before) : await readPriorState(ipvs, operations.filter(needsPriorState).map((op) => op.service));
-      const result = await applyAllOrNothing(ipvs, prior, operations);
+      // half the rounds give the table just read (as apply does), half let the transaction look up what it touches (as restore does)
+      const result = await applyAllOrNothing(ipvs, operations, round % 2 ? { table: before } : {});
       if (!result.ok) {
         refused++;
-        expect({ round, operations, errors: result.rollbackErrors.map((e) => e.message) }).toEqual({ round, operations, errors: [] });
+        expect(result.reason).toBe('refused');
+        expect({ round, operations, rollback: result.rollback }).toEqual({ round, operations, rollback: { complete: true, remaining: [], undone: expect.any(Number), errors: [] } });
+        expect(result.counts.unknown).toBe(0);
         expect(sorted(await readRuleset(ipvs))).toEqual(sorted(before));
       }
       ipvs.close();
     }
     expect(refused).toBeGreaterThan(200);
-  });
+  }, 60_000);
 
   test('services the transaction did not touch are left as they are, even if they changed meanwhile', async () => {
     const { kernel, ipvs } = await kernelWith([{ key: serviceKey(1), options: serviceOptions('rr'), destinations: [] }]);
     const before = await readRuleset(ipvs);
     // another program adds a service after the table was read
     await ipvs.addService(serviceKey(9), serviceOptions('wlc'));
-    const result = await applyAllOrNothing(ipvs, before, [
+    const result = await applyAllOrNothing(ipvs, [
       { op: 'addService', service: serviceKey(2), options: serviceOptions('rr') },
       { op: 'addService', service: serviceKey(1), options: serviceOptions('rr') }, // exists: EEXIST
-    ]);
+    ], { table: before });
     expect(result.ok).toBe(false);
     expect(kernel.services().map((s) => ('address' in s.key ? s.key.address : '')).sort()).toEqual(['10.0.0.1', '10.0.0.9']);
+  });
+
+  test('a service the table given missed (a dump can, while other namespaces change theirs) is looked up, not assumed absent', async () => {
+    const existing: RuleService = { key: serviceKey(1), options: serviceOptions('sh'), destinations: [{ key: destKey(1), options: options(3) }] };
+    const { kernel, ipvs } = await kernelWith([existing]);
+    const result = await applyAllOrNothing(ipvs, [
+      { op: 'addService', service: serviceKey(2), options: serviceOptions('rr') },
+      { op: 'addService', service: serviceKey(1), options: serviceOptions('rr') }, // exists: EEXIST
+    ], { table: { services: [] } });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.rollback.complete).toBe(true);
+    expect(kernel.services().map((s) => [('address' in s.key ? s.key.address : ''), s.scheduler])).toEqual([['10.0.0.1', 'sh']]);
+    expect(kernel.destinations(serviceKey(1)).map((d) => d.weight)).toEqual([3]);
   });
 
   test('the undo of a deleted service re-adds it and its real servers, oldest first', () => {
     const key = serviceKey(1);
     const was: RuleService = { key, options: serviceOptions('rr'), destinations: [{ key: destKey(2), options: options(2) }, { key: destKey(1), options: options(1) }] };
-    const undo = planUndo(priorStateOf({ services: [was] }), [{ op: 'deleteService', service: key }], ['done']);
-    expect(undo.problems).toEqual([]);
+    const prior: PriorState = { services: [was], absent: [], wholeTable: false };
+    const undo = planRestore(differences(prior, { services: [], absent: [key], wholeTable: false }));
     expect(undo.operations).toEqual([
       { op: 'addService', service: key, options: was.options },
       { op: 'addDestination', service: key, destination: destKey(1), options: options(1) },
@@ -110,26 +123,28 @@ describe('undo of a failed transaction', () => {
     ]);
   });
 
-  test('a service added by the batch is deleted once, whatever was done to its real servers', () => {
-    const key = serviceKey(3);
-    const undo = planUndo(priorStateOf({ services: [] }), [
-      { op: 'addService', service: key, options: serviceOptions('rr') },
-      { op: 'addDestination', service: key, destination: destKey(1), options: options(1) },
-      { op: 'editDestination', service: key, destination: destKey(1), options: options(4) },
-      { op: 'addDestination', service: key, destination: destKey(2), options: options(1) },
-    ], ['done', 'done', 'done', 'refused']);
-    expect(undo.operations).toEqual([{ op: 'deleteService', service: key }]);
-  });
-
-  test('unanswered requests and missing prior state are reported, not guessed', () => {
-    const undo = planUndo(priorStateOf({ services: [] }), [
-      { op: 'editService', service: serviceKey(1), options: serviceOptions('sh') },
-      { op: 'addService', service: serviceKey(2), options: serviceOptions('rr') },
-    ], ['done', 'unknown']);
-    expect(undo.operations).toEqual([]);
-    expect(undo.problems).toEqual([
-      'the kernel did not answer 1 request(s); they may have been applied and were not undone',
-      'service TCP 10.0.0.1:80 was changed but its state before is unknown',
-    ]);
+  test('what exists and did not is deleted once; settings are set back; deletions come first', () => {
+    const kept: RuleService = { key: serviceKey(1), options: serviceOptions('rr'), destinations: [{ key: destKey(1), options: options(1) }, { key: destKey(2), options: options(2) }] };
+    const prior: PriorState = { services: [kept], absent: [serviceKey(3)], wholeTable: false, timeouts: { tcp: 900, tcpFin: 120, udp: 300 } };
+    const now: PriorState = {
+      services: [
+        { key: serviceKey(3), options: serviceOptions('rr'), destinations: [{ key: destKey(1), options: options(4) }] },
+        { ...kept, options: serviceOptions('sh'), destinations: [{ key: destKey(3), options: options(1) }, { key: destKey(1), options: options(7) }] },
+      ],
+      absent: [], wholeTable: false, timeouts: { tcp: 10, tcpFin: 120, udp: 300 },
+    };
+    const found = differences(prior, now);
+    expect(found.map((d) => d.kind)).toEqual(['extra-service', 'service-settings', 'extra-destination', 'missing-destination', 'destination-settings', 'timeouts']);
+    expect(planRestore(found)).toEqual({
+      operations: [
+        { op: 'deleteService', service: serviceKey(3) },
+        { op: 'deleteDestination', service: serviceKey(1), destination: destKey(3) },
+        { op: 'editService', service: serviceKey(1), options: serviceOptions('rr') },
+        { op: 'editDestination', service: serviceKey(1), destination: destKey(1), options: options(1) },
+        { op: 'addDestination', service: serviceKey(1), destination: destKey(2), options: options(2) },
+      ],
+      timeouts: { tcp: 900, tcpFin: 120, udp: 300 },
+    });
+    expect(differences(prior, prior)).toEqual([]);
   });
 });

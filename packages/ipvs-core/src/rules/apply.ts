@@ -2,13 +2,15 @@
  * Declarative apply: read the kernel's table, compute the minimal change set to `desired`, and
  * apply it pipelined and all-or-nothing.
  */
-import type { IpvsApi, Operation } from '../api';
+import type { Operation } from '../api';
+import type { IpvsApi } from '../api';
 import { planChanges, type ChangePlan } from './plan';
 import { readRuleset } from './read-table';
 import type { Ruleset } from './ruleset';
-import { applyAllOrNothing, type TransactionFailure } from './transaction';
+import { applyAllOrNothing, type RunOptions, type TransactionFailure } from './transaction';
+import { describeDifference } from './undo';
 
-export interface ApplyOptions {
+export interface ApplyOptions extends RunOptions {
   /** Only compute the plan. */
   readonly dryRun?: boolean;
 }
@@ -18,23 +20,37 @@ export interface ApplyOutcome {
   readonly applied: boolean;
 }
 
-/** The kernel refused part of a transaction; everything it had applied was undone. */
+/**
+ * The transaction failed: the kernel refused a change, the exchange with it failed, or it was stopped.
+ * `failure.rollback` says whether the table was read back as before, or what is left.
+ */
 export class TransactionError extends Error {
   constructor(
     readonly failure: TransactionFailure,
-    /** The operation the kernel refused first. */
+    /** The operation that failed first (see `failure.index`). */
     readonly operation: Operation,
   ) {
-    super(failure.rollbackErrors.length > 0 ? `${failure.error.message} (and undoing failed: ${failure.rollbackErrors[0]?.message})` : failure.error.message);
+    super(transactionMessage(failure));
     this.name = 'TransactionError';
   }
+}
+
+/** The failure and the rollback in the library's words. */
+export function transactionMessage(failure: TransactionFailure): string {
+  const { rollback } = failure;
+  const what = failure.reason === 'refused' ? failure.error.message
+    : failure.reason === 'aborted' ? `stopped (${failure.cause?.message ?? 'aborted'})`
+      : `the exchange with the kernel failed (${failure.cause?.message ?? failure.error.message})`;
+  if (rollback.complete) return `${what}; rolled back, the table is as before`;
+  if (!rollback.remaining) return `${what}; rolling back failed and the table could not be read back (${rollback.errors[0]?.message ?? 'unknown error'})`;
+  return `${what}; rolling back failed, the table is not as before: ${rollback.remaining.map(describeDifference).join('; ')}`;
 }
 
 export async function applyRuleset(api: IpvsApi, desired: Ruleset, options: ApplyOptions = {}): Promise<ApplyOutcome> {
   const current = await readRuleset(api);
   const plan = planChanges(current, desired);
   if (options.dryRun || plan.operations.length === 0) return { plan, applied: false };
-  const result = await applyAllOrNothing(api, current, plan.operations);
+  const result = await applyAllOrNothing(api, plan.operations, { table: current, signal: options.signal });
   if (!result.ok) throw new TransactionError(result, plan.operations[result.index]!);
   return { plan, applied: true };
 }

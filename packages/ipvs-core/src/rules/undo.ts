@@ -1,142 +1,216 @@
 /**
- * The exact undo of a batch. From the operations the kernel carried out and the state, before the
- * batch, of the services they touched, it derives the operations that put every touched service and
- * real server back, and nothing else: the table is not read again (a re-read would also undo what
- * others changed meanwhile, and a service dump can miss services while other network namespaces
- * change theirs).
+ * Undoing a transaction by comparison: the part of the table it touched is read back, compared with
+ * its prior state, and whatever differs is put back (what is there that was not is deleted, what was
+ * deleted or edited is restored), then read back again to check. The same whether the kernel refused
+ * a change (every outcome known), an exchange failed (some outcomes unknown), the transaction was
+ * stopped, or a crash left only a journal of the prior state: the table, not a guess about what the
+ * kernel did, decides. Services outside the part are never read nor written.
+ *
+ * `differences` and `planRestore` are pure; `restorePrior` does the reading and the writing.
  */
-import type { Operation, OperationList } from '../api';
+import type { IpvsApi, Operation } from '../api';
 import { describeObject } from '../describe';
-import type { DestinationKey, ServiceKey } from '../model';
 import { destinationId, serviceId } from '../identity';
-import type { RuleService, Ruleset } from './ruleset';
+import type { DestinationKey, DestinationSettings, ServiceKey, ServiceSettings, Timeouts } from '../model';
+import { readCurrentState, type PriorState } from './prior-state';
+import { sameDestinationOptions, sameServiceOptions, type RuleDestination, type RuleService } from './ruleset';
 
-/** The services a transaction touches as they were before it (at least those it edits or deletes). */
-export interface PriorState {
-  /** The service with its real servers, or undefined if it did not exist or was not read. */
-  service(id: string): RuleService | undefined;
-}
-
-export function priorStateOf(table: Ruleset): PriorState {
-  const byId = new Map(table.services.map((s) => [serviceId(s.key), s]));
-  return { service: (id) => byId.get(id) };
-}
-
-/** Operations whose undo needs the prior state of their service (adds undo by deleting). */
-export function needsPriorState(op: Operation): boolean {
-  return op.op !== 'addService' && op.op !== 'addDestination';
-}
-
-/** What became of one operation of the batch. */
-export type OperationOutcome = 'done' | 'refused' | 'unknown';
-
-export interface UndoPlan {
-  readonly operations: Operation[];
-  /** Why part of the batch cannot be undone exactly (missing prior state, unanswered requests). */
-  readonly problems: string[];
-}
-
-interface DestinationTrace {
-  readonly key: DestinationKey;
-  /** Its first change here added it: it did not exist before. */
-  readonly addedHere: boolean;
-  exists: boolean;
-}
-
-interface ServiceTrace {
-  readonly key: ServiceKey;
-  readonly addedHere: boolean;
-  exists: boolean;
-  /** Deleted at some point: every real server it had is gone. */
-  deleted: boolean;
-  optionsChanged: boolean;
-  readonly destinations: Map<string, DestinationTrace>;
-}
-
-export function planUndo(prior: PriorState, operations: readonly Operation[] | OperationList, outcomes: readonly OperationOutcome[]): UndoPlan {
-  const traces = new Map<string, ServiceTrace>();
-  let unknown = 0;
-  for (let index = 0; index < outcomes.length; index++) {
-    if (outcomes[index] === 'unknown') unknown++;
-    if (outcomes[index] !== 'done') continue;
-    const op = operations.at(index)!;
-    const id = serviceId(op.service);
-    let trace = traces.get(id);
-    if (!trace) {
-      trace = { key: op.service, addedHere: op.op === 'addService', exists: true, deleted: false, optionsChanged: false, destinations: new Map() };
-      traces.set(id, trace);
-    }
-    follow(trace, op);
+/** One way in which the table differs from a prior state. */
+export type Difference =
+  /** A service that exists and did not (with whatever real servers it has now). */
+  | { readonly kind: 'extra-service'; readonly service: RuleService }
+  /** A service that existed (as given, with its real servers) and is gone. */
+  | { readonly kind: 'missing-service'; readonly service: RuleService }
+  | { readonly kind: 'service-settings'; readonly service: ServiceKey; readonly before: ServiceSettings; readonly now: ServiceSettings }
+  | { readonly kind: 'extra-destination'; readonly service: ServiceKey; readonly destination: RuleDestination }
+  | { readonly kind: 'missing-destination'; readonly service: ServiceKey; readonly destination: RuleDestination }
+  | {
+    readonly kind: 'destination-settings'; readonly service: ServiceKey; readonly destination: DestinationKey;
+    readonly before: DestinationSettings; readonly now: DestinationSettings;
   }
+  | { readonly kind: 'timeouts'; readonly before: Timeouts; readonly now: Timeouts };
+
+/**
+ * How `now` differs from `before` (two states of the same part of the table, see `readCurrentState`).
+ * Missing real servers of one service are listed oldest first: added back in that order, the kernel
+ * lists them newest first as before.
+ */
+export function differences(before: PriorState, now: PriorState): Difference[] {
+  const was = new Map(before.services.map((s) => [serviceId(s.key), s]));
+  const is = new Map(now.services.map((s) => [serviceId(s.key), s]));
+  const found: Difference[] = [];
+  for (const [id, service] of is) if (!was.has(id)) found.push({ kind: 'extra-service', service });
+  for (const [id, prior] of was) {
+    const current = is.get(id);
+    if (!current) {
+      found.push({ kind: 'missing-service', service: prior });
+      continue;
+    }
+    if (!sameServiceOptions(prior.options, current.options)) {
+      found.push({ kind: 'service-settings', service: prior.key, before: prior.options, now: current.options });
+    }
+    const priorDestinations = new Map(prior.destinations.map((d) => [destinationId(d.key), d]));
+    const currentDestinations = new Map(current.destinations.map((d) => [destinationId(d.key), d]));
+    for (const [did, destination] of currentDestinations) {
+      if (!priorDestinations.has(did)) found.push({ kind: 'extra-destination', service: prior.key, destination });
+    }
+    for (let i = prior.destinations.length - 1; i >= 0; i--) {
+      const destination = prior.destinations[i]!;
+      const currentOne = currentDestinations.get(destinationId(destination.key));
+      if (!currentOne) found.push({ kind: 'missing-destination', service: prior.key, destination });
+      else if (!sameDestinationOptions(destination.options, currentOne.options) || destination.key.family !== currentOne.key.family) {
+        found.push({ kind: 'destination-settings', service: prior.key, destination: destination.key, before: destination.options, now: currentOne.options });
+      }
+    }
+  }
+  if (before.timeouts && now.timeouts && !sameTimeouts(before.timeouts, now.timeouts)) {
+    found.push({ kind: 'timeouts', before: before.timeouts, now: now.timeouts });
+  }
+  return found;
+}
+
+function sameTimeouts(a: Timeouts, b: Timeouts): boolean {
+  return a.tcp === b.tcp && a.tcpFin === b.tcpFin && a.udp === b.udp;
+}
+
+/** What puts a part of the table back to its prior state. */
+export interface UndoPlan {
+  /** Deletions first (they free what additions may need), then edits, then additions. */
+  readonly operations: Operation[];
+  /** The timeouts to set back, if they differ. */
+  readonly timeouts?: Timeouts;
+}
+
+/** The operations that undo `found` (the differences of the table from a prior state). */
+export function planRestore(found: readonly Difference[]): UndoPlan {
   const deletes: Operation[] = [];
   const edits: Operation[] = [];
   const adds: Operation[] = [];
-  const problems: string[] = [];
-  if (unknown > 0) problems.push(`the kernel did not answer ${unknown} request(s); they may have been applied and were not undone`);
-  for (const [id, trace] of traces) {
-    if (trace.addedHere) {
-      // it did not exist: deleting it takes its real servers along
-      if (trace.exists) deletes.push({ op: 'deleteService', service: trace.key });
-      continue;
-    }
-    // real servers it added are simply deleted; anything else needs the service as it was
-    for (const dest of trace.destinations.values()) {
-      if (dest.addedHere && dest.exists) deletes.push({ op: 'deleteDestination', service: trace.key, destination: dest.key });
-    }
-    const changedBefore = [...trace.destinations.values()].filter((d) => !d.addedHere);
-    if (!trace.deleted && !trace.optionsChanged && changedBefore.length === 0) continue;
-    const before = prior.service(id);
-    if (!before) {
-      problems.push(`${describeObject({ service: trace.key })} was changed but its state before is unknown`);
-      continue;
-    }
-    if (trace.deleted) {
-      if (trace.exists) deletes.push({ op: 'deleteService', service: trace.key });
-      adds.push({ op: 'addService', service: before.key, options: before.options });
-      // the kernel lists real servers newest first: add the oldest first to get the same order back
-      for (let i = before.destinations.length - 1; i >= 0; i--) {
-        const d = before.destinations[i]!;
-        adds.push({ op: 'addDestination', service: before.key, destination: d.key, options: d.options });
-      }
-      continue;
-    }
-    if (trace.optionsChanged) edits.push({ op: 'editService', service: before.key, options: before.options });
-    const destinationsBefore = new Map(before.destinations.map((d) => [destinationId(d.key), d]));
-    for (const dest of changedBefore) {
-      const was = destinationsBefore.get(destinationId(dest.key));
-      if (!was) {
-        problems.push(`${describeObject({ service: trace.key, destination: dest.key })} was changed but its state before is unknown`);
-      } else if (dest.exists) {
-        edits.push({ op: 'editDestination', service: before.key, destination: was.key, options: was.options });
-      } else {
-        adds.push({ op: 'addDestination', service: before.key, destination: was.key, options: was.options });
-      }
+  let timeouts: Timeouts | undefined;
+  for (const d of found) {
+    switch (d.kind) {
+      case 'extra-service':
+        deletes.push({ op: 'deleteService', service: d.service.key });
+        break;
+      case 'missing-service':
+        adds.push({ op: 'addService', service: d.service.key, options: d.service.options });
+        // the kernel lists real servers newest first: add the oldest first to get the same order back
+        for (let i = d.service.destinations.length - 1; i >= 0; i--) {
+          const dest = d.service.destinations[i]!;
+          adds.push({ op: 'addDestination', service: d.service.key, destination: dest.key, options: dest.options });
+        }
+        break;
+      case 'service-settings':
+        edits.push({ op: 'editService', service: d.service, options: d.before });
+        break;
+      case 'extra-destination':
+        deletes.push({ op: 'deleteDestination', service: d.service, destination: d.destination.key });
+        break;
+      case 'missing-destination':
+        adds.push({ op: 'addDestination', service: d.service, destination: d.destination.key, options: d.destination.options });
+        break;
+      case 'destination-settings':
+        edits.push({ op: 'editDestination', service: d.service, destination: d.destination, options: d.before });
+        break;
+      case 'timeouts':
+        timeouts = d.before;
+        break;
     }
   }
-  return { operations: [...deletes, ...edits, ...adds], problems };
+  return { operations: [...deletes, ...edits, ...adds], ...(timeouts ? { timeouts } : {}) };
 }
 
-/** Follows one operation the kernel carried out. */
-function follow(trace: ServiceTrace, op: Operation): void {
-  switch (op.op) {
-    case 'addService':
-      trace.exists = true;
-      return;
-    case 'editService':
-      trace.optionsChanged = true;
-      return;
-    case 'deleteService':
-      trace.exists = false;
-      trace.deleted = true;
-      trace.destinations.clear();
-      return;
+/** One difference in words ("service TCP 10.0.0.5:80 exists; it did not before"). */
+export function describeDifference(d: Difference): string {
+  switch (d.kind) {
+    case 'extra-service': {
+      const servers = d.service.destinations.length;
+      return `${describeObject({ service: d.service.key })} exists${servers ? ` (with ${servers} real server${servers === 1 ? '' : 's'})` : ''}; it did not before`;
+    }
+    case 'missing-service': {
+      const servers = d.service.destinations.length;
+      return `${describeObject({ service: d.service.key })}${servers ? ` and its ${servers} real server${servers === 1 ? '' : 's'}` : ''} existed before and ${servers ? 'are' : 'is'} missing`;
+    }
+    case 'service-settings':
+      return `${describeObject({ service: d.service })} has other settings than before (${settingsChange(d.before, d.now)})`;
+    case 'extra-destination':
+      return `${describeObject({ service: d.service, destination: d.destination.key })} exists; it did not before`;
+    case 'missing-destination':
+      return `${describeObject({ service: d.service, destination: d.destination.key })} existed before and is missing`;
+    case 'destination-settings':
+      return `${describeObject({ service: d.service, destination: d.destination })} has other settings than before (${settingsChange(d.before, d.now)})`;
+    case 'timeouts':
+      return `the timeouts are ${d.now.tcp} ${d.now.tcpFin} ${d.now.udp}; they were ${d.before.tcp} ${d.before.tcpFin} ${d.before.udp}`;
   }
-  if (trace.addedHere || trace.deleted) return; // the service's undo covers its real servers
-  const did = destinationId(op.destination);
-  let dest = trace.destinations.get(did);
-  if (!dest) {
-    dest = { key: op.destination, addedHere: op.op === 'addDestination', exists: true };
-    trace.destinations.set(did, dest);
+}
+
+/** "scheduler sh, was rr; weight 4, was 1": the fields that differ. */
+function settingsChange(before: object, now: object): string {
+  const was = before as Record<string, unknown>;
+  const is = now as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];
+  return fields.filter((f) => String(was[f]) !== String(is[f])).map((f) => `${f} ${String(is[f] ?? 'none')}, was ${String(was[f] ?? 'none')}`).join('; ');
+}
+
+/** What a rollback did, and what it left. */
+export interface RollbackReport {
+  /** The part of the table was read back and equals its prior state. */
+  readonly complete: boolean;
+  /**
+   * How the last read-back differs from the prior state (empty when complete); undefined when the
+   * table could not be read back (its state is then unknown).
+   */
+  readonly remaining: readonly Difference[] | undefined;
+  /** Operations sent to put the table back (and carried out). */
+  readonly undone: number;
+  /** What went wrong while reading back or putting back (refusals, failed exchanges), once each. */
+  readonly errors: readonly Error[];
+}
+
+export interface RestoreOptions {
+  /** Rounds of read, compare and put back before giving up (default 3); a last read-back checks. */
+  readonly rounds?: number;
+}
+
+/**
+ * Puts the part of the table that `prior` covers back as it was: reads it, sends what undoes the
+ * differences, and reads again, up to `rounds` times (a failed exchange during the rollback is
+ * retried with a new socket). Never rejects: what it could not do is in the report. Not stoppable:
+ * once begun, a rollback runs to its end.
+ */
+export async function restorePrior(api: IpvsApi, prior: PriorState, options: RestoreOptions = {}): Promise<RollbackReport> {
+  const rounds = options.rounds ?? 3;
+  const errors = new Map<string, Error>();
+  const note = (error: unknown): void => {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (!errors.has(e.message)) errors.set(e.message, e);
+  };
+  let undone = 0;
+  let remaining: Difference[] | undefined;
+  for (let round = 0; ; round++) {
+    try {
+      remaining = differences(prior, await readCurrentState(api, prior));
+    } catch (error) {
+      note(error);
+      remaining = undefined;
+    }
+    if (remaining?.length === 0 || round >= rounds) break;
+    if (!remaining) continue; // read again
+    const plan = planRestore(remaining);
+    if (plan.operations.length > 0) {
+      for (const result of await api.batch(plan.operations)) {
+        if (result.ok) undone++;
+        else note(result.error);
+      }
+    }
+    if (plan.timeouts) {
+      try {
+        await api.setTimeouts(plan.timeouts);
+        undone++;
+      } catch (error) {
+        note(error);
+      }
+    }
   }
-  dest.exists = op.op !== 'deleteDestination';
+  return { complete: remaining?.length === 0, remaining, undone, errors: [...errors.values()] };
 }

@@ -1,0 +1,85 @@
+/**
+ * The prior state of a transaction, as plain data: what the services it touches looked like before
+ * anything was sent (or the whole table, when it flushes), and the timeouts when it sets them. A
+ * rollback reads the same objects back and makes them equal to it (see `undo.ts`); a crash journal
+ * can write it down before sending and recover from it the same way.
+ */
+import type { IpvsApi } from '../api';
+import { mapBounded } from '../bounded';
+import { serviceId } from '../identity';
+import type { ServiceKey, Timeouts } from '../model';
+import { findService } from '../service-list';
+import { readRuleset, ruleOf } from './read-table';
+import { destinationOptionsPool, type RuleService, type Ruleset } from './ruleset';
+import type { TransactionScope } from './change';
+
+/**
+ * The state of a part of the table: the prior state of a transaction, or the same part read back.
+ * JSON-safe (no bigints, no class instances).
+ */
+export interface PriorState {
+  /** The services of the part that exist, each with its real servers (kernel order: newest first). */
+  readonly services: readonly RuleService[];
+  /** Services of the part that do not exist (looked up one by one: an absence is never guessed from a dump). */
+  readonly absent: readonly ServiceKey[];
+  /** The part is the whole table (the transaction flushes): services not in `services` do not exist. */
+  readonly wholeTable: boolean;
+  /** The timeouts, when the part includes them. */
+  readonly timeouts?: Timeouts;
+}
+
+/**
+ * Lookups (GET_SERVICE, then a real-server dump for each one found) at once: a lookup is one small
+ * request, and the transport sends those asked together in one datagram.
+ */
+const LOOKUPS_AT_ONCE = 32;
+
+export interface ReadPriorOptions {
+  /**
+   * The whole table, read just before (apply has it): the touched services are taken from it, and
+   * only those it lacks are looked up (a dump can miss a service while other namespaces change theirs;
+   * a lookup cannot).
+   */
+  readonly table?: Ruleset;
+}
+
+/** Reads the prior state of what `scope` touches. Sends no change. */
+export async function readPriorState(api: IpvsApi, scope: TransactionScope, options: ReadPriorOptions = {}): Promise<PriorState> {
+  const timeouts = scope.timeouts ? await api.getTimeouts() : undefined;
+  if (scope.wholeTable) return { services: (await readRuleset(api)).services, absent: [], wholeTable: true, ...(timeouts ? { timeouts } : {}) };
+  const known = new Map((options.table?.services ?? []).map((s) => [serviceId(s.key), s]));
+  const services: RuleService[] = [];
+  const unknown: ServiceKey[] = [];
+  for (const key of scope.services) {
+    const have = known.get(serviceId(key));
+    if (have) services.push(have);
+    else unknown.push(key);
+  }
+  const looked = await lookUp(api, unknown);
+  return { services: [...services, ...looked.services], absent: looked.absent, wholeTable: false, ...(timeouts ? { timeouts } : {}) };
+}
+
+/** Reads the same part of the table as `prior` covers, as it is now. */
+export async function readCurrentState(api: IpvsApi, prior: PriorState): Promise<PriorState> {
+  const timeouts = prior.timeouts ? await api.getTimeouts() : undefined;
+  const part = prior.wholeTable
+    ? { services: (await readRuleset(api)).services, absent: [] }
+    : await lookUp(api, [...prior.services.map((s) => s.key), ...prior.absent]);
+  return { ...part, wholeTable: prior.wholeTable, ...(timeouts ? { timeouts } : {}) };
+}
+
+/** Each service by key (GET_SERVICE, exact whatever other namespaces do) with its real servers. */
+async function lookUp(api: IpvsApi, keys: readonly ServiceKey[]): Promise<{ services: RuleService[]; absent: ServiceKey[] }> {
+  const share = destinationOptionsPool();
+  const read = await mapBounded(keys, async (key) => {
+    const service = await findService(api, key);
+    return service ? ruleOf({ service, destinations: await api.getDestinations(service.key) }, share) : key;
+  }, LOOKUPS_AT_ONCE);
+  const services: RuleService[] = [];
+  const absent: ServiceKey[] = [];
+  for (const entry of read) {
+    if ('options' in entry) services.push(entry);
+    else absent.push(entry);
+  }
+  return { services, absent };
+}
