@@ -1,6 +1,6 @@
-import { IpvsError } from '@tsipvs/ipvs-core';
+import { IpvsError, IpvsProtocolError, IpvsTransportError } from '@tsipvs/ipvs-core';
 import { messageOf } from '../src/errors';
-import { ipvsadmMessage } from '../src/kernel-messages';
+import { ipvsadmMessage, transportMessage } from '../src/kernel-messages';
 
 describe("ipvsadm's texts for kernel refusals", () => {
   test.each([
@@ -40,5 +40,27 @@ describe("ipvsadm's texts for kernel refusals", () => {
     Object.defineProperty(error, 'message', { value: 'the library’s own words' });
     expect(messageOf(error)).toBe('Service not defined');
     expect(messageOf(new Error('other'))).toBe('other');
+  });
+});
+
+describe('failed exchanges with the kernel have words of their own', () => {
+  test.each([
+    [110, 'No reply from the kernel in time'],
+    [105, 'Replies from the kernel were lost (netlink receive buffer overflow)'],
+    [90, 'Message too long for the netlink socket'],
+    [71, 'Unreadable reply from the kernel'],
+    [125, 'Stopped before the kernel answered'],
+    [9, 'The netlink socket was closed'],
+    [5, 'Netlink socket error: Input/output error'],
+    [111, 'Netlink socket error: Connection refused'],
+  ] as const)('errno %d: %s', (errno, text) => {
+    expect(transportMessage(errno)).toBe(text);
+  });
+
+  test('an IpvsTransportError is never read as a refusal (EMSGSIZE is not "Module is wrong version")', () => {
+    const error = new IpvsTransportError('addService', undefined, true, new IpvsProtocolError('bad netlink message length'));
+    expect(error.errno).toBe(71);
+    expect(messageOf(error)).toBe('Unreadable reply from the kernel');
+    expect(error.message).toBe('addService: no answer from the kernel, it may or may not have been carried out (bad netlink message length)');
   });
 });
