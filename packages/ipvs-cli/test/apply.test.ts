@@ -1,6 +1,6 @@
 /** `tsipvs apply` through `main`, against the fake kernel. */
 import { runWithFake } from './support/environment';
-import { FakeKernel } from '@tsipvs/ipvs-core/testing';
+import { FakeKernel, FaultPlan } from '@tsipvs/ipvs-core/testing';
 
 const RULES = `# two services
 -A -t 10.0.0.1:80 -s rr
@@ -84,6 +84,52 @@ describe('tsipvs apply', () => {
       stdout: '',
       stderr: 'line 5: Scheduler or persistence engine not found\nnothing was changed\n',
     });
+    expect(await table(fake)).toBe('-A -t 10.0.0.9:80 -s rr\n');
+  });
+
+  test.each([
+    ['an empty file', { files: { rules: '' } }, ['rules'], 'rules'],
+    ['a file of comments', { files: { rules: '# nothing yet\n\n   # really\n' } }, ['rules'], 'rules'],
+    ['/dev/null', { files: { '/dev/null': '' } }, ['/dev/null'], '/dev/null'],
+    ['a closed stdin (node reads it as /dev/null)', { stdin: '' }, ['-'], 'standard input'],
+    ['{"services":[]}', { files: { 'rules.json': '{"services":[]}' } }, ['rules.json'], 'rules.json'],
+    ['[]', { stdin: '[]\n' }, ['-'], 'standard input'],
+  ] as const)('%s would delete every service: refused, exit 2, nothing changed', async (_what, options, args, name) => {
+    const fake = await withTable('-A -t 10.0.0.9:80 -s rr');
+    const sent = fake.received.length;
+    const result = await runWithFake(fake, ['apply', ...args], options);
+    expect(result).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `${name} defines no service: applying it would delete every service (--allow-empty to do that)\n`,
+    });
+    expect(fake.received.length).toBe(sent);
+    expect(await table(fake)).toBe('-A -t 10.0.0.9:80 -s rr\n');
+  });
+
+  test('--allow-empty deletes every service', async () => {
+    const fake = await withTable('-A -t 10.0.0.9:80 -s rr', '-A -t 10.0.0.8:80 -s rr');
+    const result = await runWithFake(fake, ['apply', '--allow-empty', '-'], { stdin: '' });
+    expect(result).toEqual({ status: 0, stderr: '', stdout: '- -D -t 10.0.0.8:80\n- -D -t 10.0.0.9:80\n2 changes: services +0 ~0 -2, real servers +0 ~0 -0\n' });
+    expect(await table(fake)).toBe('');
+  });
+
+  test('an unreadable stdin is an error, not an empty ruleset', async () => {
+    const fake = await withTable('-A -t 10.0.0.9:80 -s rr');
+    const result = await runWithFake(fake, ['apply', '--allow-empty', '-'], { stdinError: new Error('EISDIR: illegal operation on a directory, read') });
+    expect(result).toEqual({ status: 2, stdout: '', stderr: 'cannot read standard input: EISDIR: illegal operation on a directory, read\n' });
+    expect(await table(fake)).toBe('-A -t 10.0.0.9:80 -s rr\n');
+  });
+
+  test('a failed exchange with the kernel midway: rolled back, read back as before', async () => {
+    const fake = await withTable('-A -t 10.0.0.9:80 -s rr');
+    const rules = '-A -t 10.0.0.9:80 -s rr\n' + Array.from({ length: 40 }, (_, i) => `-A -t 10.0.1.${i + 1}:80 -s rr\n-a -t 10.0.1.${i + 1}:80 -r 10.0.2.${i + 1}:80 -m -w 1\n`).join('');
+    // opening (2), reading the table (1 dump of services, 1 of real servers), looking up the 40 new services, then the batch's second datagram
+    const faults = new FaultPlan().inject('malformed-message', { after: 2 + 2 + 40 + 70 });
+    const result = await runWithFake(fake, ['apply', 'rules'], { files: { rules }, faults });
+    expect(faults.struck).toHaveLength(1);
+    expect(result.status).toBe(255);
+    expect(result.stderr).toMatch(/^line \d+: Unreadable reply from the kernel\nthe exchange with the kernel failed: \d+ changes made, \d+ unanswered \(made or not\), \d+ not sent\nthe changes made were rolled back \(nothing was changed\)\n$/);
     expect(await table(fake)).toBe('-A -t 10.0.0.9:80 -s rr\n');
   });
 

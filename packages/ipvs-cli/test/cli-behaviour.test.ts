@@ -205,12 +205,16 @@ describe('restore', () => {
     expect((await run(kernel, '-Sn')).stdout).toBe(before);
   });
 
-  test('lines other than changes run one by one, failures name their line', async () => {
+  test('-C, -Z and --set are part of the transaction; listing lines run once it is made', async () => {
     const kernel = new FakeKernel();
-    const r = await run(kernel, '-R', '-A -t 10.0.0.1:80\n-L -n\n-D -t 10.0.0.7:80\n--set 10 20 30\n');
-    expect(r.status).toBe(255);
-    expect(r.stdout).toContain('TCP  10.0.0.1:80 wlc\n');
-    expect(r.stderr).toBe('line 3: No such service\n');
+    await setup(kernel, '-A -t 10.0.0.9:80 -s rr');
+    const refused = await run(kernel, '-R', '-A -t 10.0.0.1:80\n-L -n\n-D -t 10.0.0.7:80\n--set 10 20 30\n');
+    expect(refused).toEqual({ stdout: '', stderr: 'line 3: No such service\nrestore failed: nothing applied (the table is as before)\n', status: 255 });
+    expect((await run(kernel, '-Sn')).stdout).toBe('-A -t 10.0.0.9:80 -s rr\n');
+    expect((await run(kernel, '-L --timeout')).stdout).toBe('Timeout (tcp tcpfin udp): 900 120 300\n');
+    const made = await run(kernel, '-R', '-A -t 10.0.0.1:80\n-L -n\n--set 10 20 30\n');
+    expect(made.status).toBe(0);
+    expect(made.stdout).toContain('TCP  10.0.0.1:80 wlc\n');
     expect((await run(kernel, '-L --timeout')).stdout).toBe('Timeout (tcp tcpfin udp): 10 20 30\n');
     expect(await run(kernel, '-R', '-R\n')).toMatchObject({ status: 2, stderr: 'line 1: -R is not allowed in restore input\n' });
   });

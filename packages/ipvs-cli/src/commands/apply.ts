@@ -1,25 +1,28 @@
 /**
- * `tsipvs apply [--dry-run] [--json] FILE`: brings the kernel's table to the rules in FILE (ipvsadm save
- * grammar, or the JSON of `tsipvs -L --json`; `-` reads stdin) with the minimal change set, sent
- * pipelined and all-or-nothing. The plan is printed in ipvsadm's grammar: `+` adds, `~` edits in place,
- * `-` deletes.
+ * `tsipvs apply [--dry-run] [--json] [--allow-empty] FILE`: brings the kernel's table to the rules in FILE
+ * (ipvsadm save grammar, or the JSON of `tsipvs -L --json`; `-` reads stdin) with the minimal change set,
+ * sent pipelined and all-or-nothing. The plan is printed in ipvsadm's grammar: `+` adds, `~` edits in
+ * place, `-` deletes. Rules that define no service would delete every service: refused unless
+ * `--allow-empty`.
  */
 import {
-  applyRuleset, destinationSettings, serviceSettings, TransactionError, type ChangePlan, type Operation, type Ruleset, type TransactionFailure,
+  applyRuleset, destinationSettings, serviceSettings, TransactionError, type ChangePlan, type Operation, type Ruleset,
 } from '@tsipvs/ipvs-core';
 import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
-import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
+import { CliError, EXIT_USAGE } from '../errors';
 import { endpointName, type Naming } from '../format/endpoint';
 import { showingTableProgress, startProgress } from '../progress';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
+import { transactionReport } from '../rules/transaction-report';
 import { runCommander } from './subcommand';
 
 interface ApplyFlags {
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  readonly allowEmpty?: boolean;
 }
 
 /** The `apply` command's words and options (also read by shell completion). */
@@ -29,7 +32,8 @@ export function defineApplyCommand(program: Command): Command {
     .description('make the IPVS table equal to FILE with the fewest changes, all or nothing')
     .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
     .option('--dry-run', 'print the plan, change nothing')
-    .option('--json', 'print the plan as JSON');
+    .option('--json', 'print the plan as JSON')
+    .option('--allow-empty', 'accept rules that define no service (applying them deletes every service)');
 }
 
 export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
@@ -82,10 +86,16 @@ async function lineOf(op: Operation, file: RulesetFile): Promise<number | undefi
 
 async function apply(path: string, flags: ApplyFlags, context: CommandContext): Promise<void> {
   const { env } = context;
-  const text = path === '-' ? await env.readStdin() : await env.readFile(path).catch((error: Error) => {
-    throw new CliError(`cannot read ${path}: ${error.message}`, EXIT_USAGE);
-  });
+  const text = await readInput(path, context);
   const file = await readRulesetText(text, env.resolver, env.program);
+  if (file.ruleset.services.length === 0 && !flags.allowEmpty) {
+    // an empty file, comments only, /dev/null, a closed stdin, {"services":[]}: more often an accident
+    // (a failed -S, a wrong path) than a wish to delete everything
+    throw new CliError(
+      `${path === '-' ? 'standard input' : path} defines no service: applying it would delete every service (--allow-empty to do that)`,
+      EXIT_USAGE,
+    );
+  }
   const api = await context.api();
   const naming: Naming = { numeric: true, resolver: env.resolver };
   const progress = await startProgress(env, `${env.program} apply`, ruleCount(file.ruleset));
@@ -95,20 +105,30 @@ async function apply(path: string, flags: ApplyFlags, context: CommandContext): 
   } catch (error) {
     if (!(error instanceof TransactionError)) throw error;
     const line = await lineOf(error.operation, file);
-    const where = line !== undefined ? `line ${line}: ` : `${planLine(error.operation, naming).trim()}: `;
-    throw new CliError(`${where}${failureText(error.failure)}`, EXIT_KERNEL);
+    const where = line !== undefined ? `line ${line}` : planLine(error.operation, naming).trim();
+    // the first failure only: later refusals are mostly its consequences
+    const failure = { ...error.failure, failures: error.failure.failures.slice(0, 1) };
+    const report = transactionReport(failure, () => where, 'apply', {
+      refused: 'nothing was changed',
+      transport: 'the changes made were rolled back (nothing was changed)',
+      aborted: 'stopped: the changes made were rolled back (nothing was changed)',
+    });
+    throw new CliError(report.text.replace(/\n$/, ''), report.status);
   } finally {
     progress.stop();
+  }
+}
+
+/** The rules' text: a file or stdin. Unreadable input is an error, never an empty ruleset. */
+async function readInput(path: string, { env }: CommandContext): Promise<string> {
+  try {
+    return await (path === '-' ? env.readStdin() : env.readFile(path));
+  } catch (error) {
+    throw new CliError(`cannot read ${path === '-' ? 'standard input' : path}: ${(error as Error).message}`, EXIT_USAGE);
   }
 }
 
 /** Services and real servers: the lines the ruleset has in the save format. */
 function ruleCount(ruleset: Ruleset): number {
   return ruleset.services.reduce((count, service) => count + 1 + service.destinations.length, 0);
-}
-
-/** The kernel's refusal in ipvsadm's words, and whether the table was put back. */
-function failureText({ error, rollbackErrors: [rollbackError] }: TransactionFailure): string {
-  if (rollbackError === undefined) return `${messageOf(error)}\nnothing was changed`;
-  return `${messageOf(error)} (and undoing failed: ${messageOf(rollbackError)})\nthe table could not be fully restored`;
 }

@@ -1,17 +1,19 @@
-import {
-  applyAllOrNothing, listDestinations, needsPriorState, readPriorState, serviceId, type Operation, type ServiceKey,
-} from '@tsipvs/ipvs-core';
+import { listDestinations, prepareTransaction, TransactionScope, type Change } from '@tsipvs/ipvs-core';
 import type { CommandOf, ParsedCommand } from '../argv/command';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortDestinations, sortServices } from '../format/sort';
-import { RestoreChanges } from '../rules/restore-changes';
 import { lineCount, startProgress, type Progress } from '../progress';
+import { RestoreChanges } from '../rules/restore-changes';
 import { readSaveLines, type SaveLineVisitor } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
+import { transactionReport } from '../rules/transaction-report';
 
-/** -S [-n]: the table in the save grammar, sorted like the listing. */
+/**
+ * -S [-n]: the table in the save grammar, sorted like the listing. If a dump fails midway, what was
+ * written is only part of the table: stderr says so, so that nobody restores or applies it.
+ */
 export async function runSave({ numeric }: CommandOf<'save'>, context: CommandContext): Promise<number> {
   const api = await context.api();
   const naming: Naming = { numeric, resolver: context.env.resolver };
@@ -25,6 +27,7 @@ export async function runSave({ numeric }: CommandOf<'save'>, context: CommandCo
     return 0;
   } catch (error) {
     context.output.err(`${messageOf(error)}\n`);
+    context.output.err('save incomplete: the rules written are only part of the table; do not restore or apply them\n');
     return 1;
   }
 }
@@ -34,14 +37,17 @@ interface RestoreStep {
   readonly command: ParsedCommand;
 }
 
-/** Runs one parsed command line (restore runs lines that are not plain changes one by one). */
+/** Runs one parsed command line (restore runs its listing lines this way). */
 export type CommandRunner = (command: ParsedCommand, context: CommandContext) => Promise<number>;
 
-/** Restore input read as plain changes (-A -E -D -a -e -d). */
+/** Restore input, read and checked. */
 interface RestoreReading {
+  /** Every change, in order: -A -E -D -a -e -d, and -C, -Z, --set. */
   readonly changes: RestoreChanges;
-  /** Services the changes edit or delete: their state is read first, to undo on failure. */
-  readonly touched: Map<string, ServiceKey>;
+  /** What they touch, noted while reading (the transaction reads its prior state from it). */
+  readonly scope: TransactionScope;
+  /** Listing lines (-L, -l, -S): run once the changes are made. */
+  readonly listings: RestoreStep[];
   /** "line N: message" for every bad line. */
   readonly problems: string[];
   /** Exit status of the first bad line (0: none). */
@@ -49,9 +55,11 @@ interface RestoreReading {
 }
 
 /**
- * -R: reads all of stdin, validates every line first (nothing is applied if one is bad), then
- * applies. Plain changes (-A -E -D -a -e -d) go through one pipelined batch; if any fails, the table
- * is brought back to what it was. Input with other commands runs line by line.
+ * -R: reads all of stdin and checks every line first (nothing is sent if one is bad). Then every
+ * change, -C, -Z and --set included, is one all-or-nothing transaction (see @tsipvs/ipvs-core's
+ * `prepareTransaction`): operations are sent pipelined, -C and --set at their place, -Z last; if
+ * anything fails, the table is read back and put back as it was, and read back again to check.
+ * Listing lines run afterwards, when everything was made.
  */
 export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
   const { env } = context;
@@ -60,12 +68,11 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
   const progress = await startProgress(env, `${env.program} -R`, lines);
   try {
     progress.count('checking lines', lines);
-    const reading = await readChanges(text, context, progress);
-    if (!reading) return await runOneByOne(text, lines, context, runCommand, progress);
+    const reading = await readRestore(text, context, progress);
     for (const problem of reading.problems) context.output.err(problem);
     if (reading.status) return reading.status;
-    progress.wait(`applying ${reading.changes.length} changes`);
-    return await applyBatch(reading, context);
+    const status = await applyTransaction(reading, context, progress);
+    return status || await runListings(reading.listings, context, runCommand, progress);
   } finally {
     progress.stop();
   }
@@ -89,88 +96,94 @@ function countingLines(visitor: SaveLineVisitor, progress: Progress): SaveLineVi
   };
 }
 
-/** Lines restore refuses to run. */
-function forbidden(command: ParsedCommand, argv: readonly string[]): CliError | undefined {
-  const refused = command.command === 'restore' || command.command === 'help' || command.command === 'version-line';
-  return refused ? new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE) : undefined;
+/** Lines restore refuses before sending anything. */
+function refusal(command: ParsedCommand, argv: readonly string[]): CliError | undefined {
+  switch (command.command) {
+    case 'restore': case 'help': case 'version-line':
+      return new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE);
+    case 'start-daemon': case 'stop-daemon':
+      return new CliError(`${argv[0]} is not allowed in restore input: a sync daemon cannot be part of the all-or-nothing restore (run it on its own)`, EXIT_USAGE);
+    case 'change': case 'flush': case 'zero': case 'set': case 'list': case 'save':
+      return undefined;
+    default:
+      return new CliError(`${argv[0]} is not allowed in restore input`, EXIT_USAGE);
+  }
+}
+
+/** The change a line makes, if it makes one. */
+function changeOf(command: ParsedCommand): Change | undefined {
+  switch (command.command) {
+    case 'change': return command.operation;
+    case 'flush': return { op: 'flush' };
+    case 'zero': return command.service ? { op: 'zero', service: command.service } : { op: 'zero' };
+    case 'set': return { op: 'setTimeouts', timeouts: command.timeouts };
+    default: return undefined;
+  }
 }
 
 function problemLine(lineNumber: number, error: CliError): string {
   return `line ${lineNumber}: ${error.message.replace(/\n+$/, '')}\n`;
 }
 
-/** Reads every line as a change; undefined as soon as a line is another kind of command. */
-async function readChanges(text: string, { env }: CommandContext, progress: Progress): Promise<RestoreReading | undefined> {
+async function readRestore(text: string, { env }: CommandContext, progress: Progress): Promise<RestoreReading> {
   const changes = new RestoreChanges(text);
-  const touched = new Map<string, ServiceKey>();
-  const note = (op: Operation): void => {
-    if (needsPriorState(op)) touched.set(serviceId(op.service), op.service);
-  };
+  const scope = new TransactionScope();
+  const listings: RestoreStep[] = [];
   const problems: string[] = [];
   let status = 0;
   const refused = (error: CliError, lineNumber: number): void => {
     problems.push(problemLine(lineNumber, error));
     status ||= error.exitCode;
   };
-  const onlyChanges = await readSaveLines(text, env.resolver, env.program, countingLines({
+  await readSaveLines(text, env.resolver, env.program, countingLines({
     scanned: (change, lineNumber, start, end) => {
-      note(change);
+      scope.add(change);
       changes.addScanned(start, end, lineNumber);
     },
     parsed: (command, lineNumber, argv) => {
-      const refusal = forbidden(command, argv);
-      if (refusal) return refused(refusal, lineNumber);
-      if (command.command !== 'change') return false;
-      note(command.operation);
-      changes.addParsed(command.operation, lineNumber);
+      const refusedLine = refusal(command, argv);
+      if (refusedLine) return refused(refusedLine, lineNumber);
+      const change = changeOf(command);
+      if (!change) {
+        listings.push({ lineNumber, command });
+        return;
+      }
+      scope.add(change);
+      changes.addParsed(change, lineNumber);
     },
     refused,
   }, progress));
-  return onlyChanges ? { changes, touched, problems, status } : undefined;
+  return { changes, scope, listings, problems, status };
 }
 
-/** All-or-nothing through the library: pipelined batch, and on any refusal the table is put back. */
-async function applyBatch({ changes, touched }: RestoreReading, context: CommandContext): Promise<number> {
+/** The changes as one transaction; on failure, the report of what happened and of the table read back. */
+async function applyTransaction({ changes, scope }: RestoreReading, context: CommandContext, progress: Progress): Promise<number> {
   if (changes.length === 0) return 0;
   const api = await context.api();
-  const before = await readPriorState(api, touched.values());
-  const result = await applyAllOrNothing(api, before, changes);
+  let transaction;
+  progress.wait('reading what the changes touch');
+  try {
+    transaction = await prepareTransaction(api, changes, { scope });
+  } catch (error) {
+    context.output.err(`restore failed: reading the table before changing it failed (${messageOf(error)}); nothing was sent\n`);
+    return EXIT_KERNEL;
+  }
+  progress.wait(`applying ${changes.length} changes`);
+  const result = await transaction.run();
   if (result.ok) return 0;
-  for (const failure of result.failures) context.output.err(`line ${changes.lineNumber(failure.index)}: ${messageOf(failure.error)}\n`);
-  context.output.err(
-    result.rollbackErrors.length
-      ? `restore failed: the table could not be fully restored (${result.rollbackErrors.map(messageOf).join('; ')})\n`
-      : 'restore failed: nothing applied (the table is as before)\n',
-  );
-  return EXIT_KERNEL;
+  const report = transactionReport(result, (index) => `line ${changes.lineNumber(index)}`, 'restore', {
+    refused: 'restore failed: nothing applied (the table is as before)',
+    transport: 'restore failed: the changes made were rolled back (the table is as before)',
+    aborted: 'restore stopped: the changes made were rolled back (the table is as before)',
+  });
+  context.output.err(report.text);
+  return report.status;
 }
 
-/** Input with commands other than changes: every line is validated, then each runs on its own. */
-async function runOneByOne(text: string, lines: number, context: CommandContext, runCommand: CommandRunner, progress: Progress): Promise<number> {
-  const steps: RestoreStep[] = [];
+/** Listing lines of restore input, once the changes are made: each on its own, errors named by line. */
+async function runListings(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner, progress: Progress): Promise<number> {
   let status = 0;
-  const refused = (error: CliError, lineNumber: number): void => {
-    context.output.err(problemLine(lineNumber, error));
-    status ||= error.exitCode;
-  };
-  progress.count('checking lines', lines);
-  await readSaveLines(text, context.env.resolver, context.env.program, countingLines({
-    scanned: (operation, lineNumber) => {
-      steps.push({ lineNumber, command: { command: 'change', operation } });
-    },
-    parsed: (command, lineNumber, argv) => {
-      const refusal = forbidden(command, argv);
-      if (refusal) refused(refusal, lineNumber);
-      else steps.push({ lineNumber, command });
-    },
-    refused,
-  }, progress));
-  return status || applyOneByOne(steps, context, runCommand, progress);
-}
-
-async function applyOneByOne(steps: readonly RestoreStep[], context: CommandContext, runCommand: CommandRunner, progress: Progress): Promise<number> {
-  let status = 0;
-  progress.count('running lines', steps.length);
+  if (steps.length > 0) progress.count('running listing lines', steps.length);
   for (const [index, step] of steps.entries()) {
     progress.reached(index + 1);
     const lineOutput = new Output();

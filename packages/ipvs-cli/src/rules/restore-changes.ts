@@ -1,17 +1,18 @@
-import type { Operation, OperationList } from '@tsipvs/ipvs-core';
+import type { Change, ChangeList } from '@tsipvs/ipvs-core';
 import { scanSaveLine } from '../argv/save-line';
 
 /**
  * The changes of restore input, in order, with the line of each. A line the fast reader serves is
  * kept as where it sits in the input and read again when the batch asks for it, so that 100k lines
- * do not become 100k retained objects; a change the general grammar read is kept as it is.
+ * do not become 100k retained objects; a change the general grammar read (any change, -C, -Z and
+ * --set included) is kept as it is.
  */
-export class RestoreChanges implements OperationList {
+export class RestoreChanges implements ChangeList {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly lineNumbers: number[] = [];
   /** Changes read by the general grammar, by index. */
-  private readonly parsed = new Map<number, Operation>();
+  private readonly parsed = new Map<number, Change>();
 
   constructor(private readonly text: string) {}
 
@@ -25,8 +26,8 @@ export class RestoreChanges implements OperationList {
   }
 
   /** A change the general grammar read. */
-  addParsed(operation: Operation, lineNumber: number): void {
-    this.parsed.set(this.length, operation);
+  addParsed(change: Change, lineNumber: number): void {
+    this.parsed.set(this.length, change);
     this.push(0, 0, lineNumber);
   }
 
@@ -36,7 +37,7 @@ export class RestoreChanges implements OperationList {
     this.lineNumbers.push(lineNumber);
   }
 
-  at(index: number): Operation | undefined {
+  at(index: number): Change | undefined {
     if (index < 0 || index >= this.length) return undefined;
     return this.parsed.get(index) ?? scanSaveLine(this.text.slice(this.starts[index], this.ends[index]));
   }

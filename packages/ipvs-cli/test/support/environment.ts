@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CliEnvironment } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
-import { FakeKernel, openFakeIpvs } from '@tsipvs/ipvs-core/testing';
+import { FakeKernel, openFakeIpvs, type FaultPlan } from '@tsipvs/ipvs-core/testing';
 
 /** The /etc/hosts of the oracle's recording guest (oracle README). */
 export const ORACLE_HOSTS = `127.0.0.1\tlocalhost
@@ -44,6 +44,10 @@ export interface FakeRunOptions {
   readonly stderrTerminal?: CliEnvironment['stderrTerminal'];
   /** How long the client waits for the fake kernel's answers (openFakeIpvs's 500 ms unless given): large batches on a busy machine need more. */
   readonly kernelTimeoutMs?: number;
+  /** Transport failures to inject (see FaultPlan); with `kernelTimeoutMs` for faults of kind `deadline`. */
+  readonly faults?: FaultPlan;
+  /** stdin cannot be read: readStdin rejects with this. */
+  readonly stdinError?: Error;
 }
 
 export { FakeKernel };
@@ -52,14 +56,20 @@ export { FakeKernel };
 export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
   const env: Omit<CliEnvironment, 'output'> = {
     program: 'tsipvs',
-    openApi: () => openFakeIpvs(kernel, options.kernelTimeoutMs === undefined ? {} : { timeoutMs: options.kernelTimeoutMs }),
+    openApi: () => openFakeIpvs(kernel, {
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.kernelTimeoutMs === undefined ? {} : { timeoutMs: options.kernelTimeoutMs }),
+    }),
     loadIpvsModule: async () => {
       if (options.modprobe) return options.modprobe();
       kernel.familyRegistered = true;
       return '';
     },
     resolver: new FilesResolver({ hostsPath: oracleHostsFile(), servicesPath: '/etc/services' }),
-    readStdin: async () => options.stdin ?? '',
+    readStdin: async () => {
+      if (options.stdinError) throw options.stdinError;
+      return options.stdin ?? '';
+    },
     readFile: async (path) => {
       const text = options.files?.[path];
       if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
