@@ -13,7 +13,8 @@ import type { ServiceKey } from './model';
 import { planChanges, type ChangePlan } from './rules/plan';
 import { readRuleset } from './rules/read-table';
 import type { Ruleset } from './rules/ruleset';
-import { applyAllOrNothing, readPriorState, type TransactionFailure } from './rules/transaction';
+import { lookUpServices } from './rules/prior-state';
+import { applyAllOrNothing, type TransactionFailure } from './rules/transaction';
 
 export const JOURNAL_DIRECTORY = '/run/tsipvs';
 const FORMAT = 'tsipvs intent journal 1';
@@ -58,8 +59,7 @@ export function touchedServices(operations: readonly Operation[] | OperationList
 /** Reads what the change will overwrite: the whole table for 'all', else just the touched services. */
 export async function readIntentPrior(api: IpvsApi, touched: 'all' | readonly ServiceKey[]): Promise<Ruleset> {
   if (touched === 'all') return readRuleset(api);
-  const prior = await readPriorState(api, touched);
-  return { services: touched.flatMap((key) => prior.service(serviceId(key)) ?? []) };
+  return { services: (await lookUpServices(api, touched)).services };
 }
 
 /** Writes the journal durably (file and directory fsync'd) before anything is sent. */
@@ -154,6 +154,6 @@ export type RecoveryResult = { readonly ok: true; readonly plan: ChangePlan } | 
 export async function rollBackIntent(api: IpvsApi, intent: ChangeIntent): Promise<RecoveryResult> {
   const { current, plan } = await planRecovery(api, intent);
   if (plan.operations.length === 0) return { ok: true, plan };
-  const result = await applyAllOrNothing(api, current, plan.operations);
+  const result = await applyAllOrNothing(api, plan.operations, { table: current });
   return result.ok ? { ok: true, plan } : { ...result, plan };
 }

@@ -55,7 +55,7 @@ export async function readPriorState(api: IpvsApi, scope: TransactionScope, opti
     if (have) services.push(have);
     else unknown.push(key);
   }
-  const looked = await lookUp(api, unknown);
+  const looked = await lookUpServices(api, unknown);
   return { services: [...services, ...looked.services], absent: looked.absent, wholeTable: false, ...(timeouts ? { timeouts } : {}) };
 }
 
@@ -64,12 +64,12 @@ export async function readCurrentState(api: IpvsApi, prior: PriorState): Promise
   const timeouts = prior.timeouts ? await api.getTimeouts() : undefined;
   const part = prior.wholeTable
     ? { services: (await readRuleset(api)).services, absent: [] }
-    : await lookUp(api, [...prior.services.map((s) => s.key), ...prior.absent]);
+    : await lookUpServices(api, [...prior.services.map((s) => s.key), ...prior.absent]);
   return { ...part, wholeTable: prior.wholeTable, ...(timeouts ? { timeouts } : {}) };
 }
 
-/** Each service by key (GET_SERVICE, exact whatever other namespaces do) with its real servers. */
-async function lookUp(api: IpvsApi, keys: readonly ServiceKey[]): Promise<{ services: RuleService[]; absent: ServiceKey[] }> {
+/** Each service by key (GET_SERVICE, exact whatever other namespaces do) with its real servers; those missing in `absent`. */
+export async function lookUpServices(api: IpvsApi, keys: readonly ServiceKey[]): Promise<{ services: RuleService[]; absent: ServiceKey[] }> {
   const share = destinationOptionsPool();
   const read = await mapBounded(keys, async (key) => {
     const service = await findService(api, key);
