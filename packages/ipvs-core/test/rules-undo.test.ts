@@ -100,14 +100,15 @@ describe('undo of a failed transaction', () => {
 
   test('a service the table given missed (a dump can, while other namespaces change theirs) is looked up, not assumed absent', async () => {
     const existing: RuleService = { key: serviceKey(1), options: serviceOptions('sh'), destinations: [{ key: destKey(1), options: options(3) }] };
-    const { kernel, ipvs } = await kernelWith([existing]);
+    const other: RuleService = { key: serviceKey(5), options: serviceOptions('rr'), destinations: [] };
+    const { kernel, ipvs } = await kernelWith([existing, other]);
     const result = await applyAllOrNothing(ipvs, [
       { op: 'addService', service: serviceKey(2), options: serviceOptions('rr') },
       { op: 'addService', service: serviceKey(1), options: serviceOptions('rr') }, // exists: EEXIST
-    ], { table: { services: [] } });
+    ], { table: { services: [other] } });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.rollback.complete).toBe(true);
-    expect(kernel.services().map((s) => [('address' in s.key ? s.key.address : ''), s.scheduler])).toEqual([['10.0.0.1', 'sh']]);
+    expect(kernel.services().map((s) => [('address' in s.key ? s.key.address : ''), s.scheduler]).sort()).toEqual([['10.0.0.1', 'sh'], ['10.0.0.5', 'rr']]);
     expect(kernel.destinations(serviceKey(1)).map((d) => d.weight)).toEqual([3]);
   });
 

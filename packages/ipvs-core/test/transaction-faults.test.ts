@@ -195,6 +195,49 @@ describe('transport failures during restore-like transactions', () => {
   });
 });
 
+describe('many services touched: the service list is read first', () => {
+  const bulk = (from: number, count: number): Operation[] => planChanges({ services: [] }, {
+    services: Array.from({ length: count }, (_, i) => service(from + i, 'rr', 2)),
+  }).operations as Operation[];
+  const lookups = (kernel: FakeKernel, since: number): number =>
+    kernel.received.slice(since).filter((m) => m.type === kernel.familyId && m.bytes[16] === constants.IpvsCommand.GetService && !(m.flags & 0x300)).length;
+
+  test('into an empty table: nothing is looked up, and a fault is still rolled back exactly', async () => {
+    const faults = new FaultPlan();
+    const kernel = new FakeKernel();
+    const ipvs = await openFakeIpvs(kernel, { timeoutMs: TIMEOUT_MS, faults });
+    const since = kernel.received.length;
+    const transaction = await prepareTransaction(ipvs, bulk(1000, 300));
+    expect(lookups(kernel, since)).toBe(0);
+    expect(transaction.prior.absent).toHaveLength(300);
+    faults.inject('deadline', { after: 500 });
+    const result = await transaction.run();
+    expect(!result.ok && [result.reason, result.rollback.complete]).toEqual(['transport', true]);
+    tally('bulk, empty table', result);
+    expect(kernel.services()).toEqual([]);
+  });
+
+  test('into a table that has some of them: listed ones are read, the others looked up', async () => {
+    const faults = new FaultPlan();
+    const { kernel, ipvs, before } = await loaded(faults);
+    const operations: Operation[] = [
+      { op: 'deleteService', service: serviceKey(2) },
+      { op: 'editService', service: serviceKey(3), options: options('sh') },
+      ...bulk(1000, 300),
+      { op: 'addDestination', service: serviceKey(4), destination: destKey(4, 77), options: masq(7) },
+    ];
+    const since = kernel.received.length;
+    const transaction = await prepareTransaction(ipvs, operations);
+    expect(lookups(kernel, since)).toBe(300);
+    expect(transaction.prior.services.map((s) => s.key)).toEqual([serviceKey(2), serviceKey(3), serviceKey(4)]);
+    faults.inject('close', { after: 700 });
+    const result = await transaction.run();
+    expect(!result.ok && [result.reason, result.rollback.complete]).toEqual(['transport', true]);
+    tally('bulk, table', result);
+    expect(sorted(await readRuleset(ipvs))).toEqual(sorted(before));
+  });
+});
+
 describe('a rollback that fails', () => {
   test('reports exactly what is left, as read back', async () => {
     const faults = new FaultPlan();

@@ -7,7 +7,7 @@
 import type { IpvsApi } from '../api';
 import { mapBounded } from '../bounded';
 import { serviceId } from '../identity';
-import type { ServiceKey, Timeouts } from '../model';
+import type { Service, ServiceKey, Timeouts } from '../model';
 import { findService } from '../service-list';
 import { readRuleset, ruleOf } from './read-table';
 import { destinationOptionsPool, type RuleService, type Ruleset } from './ruleset';
@@ -34,6 +34,14 @@ export interface PriorState {
  */
 const LOOKUPS_AT_ONCE = 32;
 
+/**
+ * Above this many services to look up, the service list is read first: an empty list is exact (a dump
+ * can only miss services when it takes several datagrams, so it has some), and then nothing needs
+ * looking up, which is the usual bulk restore into an empty table (10,000 lookups cost about a tenth of
+ * that restore); services it lists need only their real servers read.
+ */
+const LIST_FIRST_ABOVE = 256;
+
 export interface ReadPriorOptions {
   /**
    * The whole table, read just before (apply has it): the touched services are taken from it, and
@@ -48,15 +56,31 @@ export async function readPriorState(api: IpvsApi, scope: TransactionScope, opti
   const timeouts = scope.timeouts ? await api.getTimeouts() : undefined;
   if (scope.wholeTable) return { services: (await readRuleset(api)).services, absent: [], wholeTable: true, ...(timeouts ? { timeouts } : {}) };
   const known = new Map((options.table?.services ?? []).map((s) => [serviceId(s.key), s]));
+  // an empty table is exact, whatever other namespaces do: nothing to look up
+  let noneExist = options.table !== undefined && options.table.services.length === 0;
+  let listed = new Map<string, Service>();
+  if (!options.table && scope.services.length > LIST_FIRST_ABOVE) {
+    const existing = await api.getServices();
+    noneExist = existing.length === 0;
+    listed = new Map(existing.map((s) => [serviceId(s.key), s]));
+  }
   const services: RuleService[] = [];
+  const absent: ServiceKey[] = [];
+  const withDestinations: Service[] = [];
   const unknown: ServiceKey[] = [];
   for (const key of scope.services) {
-    const have = known.get(serviceId(key));
+    const id = serviceId(key);
+    const have = known.get(id);
+    const service = listed.get(id);
     if (have) services.push(have);
-    else unknown.push(key);
+    else if (noneExist) absent.push(key);
+    else if (service) withDestinations.push(service);
+    else unknown.push(key); // not listed: absent, or missed by the dump; only a lookup can tell
   }
+  const share = destinationOptionsPool();
+  services.push(...await mapBounded(withDestinations, async (service) => ruleOf({ service, destinations: await api.getDestinations(service.key) }, share), LOOKUPS_AT_ONCE));
   const looked = await lookUpServices(api, unknown);
-  return { services: [...services, ...looked.services], absent: looked.absent, wholeTable: false, ...(timeouts ? { timeouts } : {}) };
+  return { services: [...services, ...looked.services], absent: [...absent, ...looked.absent], wholeTable: false, ...(timeouts ? { timeouts } : {}) };
 }
 
 /** Reads the same part of the table as `prior` covers, as it is now. */
