@@ -85,17 +85,19 @@ const VARIANTS: ReadonlyArray<{ readonly name: string; readonly kind: FaultKind;
 const POSITIONS = [0, 1, 37, 63, 64, 100, 128, 200, 290];
 
 /** Every run of the table below, for the figures of docs/reliability.md (printed once at the end). */
-const figures = new Map<string, { runs: number; applied: number; unknown: number; unsent: number; undone: number }>();
+const figures = new Map<string, { runs: number; applied: number; unknown: number; unsent: number; undone: number; asBefore: number }>();
 
 afterAll(() => {
-  const lines = [...figures].map(([name, f]) => `${name.padEnd(22)} runs ${f.runs}, changes applied ${f.applied}, unknown ${f.unknown}, unsent ${f.unsent}, undone ${f.undone}: all as before`);
+  const lines = [...figures].map(([name, f]) =>
+    `${name.padEnd(22)} runs ${f.runs}: changes applied ${f.applied}, unknown ${f.unknown}, unsent ${f.unsent}; undone ${f.undone}; read back as before ${f.asBefore} of ${f.runs}`);
   process.stdout.write(`transaction faults:\n${lines.join('\n')}\n`);
 });
 
 function tally(name: string, result: TransactionResult): void {
   if (result.ok) return;
-  const f = figures.get(name) ?? { runs: 0, applied: 0, unknown: 0, unsent: 0, undone: 0 };
+  const f = figures.get(name) ?? { runs: 0, applied: 0, unknown: 0, unsent: 0, undone: 0, asBefore: 0 };
   f.runs++;
+  if (result.rollback.complete) f.asBefore++;
   f.applied += result.counts.applied;
   f.unknown += result.counts.unknown;
   f.unsent += result.counts.unsent;

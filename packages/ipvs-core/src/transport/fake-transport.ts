@@ -107,7 +107,7 @@ export class FakeSocket implements DatagramSocket {
   private onError: ((errno: number) => void) | undefined;
   active = false;
   closed = false;
-  /** Closed underneath (a `close` fault): sends throw, like npm `netlink`'s once closed. */
+  /** Closed underneath (a `close` fault): sends and ref/unref throw, like npm `netlink`'s once closed. */
   private vanished = false;
 
   constructor(private readonly answer: Answer, private readonly faults?: FaultPlan) {}
@@ -180,6 +180,7 @@ export class FakeSocket implements DatagramSocket {
   }
 
   setActive(active: boolean): void {
+    if (this.vanished) throw new Error('Netlink socket is closed'); // npm `netlink`'s ref()/unref() check too
     this.active = active;
   }
 

@@ -302,14 +302,14 @@ export class NetlinkTransport implements Transport {
       } else silent.push(pending);
     }
     this.startWatchdog();
-    socket.setActive(true);
     const failed = (errno: number, why: string): void => {
       if (this.socket === socket) this.fail(new NetlinkTransportError(errno, `sending to the kernel failed: ${why}`));
     };
     try {
+      socket.setActive(true);
       socket.send(parts, (errno) => failed(errno, describeErrno(errno)));
     } catch (error) {
-      // npm `netlink` throws once its socket is closed (after a polling error closed it underneath)
+      // npm `netlink` throws once its socket is closed (a polling error closes it underneath)
       failed(Errno.EBADF, error instanceof Error ? error.message : String(error));
     }
   }
@@ -369,7 +369,7 @@ export class NetlinkTransport implements Transport {
     pending.finish(error, pending.replies);
     // the kernel answered: the silent requests before it that got no error reply succeeded
     for (const silent of pending.silentBefore ?? []) this.settle(silent);
-    if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.socket?.setActive(false);
+    if (this.inFlight.size === 0 && this.queueHead === this.queue.length) this.idle();
     // Refill once half the window is free: fewer, larger sends than one message per ACK.
     if (this.inFlight.size <= this.window >> 1) this.pump();
   }
@@ -427,13 +427,28 @@ export class NetlinkTransport implements Transport {
     }
   }
 
+  /** Nothing pending: the socket no longer keeps the process alive. A socket closed underneath is let go. */
+  private idle(): void {
+    const socket = this.socket;
+    try {
+      socket?.setActive(false);
+    } catch {
+      // npm `netlink` throws once its socket is closed: it will not be used again
+      if (this.socket === socket) this.socket = undefined;
+    }
+  }
+
   /** A transport failure: everything pending fails with `error`, and the socket is closed (see the class). */
   private fail(error: Error): void {
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
-      socket.setActive(false);
-      socket.close();
+      try {
+        socket.setActive(false);
+        socket.close();
+      } catch {
+        // already closed underneath (npm `netlink` throws then): nothing more to let go of
+      }
     }
     this.failAll(error);
   }
@@ -447,7 +462,7 @@ export class NetlinkTransport implements Transport {
     this.inFlight.clear();
     this.stopWatchdog();
     this.dumpRunning = false;
-    this.socket?.setActive(false);
+    this.idle();
     for (const pending of inFlight) pending.finish(error, pending.replies);
     for (const entry of waiting) {
       if (entry instanceof BatchJob) entry.stop(error);
