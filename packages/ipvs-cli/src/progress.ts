@@ -113,9 +113,9 @@ export function showingTableProgress(api: IpvsApi, progress: Progress): IpvsApi 
       progress.reached(++servicesRead);
       return destinations;
     },
-    batch: (operations) => {
+    batch: (operations, options) => {
       progress.wait(`sending ${operations.length} changes`);
-      return api.batch(operations);
+      return api.batch(operations, options);
     },
   };
   return new Proxy(api, { get: (target, name, receiver) => (watched as Record<PropertyKey, unknown>)[name] ?? Reflect.get(target, name, receiver) });
