@@ -106,6 +106,19 @@ describe('NetlinkTransport', () => {
     }
   });
 
+  it('a failure fails what was in flight and stops a batch sent in part; what was queued goes out on the next socket', async () => {
+    let opened = 0;
+    // the first socket never answers; the next ones do
+    const transport = new NetlinkTransport(() => new FakeSocket(opened++ === 0 ? () => undefined : ack), { timeoutMs: 30, window: 2 });
+    const first = transport.request(flushRequest());
+    const batch = transport.batch(requestList([flushRequest(), flushRequest(), flushRequest()]));
+    const queued = transport.request(flushRequest());
+    await expect(first).rejects.toMatchObject({ name: 'NetlinkTransportError', errno: 110 });
+    expect(await batch).toMatchObject({ results: [NO_ANSWER, NOT_SENT, NOT_SENT], failure: { errno: 110 } });
+    await expect(queued).resolves.toEqual([]);
+    expect(opened).toBe(2);
+  });
+
   it('without a way to open a socket, fails what comes after a failure at once', async () => {
     const socket = new FakeSocket(() => undefined);
     const transport = new NetlinkTransport(socket, { timeoutMs: 20 });

@@ -112,9 +112,10 @@ function abortReason(signal: AbortSignal): Error {
  * timer per transport rather than a timer per request (batches hold thousands of requests).
  *
  * A transport failure (a missed deadline, a socket error, a send that fails, a reply whose framing or
- * error code cannot be read) fails everything pending on the socket and closes it: nothing sent on it
- * can be answered, or still be sent, afterwards. Given a way to open sockets, the transport opens a
- * new one for the next request; given a socket, it is done.
+ * error code cannot be read) fails every request in flight on the socket, stops a batch sent in part,
+ * and closes the socket: nothing sent on it can be answered, or still be sent, afterwards. Given a way
+ * to open sockets, the transport opens a new one for what is still queued and what comes next; given
+ * a socket, it is done and fails them.
  */
 export class NetlinkTransport implements Transport {
   private readonly timeoutMs: number;
@@ -438,7 +439,11 @@ export class NetlinkTransport implements Transport {
     }
   }
 
-  /** A transport failure: everything pending fails with `error`, and the socket is closed (see the class). */
+  /**
+   * A transport failure: every request in flight fails with `error` (batch items: no answer), a batch
+   * cut in the middle sends nothing more (the rest: not sent), and the socket is closed (see the class).
+   * What never left the queue waits for the next socket.
+   */
   private fail(error: Error): void {
     const socket = this.socket;
     this.socket = undefined;
@@ -450,7 +455,17 @@ export class NetlinkTransport implements Transport {
         // already closed underneath (npm `netlink` throws then): nothing more to let go of
       }
     }
-    this.failAll(error);
+    const inFlight = [...this.inFlight.values()];
+    this.inFlight.clear();
+    this.stopWatchdog();
+    this.dumpRunning = false;
+    for (const pending of inFlight) pending.finish(error, pending.replies);
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      if (entry instanceof BatchJob && entry.next > 0) entry.stop(error);
+    }
+    // not at once: a failure can come from inside a send, and a socket that fails every send must not recurse
+    if (this.queueHead < this.queue.length) setImmediate(() => this.pump());
   }
 
   /** Fails every request in flight (batch items: no answer) and every one queued (batch items: not sent). */
