@@ -75,12 +75,13 @@ describe('progress line', () => {
     expect(shown).toContain('tsipvs -R: applying 6001 changes (0s)');
   });
 
-  test('restore input with other commands counts the lines it runs', async () => {
+  test('restore input with listing lines: the changes, then the listings it runs', async () => {
     const stdin = `${saveLines(3000)}-L -n --timeout\n`;
     const { piped, onTerminal, shown } = await bothWays(['-R'], { stdin });
     expect(onTerminal).toEqual(piped);
     expect(piped.stdout).toBe('Timeout (tcp tcpfin udp): 900 120 300\n');
-    expect(shown).toContain('tsipvs -R: running lines [====================] 100% 6001/6001');
+    expect(shown).toContain('tsipvs -R: applying 6000 changes (0s)');
+    expect(shown).toContain('tsipvs -R: running listing lines [====================] 100% 1/1');
   });
 
   test('no line for 5,000 lines or fewer, nor when stderr is not a terminal', async () => {

@@ -133,7 +133,7 @@ describe('restore: the three ways a transaction fails', () => {
     const faults = new FaultPlan().inject('deadline', { after: 2 + 30 + 100, times: Infinity });
     const r = await restore(kernel, newServices(30).join('\n'), { faults, kernelTimeoutMs: 50 });
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/\nrestore failed and the table could not be read back: its state is unknown\nrolling back: .*no reply from the kernel within 50 ms\)( \(and \d+ more errors?\))?\n$/);
+    expect(r.stderr).toMatch(/\nrestore failed and the table could not be read back: its state is unknown\nrolling back: .*(no reply from the kernel within 50 ms|no answer from the transport in time)\)( \(and \d+ more errors?\))?\n$/);
   });
 });
 
