@@ -1,7 +1,14 @@
-import type { Info, IpvsApi } from '@tsipvs/ipvs-core';
+import type { Info, IpvsApi, IpvsTableLock, LockOptions } from '@tsipvs/ipvs-core';
 import type { NetworkInterfaces, SysctlTree } from '@tsipvs/sysctl';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
 import type { NameResolver } from './names/resolver';
+
+/** SIGINT, SIGTERM and SIGHUP while a bulk change runs: `signal` is aborted with the first one's name. */
+export interface SignalWatch {
+  readonly signal: AbortSignal;
+  /** Stops listening: the signals do what they did before. */
+  release(): void;
+}
 
 /** Where a run writes its standard output and error. */
 export interface CliOutput {
@@ -50,6 +57,12 @@ export interface CliEnvironment {
    * (`output` is written when the command is over). Absent when stderr is a pipe or a file.
    */
   readonly stderrTerminal?: TerminalOutput;
+  /** Takes this namespace's table lock for a bulk change (`lockIpvsTable`). */
+  lockTable(options: LockOptions): Promise<IpvsTableLock>;
+  /** Where this namespace's intent journal lives (`journalFile`). */
+  journalFile(): Promise<string>;
+  /** Starts treating SIGINT, SIGTERM and SIGHUP as a request to stop a bulk change (see bulk-change.ts). */
+  watchSignals(): SignalWatch;
   /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
   readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
 }

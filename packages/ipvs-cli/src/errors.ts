@@ -22,6 +22,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_LIST = 1;
 /** restore or apply failed and rolling back failed too: the table is not as before (or unknown). */
 export const EXIT_NOT_ROLLED_BACK = 3;
+/** Another bulk change holds this namespace's table, or an unfinished one left its journal (iptables' 4 for a busy lock). */
+export const EXIT_BUSY = 4;
 
 /** The "Try ..." line printed when the command line does not start with a command. */
 export function tryHelp(program: string): CliError {

@@ -115,7 +115,9 @@ export function additionsHelpText(program: string): string {
     `\nAdditions of ${program} (not in ipvsadm):\n`,
     helpRow('--json', 'listings (-L) as JSON'),
     helpRow('--pretty', 'listings (-L) as a bordered table'),
+    helpRow('--wait[=SECONDS]', 'with -R: wait for another bulk change of the table'),
     helpRow(`${program} apply [--dry-run] [--json] FILE`, 'make the table equal to FILE, all or nothing'),
+    helpRow(`${program} recover [--rollback|--forget]`, 'what a killed -R or apply left; put the table back'),
     helpRow(`${program} sysctl get|set|list`, 'read and write kernel settings'),
     helpRow(`${program} realserver setup|teardown`, 'prepare a DR or TUN real server'),
     helpRow(`${program} director setup|teardown`, 'prepare a director'),
@@ -131,7 +133,7 @@ export function additionsHelpText(program: string): string {
  */
 export function optionSummaries(): ReadonlyMap<string, string> {
   const summaries = new Map<string, string>();
-  for (const line of helpText('').split('\n')) {
+  for (const line of `${helpText('')}${additionsHelpText('')}`.split('\n')) {
     const long = /^ {2}--([a-z0-9-]+)/.exec(line)?.[1];
     const gap = line.lastIndexOf('  ');
     if (long !== undefined) summaries.set(long, line.slice(gap + 2).replace(/,$/, ''));

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CliEnvironment, RuntimeVersions } from './environment';
+import type { CliEnvironment, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
 import { FilesResolver } from './names/files';
 
@@ -48,6 +48,27 @@ function runtimeVersions(): RuntimeVersions {
   return { tsipvs: packageVersion(), node: process.version };
 }
 
+const STOPPING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * While a bulk change runs, the stopping signals abort it (it then rolls back and exits 128 + the
+ * signal's number) instead of killing the process half-way. Later signals are ignored: the rollback
+ * must finish (SIGKILL still stops it; the journal then remains for `tsipvs recover`).
+ */
+function watchSignals(): SignalWatch {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) controller.abort(signal);
+  };
+  for (const signal of STOPPING_SIGNALS) process.on(signal, onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      for (const signal of STOPPING_SIGNALS) process.off(signal, onSignal);
+    },
+  };
+}
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
@@ -60,6 +81,9 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
     runtimeVersions,
+    lockTable: async (options) => (await import('@tsipvs/ipvs-core')).lockIpvsTable(options),
+    journalFile: async () => (await import('@tsipvs/ipvs-core')).journalFile(),
+    watchSignals,
     ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };
 }

@@ -88,7 +88,7 @@ describe('bash', () => {
     expect(complete('tsipvs', '-')).toEqual(expect.arrayContaining(['-A', '-L', '-s', '--add-service', '--json', '--tun-remcsum']));
     expect(complete('tsipvs', '-').length).toBe(OPTIONS.filter((o) => o.short).length + ALL_LONG_OPTIONS.length);
     expect(complete('tsipvs', '')).toEqual(expect.arrayContaining([...SUBCOMMAND_WORDS, '-A', '--list']));
-    expect(complete('tsipvs', 're')).toEqual(['realserver']);
+    expect(complete('tsipvs', 're')).toEqual(['recover', 'realserver']);
     expect(complete('tsipvs', '-A', '-t', '10.0.0.1:80', '-s', '')).toEqual([...SCHEDULERS]);
     expect(complete('tsipvs', '-A', '-t', '10.0.0.1:80', '-s', 'w')).toEqual(['wrr', 'wlc']);
     expect(complete('tsipvs', '-A', '--scheduler', '=', 'lb')).toEqual(['lblc', 'lblcr']);
@@ -171,7 +171,7 @@ describe('bash', () => {
     expect(complete('tsipvs -A -t 10.0.0.1:80 -s ')).toEqual([...SCHEDULERS].sort());
     expect(complete('tsipvs -A --scheduler=wl')).toEqual(['--scheduler=wlc']);
     expect(complete('tsipvs -A -b sh-port,sh-f')).toEqual(['sh-port,sh-fallback']);
-    expect(complete('tsipvs re')).toEqual(['realserver']);
+    expect(complete('tsipvs re')).toEqual(['realserver', 'recover']);
     expect(complete('tsipvs sysctl ')).toEqual(['get', 'help', 'list', 'set']);
     expect(complete('tsipvs completion ')).toEqual(['bash', 'fish', 'zsh']);
     expect(complete('tsipvs realserver setup --st')).toEqual(['--state-file']);

@@ -5,7 +5,7 @@
  */
 import { constants } from '@tsipvs/ipvs-core/wire';
 import { FaultPlan } from '@tsipvs/ipvs-core/testing';
-import { FakeKernel, runWithFake, type FakeRunOptions } from './support/environment';
+import { FakeKernel, runWithFake, safeguardsOf, type FakeRunOptions } from './support/environment';
 
 const TABLE = [
   '-A -t 10.0.0.1:80 -s rr',
@@ -123,7 +123,8 @@ describe('restore: the three ways a transaction fails', () => {
         'line 3: Scheduler or persistence engine not found\n' +
         'restore failed and rolling back failed: the table is not as before:\n' +
         '  service TCP 10.0.0.5:80 exists (with 1 real server); it did not before\n' +
-        'rolling back: deleteService service TCP 10.0.0.5:80: Cannot allocate memory\n',
+        'rolling back: deleteService service TCP 10.0.0.5:80: Cannot allocate memory\n' +
+        `the journal ${safeguardsOf(kernel).journal} keeps the table as it was before: "tsipvs recover --rollback" puts it back\n`,
       status: 3,
     });
   });
@@ -133,7 +134,7 @@ describe('restore: the three ways a transaction fails', () => {
     const faults = new FaultPlan().inject('deadline', { after: 2 + 30 + 100, times: Infinity });
     const r = await restore(kernel, newServices(30).join('\n'), { faults, kernelTimeoutMs: 50 });
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/\nrestore failed and the table could not be read back: its state is unknown\nrolling back: .*(no reply from the kernel within 50 ms|no answer from the transport in time)\)( \(and \d+ more errors?\))?\n$/);
+    expect(r.stderr).toMatch(/\nrestore failed and the table could not be read back: its state is unknown\nrolling back: .*(no reply from the kernel within 50 ms|no answer from the transport in time)\)( \(and \d+ more errors?\))?\nthe journal \S+ keeps the table as it was before: "tsipvs recover --rollback" puts it back\n$/);
   });
 });
 

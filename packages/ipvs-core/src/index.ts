@@ -22,9 +22,10 @@ export { serviceSettings, destinationSettings } from './model/defaults';
 export { IpvsError, IpvsProtocolError, IpvsTransportError, IpvsValidationError, type IpvsOperation } from './errors';
 export { strerror } from './errno';
 export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';
+export { journalFile, writeIntent, readIntent, removeIntent, JournalError, JOURNAL_DIRECTORY, type ChangeIntent } from './journal';
 export {
   planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, prepareTransaction, readRuleset, readPriorState,
-  restorePrior, describeDifference, serviceId, destinationId, TransactionError, TransactionScope,
+  restorePrior, readCurrentState, differences, describeDifference, serviceId, destinationId, TransactionError, TransactionScope,
   type ListedService, type DestinationOptionsPool, type ChangePlan, type PlanSummary, type Ruleset, type RuleService, type RuleDestination, type TransactionResult,
   type TransactionFailure, type PriorState, type ApplyOptions, type ApplyOutcome, type Change, type ChangeList, type ChangeOutcome, type FailureReason,
   type PreparedTransaction, type PrepareOptions, type RunOptions, type RollbackReport, type Difference,

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  AddressFamily, applyRuleset, FakeKernel, ForwardingMethod, JournalError, openFakeIpvs, planChanges, Protocol, readIntent, readIntentPrior,
-  readRuleset, removeIntent, rollBackIntent, touchedServices, TunnelType, writeIntent,
+  AddressFamily, applyRuleset, FakeKernel, ForwardingMethod, JournalError, openFakeIpvs, planChanges, prepareTransaction, Protocol, readIntent,
+  readRuleset, removeIntent, restorePrior, TransactionScope, TunnelType, writeIntent,
   type ChangeIntent, type DestinationSettings, type Operation, type RuleService, type Ruleset,
 } from './internals';
 
@@ -31,25 +31,25 @@ describe('the intent journal', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsipvs-journal-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('a change that died after any number of its operations is rolled back to the exact prior table', async () => {
+  test('a change that died after any number of its operations is put back from the journal alone', async () => {
     const start: Ruleset = { services: [service(1, 'rr', [1, 2]), service(2, 'wlc', [1]), service(5, 'sh', [1])] };
     const desired: Ruleset = { services: [service(1, 'wrr', [2, 3]), service(3, 'rr', [1, 2]), service(5, 'sh', [1])] };
     const plan = planChanges(start, desired);
     for (let done = 0; done <= plan.operations.length; done++) {
-      const kernel = new FakeKernel();
-      const ipvs = await openFakeIpvs(kernel);
+      const ipvs = await openFakeIpvs(new FakeKernel());
       await applyRuleset(ipvs, start);
       const before = sorted(await readRuleset(ipvs));
-      const touched = touchedServices(plan.operations);
-      const intent: ChangeIntent = { command: 'test', pid: 1, startedAt: '2026-11-29T00:00:00.000Z', touched, prior: await readIntentPrior(ipvs, touched) };
+      const scope = new TransactionScope();
+      for (const op of plan.operations) scope.add(op);
+      const transaction = await prepareTransaction(ipvs, plan.operations, { scope });
       const file = path.join(dir, 'j');
-      writeIntent(file, intent);
+      writeIntent(file, { command: 'test', pid: 1, startedAt: '2026-11-29T00:00:00.000Z', prior: transaction.prior });
       // the "crash": the first `done` operations reached the kernel, nothing was undone
       await ipvs.batch(plan.operations.slice(0, done) as Operation[]);
-      const recovered = readIntent(file);
-      expect(recovered).toEqual(intent);
-      const result = await rollBackIntent(ipvs, recovered!);
-      expect(result.ok).toBe(true);
+      const recovered = readIntent(file)!;
+      expect(recovered.prior).toEqual(JSON.parse(JSON.stringify(transaction.prior)));
+      const report = await restorePrior(ipvs, recovered.prior);
+      expect(report.complete).toBe(true);
       expect(sorted(await readRuleset(ipvs))).toEqual(before);
       removeIntent(file);
       expect(readIntent(file)).toBeUndefined();
@@ -57,51 +57,26 @@ describe('the intent journal', () => {
     }
   });
 
-  test('a service the change only meant to add, but that existed already, is kept', async () => {
-    const kernel = new FakeKernel();
-    const ipvs = await openFakeIpvs(kernel);
-    await applyRuleset(ipvs, { services: [service(7, 'rr', [1])] });
-    const ops: Operation[] = [
-      { op: 'addService', service: service(7, 'rr', []).key, options: service(7, 'rr', []).options },
-      { op: 'addDestination', service: service(7, 'rr', []).key, destination: service(7, 'rr', [9]).destinations[0]!.key, options: ROUTE },
-    ];
-    const touched = touchedServices(ops);
-    const intent: ChangeIntent = { command: 'test', pid: 1, startedAt: 'x', touched, prior: await readIntentPrior(ipvs, touched) };
-    await ipvs.batch(ops); // the add is refused (it exists), the real server goes in
-    expect((await rollBackIntent(ipvs, intent)).ok).toBe(true);
-    expect(sorted(await readRuleset(ipvs))).toEqual(sorted({ services: [service(7, 'rr', [1])] }));
-    ipvs.close();
-  });
-
-  test('a flush is journaled as the whole table', async () => {
-    const kernel = new FakeKernel();
-    const ipvs = await openFakeIpvs(kernel);
-    const start: Ruleset = { services: [service(1, 'rr', [1, 2]), service(2, 'wlc', [1])] };
-    await applyRuleset(ipvs, start);
-    const intent: ChangeIntent = { command: 'test', pid: 1, startedAt: 'x', touched: touchedServices([], true), prior: await readIntentPrior(ipvs, 'all') };
-    await ipvs.flush();
-    await applyRuleset(ipvs, { services: [service(9, 'rr', [1])] });
-    expect((await rollBackIntent(ipvs, intent)).ok).toBe(true);
-    expect(sorted(await readRuleset(ipvs))).toEqual(sorted(start));
-    ipvs.close();
-  });
-
   test('a damaged or foreign file is refused, naming it', () => {
     const file = path.join(dir, 'j');
     fs.writeFileSync(file, '{"format":"tsipvs intent journal 1","command":"x"');
     expect(() => readIntent(file)).toThrow(JournalError);
     expect(() => readIntent(file)).toThrow(`${file}: is not valid JSON`);
-    fs.writeFileSync(file, JSON.stringify({ format: 'tsipvs intent journal 1', command: 'x', pid: 1, startedAt: 'x', touched: [{ family: 2 }], prior: { services: [] } }));
-    expect(() => readIntent(file)).toThrow(`${file}: is not a tsipvs intent journal (touched)`);
+    const valid = { format: 'tsipvs intent journal 1', command: 'x', pid: 1, startedAt: 'x', prior: { services: [], absent: [], wholeTable: false } };
+    fs.writeFileSync(file, JSON.stringify(valid));
+    expect(readIntent(file)?.command).toBe('x');
+    fs.writeFileSync(file, JSON.stringify({ ...valid, prior: { ...valid.prior, absent: [{ family: 2 }] } }));
+    expect(() => readIntent(file)).toThrow(`${file}: is not a tsipvs intent journal (prior.absent)`);
     fs.writeFileSync(file, JSON.stringify({ rm: '-rf /' }));
     expect(() => readIntent(file)).toThrow('is not a tsipvs intent journal (format undefined)');
   });
 
   test('the file is private to root and replaced atomically', () => {
     const file = path.join(dir, 'sub', 'j');
-    writeIntent(file, { command: 'a', pid: 1, startedAt: 'x', touched: [], prior: { services: [] } });
+    const prior = { services: [], absent: [], wholeTable: true };
+    writeIntent(file, { command: 'a', pid: 1, startedAt: 'x', prior });
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    writeIntent(file, { command: 'b', pid: 2, startedAt: 'y', touched: 'all', prior: { services: [] } });
+    writeIntent(file, { command: 'b', pid: 2, startedAt: 'y', prior } satisfies ChangeIntent);
     expect(readIntent(file)?.command).toBe('b');
     expect(fs.readdirSync(path.dirname(file))).toEqual(['j']);
   });

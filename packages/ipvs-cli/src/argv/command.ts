@@ -18,7 +18,7 @@ export interface ListFormat {
 }
 
 /** Words (first on the command line) that select a command of our own, read by its own module. */
-export const SUBCOMMAND_WORDS = ['apply', 'sysctl', 'realserver', 'director', 'completion', 'version'] as const;
+export const SUBCOMMAND_WORDS = ['apply', 'recover', 'sysctl', 'realserver', 'director', 'completion', 'version'] as const;
 export type SubcommandWord = (typeof SUBCOMMAND_WORDS)[number];
 
 export function isSubcommandWord(word: string | undefined): word is SubcommandWord {
@@ -35,7 +35,8 @@ export type ParsedCommand =
   | { readonly command: 'flush' }
   | { readonly command: 'list'; readonly service: ServiceKey | undefined; readonly format: ListFormat }
   | { readonly command: 'save'; readonly numeric: boolean }
-  | { readonly command: 'restore' }
+  /** -R; `waitMs`: how long to wait for another bulk change of the table to finish (--wait). */
+  | { readonly command: 'restore'; readonly waitMs: number }
   | { readonly command: 'zero'; readonly service: ServiceKey | undefined }
   | { readonly command: 'set'; readonly timeouts: Timeouts }
   | { readonly command: 'start-daemon'; readonly daemon: DaemonConfig }

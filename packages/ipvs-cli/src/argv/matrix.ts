@@ -3,7 +3,7 @@ import type { CommandName, OptionName } from './spec';
 /**
  * ipvsadm's command × option compatibility table (reference §3.2), in its row order, which decides
  * which problem is reported first. '+' required, 'x' illegal, ' ' optional, '1' at most one of the
- * '1' options. Columns follow COLUMNS. json/pretty are our additions (listing only).
+ * '1' options. Columns follow COLUMNS. json/pretty are our additions (listing only), wait too (restore only).
  */
 const COLUMNS: readonly CommandName[] = [
   'add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server', 'delete-server',
@@ -47,6 +47,7 @@ const ROWS: ReadonlyArray<readonly [OptionName, string]> = [
   ['tun-remcsum', 'xxxxx x xxxxxx'],
   ['json', 'xxxx xxxxxxxxx'],
   ['pretty', 'xxxx xxxxxxxxx'],
+  ['wait', 'xxxxxxxxxxx xx'],
 ];
 
 /** Tunnel-type × tunnel-option table, checked for -a/-e with -i. */

@@ -17,6 +17,8 @@ import { Tokenizer, type Token } from './tokenize';
 const DEFAULT_SCHEDULER = 'wlc';
 const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 const MAX_TIMEOUT = 86400 * 31;
+/** --wait=SECONDS: up to a day. */
+const MAX_WAIT_SECONDS = 86400;
 const DEFAULT_MCAST_INTERFACE = 'eth0';
 const INT_MAX = 2147483647;
 
@@ -70,6 +72,8 @@ class Draft {
   mcastPort: number | undefined;
   ttl: number | undefined;
   timeouts: Timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
+  /** --wait: how long -R waits for the table's lock (0: not at all). */
+  waitMs = 0;
 
   get serviceGiven(): boolean {
     return this.given.has('service-address');
@@ -260,6 +264,9 @@ async function applyOption(draft: Draft, key: OptionKey, value: string | undefin
     case 'sync-maxlen':
       draft.maxLength = rangeOrFail(value, 1, 65535 - 8 - 20, 'illegal sync-maxlen specified');
       return;
+    case 'wait':
+      draft.waitMs = value === undefined ? Infinity : rangeOrFail(value, 0, MAX_WAIT_SECONDS, 'illegal wait time specified') * 1000;
+      return;
     default:
       draft.listFlags.add(key);
   }
@@ -367,8 +374,9 @@ function build(draft: Draft): ParsedCommand {
     case 'delete-server':
       return { command: 'change', operation: { op: 'deleteDestination', service, destination: destinationKey(draft) } };
     case 'flush':
-    case 'restore':
       return { command: draft.command };
+    case 'restore':
+      return { command: 'restore', waitMs: draft.waitMs };
     case 'list':
       return { command: 'list', service: draft.serviceGiven ? service : undefined, format: listFormat(draft) };
     case 'save':

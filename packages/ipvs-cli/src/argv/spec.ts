@@ -7,13 +7,13 @@ export type CommandName =
   | 'add-service' | 'edit-service' | 'delete-service' | 'flush' | 'list' | 'add-server' | 'delete-server'
   | 'edit-server' | 'set' | 'restore' | 'save' | 'zero' | 'start-daemon' | 'stop-daemon';
 
-/** The option names of ipvsadm's compatibility matrix (plus our additions json and pretty). */
+/** The option names of ipvsadm's compatibility matrix (plus our additions json, pretty and wait). */
 export type OptionName =
   | 'numeric' | 'connection' | 'service-address' | 'scheduler' | 'persistent' | 'netmask' | 'real-server'
   | 'forwarding-method' | 'weight' | 'u-threshold' | 'l-threshold' | 'mcast-interface' | 'timeout' | 'daemon'
   | 'stats' | 'rate' | 'thresholds' | 'persistent-conn' | 'nosort' | 'syncid' | 'exact' | 'ops' | 'pe'
   | 'sched-flags' | 'mcast-group' | 'mcast-port' | 'mcast-ttl' | 'sync-maxlen' | 'tun-info' | 'tun-type'
-  | 'tun-port' | 'tun-nocsum' | 'tun-csum' | 'tun-remcsum' | 'json' | 'pretty';
+  | 'tun-port' | 'tun-nocsum' | 'tun-csum' | 'tun-remcsum' | 'json' | 'pretty' | 'wait';
 
 export type Arity = 'none' | 'required' | 'optional';
 
@@ -30,7 +30,7 @@ export type OptionKey =
   | 'tun-type' | 'tun-port' | 'tun-nocsum' | 'tun-csum' | 'tun-remcsum' | 'weight' | 'u-threshold'
   | 'l-threshold' | 'connection' | 'timeout' | 'daemon' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn'
   | 'tun-info' | 'nosort' | 'sort' | 'exact' | 'numeric' | 'syncid' | 'mcast-interface' | 'mcast-group'
-  | 'mcast-port' | 'mcast-ttl' | 'sync-maxlen' | 'json' | 'pretty';
+  | 'mcast-port' | 'mcast-ttl' | 'sync-maxlen' | 'json' | 'pretty' | 'wait';
 
 export interface OptionSpec {
   readonly short?: string;
@@ -104,6 +104,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'sync-maxlen', arity: 'required', meaning: option('sync-maxlen', 'sync-maxlen') },
   { long: 'json', arity: 'none', meaning: option('json', 'json') },
   { long: 'pretty', arity: 'none', meaning: option('pretty', 'pretty') },
+  // ours: -R waits for another bulk change of the table to finish (--wait=SECONDS, or without end)
+  { long: 'wait', arity: 'optional', meaning: option('wait', 'wait') },
 ];
 
 export function findShort(letter: string): OptionSpec | undefined {

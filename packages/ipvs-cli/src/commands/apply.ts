@@ -17,12 +17,15 @@ import { showingTableProgress, startProgress } from '../progress';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
 import { transactionReport } from '../rules/transaction-report';
+import { runBulkChange } from '../bulk-change';
 import { runCommander } from './subcommand';
 
 interface ApplyFlags {
   readonly dryRun?: boolean;
   readonly json?: boolean;
   readonly allowEmpty?: boolean;
+  /** --wait (true) or --wait=SECONDS. */
+  readonly wait?: boolean | string;
 }
 
 /** The `apply` command's words and options (also read by shell completion). */
@@ -33,13 +36,18 @@ export function defineApplyCommand(program: Command): Command {
     .argument('<file>', 'rules in the ipvsadm save format or tsipvs JSON; - for stdin')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print the plan as JSON')
-    .option('--allow-empty', 'accept rules that define no service (applying them deletes every service)');
+    .option('--allow-empty', 'accept rules that define no service (applying them deletes every service)')
+    .option('--wait [seconds]', 'wait for another bulk change of the table to finish (without end, or up to SECONDS)');
 }
 
-export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
-  return runCommander(command, context, (program) => {
-    defineApplyCommand(program).action((file: string, flags: ApplyFlags) => apply(file, flags, context));
+export async function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
+  let status = 0;
+  const parsed = await runCommander(command, context, (program) => {
+    defineApplyCommand(program).action(async (file: string, flags: ApplyFlags) => {
+      status = await apply(file, flags, context);
+    });
   });
+  return parsed || status;
 }
 
 /** One operation in ipvsadm's grammar, marked + (add), ~ (edit in place) or - (delete). */
@@ -84,7 +92,7 @@ async function lineOf(op: Operation, file: RulesetFile): Promise<number | undefi
   return own ?? file.lineOf(op.service);
 }
 
-async function apply(path: string, flags: ApplyFlags, context: CommandContext): Promise<void> {
+async function apply(path: string, flags: ApplyFlags, context: CommandContext): Promise<number> {
   const { env } = context;
   const text = await readInput(path, context);
   const file = await readRulesetText(text, env.resolver, env.program);
@@ -100,23 +108,48 @@ async function apply(path: string, flags: ApplyFlags, context: CommandContext): 
   const naming: Naming = { numeric: true, resolver: env.resolver };
   const progress = await startProgress(env, `${env.program} apply`, ruleCount(file.ruleset));
   try {
-    const outcome = await applyRuleset(showingTableProgress(api, progress), file.ruleset, { dryRun: flags.dryRun === true });
-    context.output.out(flags.json ? planJson(outcome.plan, outcome.applied, naming) : planText(outcome.plan, naming));
-  } catch (error) {
-    if (!(error instanceof TransactionError)) throw error;
-    const line = await lineOf(error.operation, file);
-    const where = line !== undefined ? `line ${line}` : planLine(error.operation, naming).trim();
-    // the first failure only: later refusals are mostly its consequences
-    const failure = { ...error.failure, failures: error.failure.failures.slice(0, 1) };
-    const report = transactionReport(failure, () => where, 'apply', {
-      refused: 'nothing was changed',
-      transport: 'the changes made were rolled back (nothing was changed)',
-      aborted: 'stopped: the changes made were rolled back (nothing was changed)',
+    if (flags.dryRun) {
+      const outcome = await applyRuleset(showingTableProgress(api, progress), file.ruleset, { dryRun: true });
+      context.output.out(flags.json ? planJson(outcome.plan, false, naming) : planText(outcome.plan, naming));
+      return 0;
+    }
+    return await runBulkChange(context, `${env.program} apply ${path}`, waitMsOf(flags.wait), async (bulk) => {
+      try {
+        const outcome = await applyRuleset(showingTableProgress(api, progress), file.ruleset, { signal: bulk.signal, beforeSending: bulk.journal });
+        context.output.out(flags.json ? planJson(outcome.plan, outcome.applied, naming) : planText(outcome.plan, naming));
+        return { status: 0, settled: true };
+      } catch (error) {
+        if (!(error instanceof TransactionError)) throw error;
+        const report = await failureReport(error, file, naming);
+        context.output.err(report.text);
+        return { status: report.status, settled: error.failure.rollback.complete };
+      }
     });
-    throw new CliError(report.text.replace(/\n$/, ''), report.status);
   } finally {
     progress.stop();
   }
+}
+
+/** --wait: without a value, without end; with one, that many seconds. */
+function waitMsOf(wait: boolean | string | undefined): number {
+  if (wait === undefined || wait === false) return 0;
+  if (wait === true) return Infinity;
+  const seconds = Number(wait);
+  if (!/^\d+$/.test(wait) || seconds > 86400) throw new CliError(`--wait: expected whole seconds up to 86400, got ${JSON.stringify(wait)}`, EXIT_USAGE);
+  return seconds * 1000;
+}
+
+/** What apply says when its transaction failed: where (the input line), what, and the rollback's verdict. */
+async function failureReport(error: TransactionError, file: RulesetFile, naming: Naming): Promise<{ text: string; status: number }> {
+  const line = await lineOf(error.operation, file);
+  const where = line !== undefined ? `line ${line}` : planLine(error.operation, naming).trim();
+  // the first failure only: later refusals are mostly its consequences
+  const failure = { ...error.failure, failures: error.failure.failures.slice(0, 1) };
+  return transactionReport(failure, () => where, 'apply', {
+    refused: 'nothing was changed',
+    transport: 'the changes made were rolled back (nothing was changed)',
+    aborted: 'stopped: the changes made were rolled back (nothing was changed)',
+  });
 }
 
 /** The rules' text: a file or stdin. Unreadable input is an error, never an empty ruleset. */

@@ -11,6 +11,7 @@ import { completionTree, type CompletionCommand } from '../completion/model';
 import { zshScript } from '../completion/zsh';
 import type { CommandContext } from '../environment';
 import { defineApplyCommand } from './apply';
+import { defineRecoverCommand } from './recover';
 import { runCommander } from './subcommand';
 import { defineVersionCommand } from './version';
 
@@ -27,6 +28,7 @@ export function defineCompletionCommand(program: Command): Command {
 /** Every subcommand's definition, without its action: what completion describes. */
 const DEFINITIONS: { readonly [W in SubcommandWord]: (program: Command) => unknown } = {
   apply: defineApplyCommand,
+  recover: defineRecoverCommand,
   sysctl: registerSysctlCommand,
   realserver: registerRealserverCommand,
   director: registerDirectorCommand,

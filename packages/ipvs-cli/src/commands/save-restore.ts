@@ -9,6 +9,7 @@ import { RestoreChanges } from '../rules/restore-changes';
 import { readSaveLines, type SaveLineVisitor } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
 import { transactionReport } from '../rules/transaction-report';
+import { runBulkChange, type BulkChange, type BulkOutcome } from '../bulk-change';
 
 /**
  * -S [-n]: the table in the save grammar, sorted like the listing. If a dump fails midway, what was
@@ -61,7 +62,7 @@ interface RestoreReading {
  * anything fails, the table is read back and put back as it was, and read back again to check.
  * Listing lines run afterwards, when everything was made.
  */
-export async function runRestore(context: CommandContext, runCommand: CommandRunner): Promise<number> {
+export async function runRestore({ waitMs }: CommandOf<'restore'>, context: CommandContext, runCommand: CommandRunner): Promise<number> {
   const { env } = context;
   const text = await env.readStdin();
   const lines = lineCount(text);
@@ -71,7 +72,8 @@ export async function runRestore(context: CommandContext, runCommand: CommandRun
     const reading = await readRestore(text, context, progress);
     for (const problem of reading.problems) context.output.err(problem);
     if (reading.status) return reading.status;
-    const status = await applyTransaction(reading, context, progress);
+    const status = reading.changes.length === 0 ? 0
+      : await runBulkChange(context, `${env.program} -R`, waitMs, (bulk) => applyTransaction(reading, context, progress, bulk));
     return status || await runListings(reading.listings, context, runCommand, progress);
   } finally {
     progress.stop();
@@ -157,8 +159,9 @@ async function readRestore(text: string, { env }: CommandContext, progress: Prog
 }
 
 /** The changes as one transaction; on failure, the report of what happened and of the table read back. */
-async function applyTransaction({ changes, scope }: RestoreReading, context: CommandContext, progress: Progress): Promise<number> {
-  if (changes.length === 0) return 0;
+async function applyTransaction(
+  { changes, scope }: RestoreReading, context: CommandContext, progress: Progress, bulk: BulkChange,
+): Promise<BulkOutcome> {
   const api = await context.api();
   let transaction;
   progress.wait('reading what the changes touch');
@@ -166,18 +169,23 @@ async function applyTransaction({ changes, scope }: RestoreReading, context: Com
     transaction = await prepareTransaction(api, changes, { scope });
   } catch (error) {
     context.output.err(`restore failed: reading the table before changing it failed (${messageOf(error)}); nothing was sent\n`);
-    return EXIT_KERNEL;
+    return { status: EXIT_KERNEL, settled: true };
   }
+  if (bulk.signal.aborted) {
+    context.output.err('restore stopped before sending anything (the table is as before)\n');
+    return { status: EXIT_KERNEL, settled: true };
+  }
+  bulk.journal(transaction.prior);
   progress.wait(`applying ${changes.length} changes`);
-  const result = await transaction.run();
-  if (result.ok) return 0;
+  const result = await transaction.run({ signal: bulk.signal });
+  if (result.ok) return { status: 0, settled: true };
   const report = transactionReport(result, (index) => `line ${changes.lineNumber(index)}`, 'restore', {
     refused: 'restore failed: nothing applied (the table is as before)',
     transport: 'restore failed: the changes made were rolled back (the table is as before)',
     aborted: 'restore stopped: the changes made were rolled back (the table is as before)',
   });
   context.output.err(report.text);
-  return report.status;
+  return { status: report.status, settled: result.rollback.complete };
 }
 
 /** Listing lines of restore input, once the changes are made: each on its own, errors named by line. */

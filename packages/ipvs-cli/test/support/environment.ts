@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CliEnvironment } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
+import { IpvsTableBusyError } from '@tsipvs/ipvs-core';
 import { FakeKernel, openFakeIpvs, type FaultPlan } from '@tsipvs/ipvs-core/testing';
 
 /** The /etc/hosts of the oracle's recording guest (oracle README). */
@@ -48,6 +49,28 @@ export interface FakeRunOptions {
   readonly faults?: FaultPlan;
   /** stdin cannot be read: readStdin rejects with this. */
   readonly stdinError?: Error;
+  /** Stands for SIGINT/SIGTERM/SIGHUP: a bulk change watching signals gets this (abort it with the signal's name). */
+  readonly signal?: AbortSignal;
+}
+
+/** The fake kernel's table lock and journal: each kernel has its own, as each network namespace does. */
+interface KernelSafeguards {
+  locked: boolean;
+  readonly journal: string;
+}
+
+const safeguards = new WeakMap<FakeKernel, KernelSafeguards>();
+let journalDirectory: string | undefined;
+
+/** The lock and journal file of `kernel` (the journal in a temporary folder of this test process). */
+export function safeguardsOf(kernel: FakeKernel): KernelSafeguards {
+  let found = safeguards.get(kernel);
+  if (!found) {
+    journalDirectory ??= mkdtempSync(join(tmpdir(), 'tsipvs-journal-'));
+    found = { locked: false, journal: join(journalDirectory, `kernel-${Math.random().toString(36).slice(2)}.journal`) };
+    safeguards.set(kernel, found);
+  }
+  return found;
 }
 
 export { FakeKernel };
@@ -78,6 +101,14 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
     runtimeVersions: () => TEST_VERSIONS,
+    lockTable: async ({ waitMs }) => {
+      const held = safeguardsOf(kernel);
+      if (held.locked) throw new IpvsTableBusyError(waitMs ? waitMs : undefined);
+      held.locked = true;
+      return { release: async () => void (held.locked = false) };
+    },
+    journalFile: async () => safeguardsOf(kernel).journal,
+    watchSignals: () => ({ signal: options.signal ?? new AbortController().signal, release: () => undefined }),
     ...(options.sysctl ? { sysctl: options.sysctl } : {}),
     ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
   };

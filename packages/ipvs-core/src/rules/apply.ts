@@ -7,12 +7,15 @@ import type { IpvsApi } from '../api';
 import { planChanges, type ChangePlan } from './plan';
 import { readRuleset } from './read-table';
 import type { Ruleset } from './ruleset';
-import { applyAllOrNothing, type RunOptions, type TransactionFailure } from './transaction';
+import type { PriorState } from './prior-state';
+import { prepareTransaction, type RunOptions, type TransactionFailure } from './transaction';
 import { describeDifference } from './undo';
 
 export interface ApplyOptions extends RunOptions {
   /** Only compute the plan. */
   readonly dryRun?: boolean;
+  /** Called with the prior state once it is read, before anything is sent (to write a crash journal). */
+  readonly beforeSending?: (prior: PriorState) => void | Promise<void>;
 }
 
 export interface ApplyOutcome {
@@ -50,7 +53,9 @@ export async function applyRuleset(api: IpvsApi, desired: Ruleset, options: Appl
   const current = await readRuleset(api);
   const plan = planChanges(current, desired);
   if (options.dryRun || plan.operations.length === 0) return { plan, applied: false };
-  const result = await applyAllOrNothing(api, plan.operations, { table: current, signal: options.signal });
+  const transaction = await prepareTransaction(api, plan.operations, { table: current });
+  await options.beforeSending?.(transaction.prior);
+  const result = await transaction.run({ signal: options.signal });
   if (!result.ok) throw new TransactionError(result, plan.operations[result.index]!);
   return { plan, applied: true };
 }
