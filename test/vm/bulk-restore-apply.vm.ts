@@ -6,29 +6,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { vmTest, type VmTestContext } from '../harness/guest';
+import { ruleLines, seededRandom } from '../harness/rules-text';
 
 const ROUTABLE = 'ip link add d0 type dummy && ip link set d0 up && ip addr add 10.0.0.1/8 dev d0';
 
-/** A deterministic pseudo-random sequence (tests must be reproducible). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
-function rules(services: number, servers: number, base = 0): string[] {
-  const lines: string[] = [];
-  for (let s = base; s < base + services; s++) {
-    const vip = `172.16.${s >> 8}.${s & 255}:80`;
-    lines.push(`-A -t ${vip} -s ${s % 2 ? 'rr' : 'wlc'}`);
-    for (let d = 1; d <= servers; d++) lines.push(`-a -t ${vip} -r 10.${1 + (s >> 8)}.${s & 255}.${d}:80 -m -w ${d}`);
-  }
-  return lines;
-}
+const rules = (services: number, servers: number, base = 0): string[] => ruleLines(services, servers, base);
 
 function save(t: VmTestContext): string {
   const r = t.ipvsadm(['-S', '-n']);
@@ -43,7 +25,7 @@ vmTest('restore with a refused line at a random position applies nothing (10 pos
   const seeded = t.tsipvs(['-R'], { input: `${existing.join('\n')}\n` });
   assert.equal(seeded.status, 0, seeded.stderr);
   const before = save(t);
-  const random = rng(42);
+  const random = seededRandom(42);
   const body = rules(40, 5);
   for (let round = 0; round < 10; round++) {
     const at = 1 + Math.floor(random() * (body.length - 1));

@@ -10,7 +10,7 @@
 import * as os from 'node:os';
 import { IpvsTableBusyError, JournalError, readIntent, removeIntent, writeIntent, type ChangeIntent, type PriorState } from '@tsipvs/ipvs-core';
 import type { CommandContext } from './environment';
-import { CliError, EXIT_BUSY } from './errors';
+import { CliError, EXIT_BUSY, EXIT_USAGE } from './errors';
 
 /** What a bulk change gets from its safeguards. */
 export interface BulkChange {
@@ -24,6 +24,14 @@ export interface BulkChange {
 export interface BulkOutcome {
   readonly status: number;
   readonly settled: boolean;
+}
+
+/** `--wait` as commander gives it: absent (do not wait), true (without end) or SECONDS (whole, up to a day). */
+export function waitMsOf(wait: boolean | string | undefined): number {
+  if (wait === undefined || wait === false) return 0;
+  if (wait === true) return Infinity;
+  if (!/^\d+$/.test(wait) || Number(wait) > 86400) throw new CliError(`--wait: expected whole seconds up to 86400, got ${JSON.stringify(wait)}`, EXIT_USAGE);
+  return Number(wait) * 1000;
 }
 
 /** The journal's own words about an unfinished change, for refusals and `recover`. */

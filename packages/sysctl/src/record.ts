@@ -36,6 +36,20 @@ type JsonObject = Readonly<Record<string, unknown>>;
  * The record a state file's parsed JSON holds, rebuilt from checked fields only. Throws `state`
  * naming the file, and the entry at fault.
  */
+/** The record of `preset` set up at `appliedAt` with `steps`: what setup writes and teardown reads back. */
+export function recordOf(preset: Preset, appliedAt: string, steps: readonly Step[]): SetupRecord {
+  return {
+    version: RECORD_VERSION,
+    role: preset.role,
+    mode: preset.mode,
+    ...(preset.dev ? { dev: preset.dev } : {}),
+    ...(preset.vips ? { vips: preset.vips } : {}),
+    ...(preset.ipvs ? { ipvs: preset.ipvs } : {}),
+    appliedAt,
+    steps,
+  };
+}
+
 export function checkRecord(file: string, value: unknown): SetupRecord {
   const refuse = (problem: string): SysctlError => new SysctlError('state', `state file ${file} ${problem}`);
   if (!isObject(value)) throw refuse('is not a tsipvs setup record');
@@ -73,16 +87,7 @@ export function checkRecord(file: string, value: unknown): SetupRecord {
       throw new SysctlError('state', `state file ${file}, step ${index + 1} ${snippet(entry)}: ${errorText(error)}; setup cannot have written this, so nothing was changed`);
     }
   });
-  return {
-    version: RECORD_VERSION,
-    role: preset.role,
-    mode: preset.mode,
-    ...(preset.dev ? { dev: preset.dev } : {}),
-    ...(preset.vips ? { vips: preset.vips } : {}),
-    ...(preset.ipvs ? { ipvs: preset.ipvs } : {}),
-    appliedAt,
-    steps: checked,
-  };
+  return recordOf(preset, appliedAt, checked);
 }
 
 /** The step an entry describes, if the preset's plan can hold it. */

@@ -10,7 +10,7 @@ import { NetworkInterfaces } from './interfaces';
 import { Plan, planSettings } from './plan';
 import { Preset, Role } from './presets';
 import { RtnetlinkInterfaces } from './rtnetlink';
-import { RECORD_VERSION, SetupRecord } from './record';
+import { recordOf, SetupRecord } from './record';
 import { createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
 import { Environment, describeStep, fileStepProgress } from './steps';
 import { SysctlTree } from './tree';
@@ -63,16 +63,7 @@ export async function setupPreset(preset: Preset, options: SetupOptions = {}): P
     if (options.dryRun) return { plan, applied: false, stateFile };
     // Recorded before applying, so that even a crash mid-way leaves something teardown can undo
     // (undoing a step that was never made restores the value it already has).
-    createRecord(stateFile, {
-      version: RECORD_VERSION,
-      role: preset.role,
-      mode: preset.mode,
-      ...(preset.dev ? { dev: preset.dev } : {}),
-      ...(preset.vips ? { vips: preset.vips } : {}),
-      ...(preset.ipvs ? { ipvs: preset.ipvs } : {}),
-      appliedAt: (options.clock?.now() ?? new Date()).toISOString(),
-      steps: plan.steps,
-    });
+    createRecord(stateFile, recordOf(preset, (options.clock?.now() ?? new Date()).toISOString(), plan.steps));
     try {
       await applyPlan(plan, env);
     } catch (error) {

@@ -17,7 +17,7 @@ import { showingTableProgress, startProgress } from '../progress';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
 import { transactionReport } from '../rules/transaction-report';
-import { runBulkChange } from '../bulk-change';
+import { runBulkChange, waitMsOf } from '../bulk-change';
 import { runCommander } from './subcommand';
 
 interface ApplyFlags {
@@ -128,15 +128,6 @@ async function apply(path: string, flags: ApplyFlags, context: CommandContext): 
   } finally {
     progress.stop();
   }
-}
-
-/** --wait: without a value, without end; with one, that many seconds. */
-function waitMsOf(wait: boolean | string | undefined): number {
-  if (wait === undefined || wait === false) return 0;
-  if (wait === true) return Infinity;
-  const seconds = Number(wait);
-  if (!/^\d+$/.test(wait) || seconds > 86400) throw new CliError(`--wait: expected whole seconds up to 86400, got ${JSON.stringify(wait)}`, EXIT_USAGE);
-  return seconds * 1000;
 }
 
 /** What apply says when its transaction failed: where (the input line), what, and the rollback's verdict. */

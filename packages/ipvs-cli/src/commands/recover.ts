@@ -7,7 +7,7 @@
 import { describeDifference, differences, readCurrentState, removeIntent, restorePrior } from '@tsipvs/ipvs-core';
 import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
-import { describeIntent, lockTable, unfinishedChange } from '../bulk-change';
+import { describeIntent, lockTable, unfinishedChange, waitMsOf } from '../bulk-change';
 import type { CommandContext } from '../environment';
 import { CliError, EXIT_NOT_ROLLED_BACK, EXIT_USAGE, messageOf } from '../errors';
 import { runCommander } from './subcommand';
@@ -42,10 +42,8 @@ const DIFFERENCES_SHOWN = 50;
 
 async function recover(flags: RecoverFlags, context: CommandContext): Promise<number> {
   if (flags.rollback && flags.forget) throw new CliError('--rollback and --forget exclude each other', EXIT_USAGE);
-  const waitMs = flags.wait === undefined ? 0 : flags.wait === true ? Infinity : Number(flags.wait) * 1000;
-  if (!(waitMs >= 0)) throw new CliError(`--wait: expected whole seconds, got ${JSON.stringify(flags.wait)}`, EXIT_USAGE);
   // under the lock: while a bulk change runs, its journal is not a leftover
-  const lock = await lockTable(context, waitMs);
+  const lock = await lockTable(context, waitMsOf(flags.wait));
   try {
     const { file, intent } = await unfinishedChange(context);
     const { output } = context;
