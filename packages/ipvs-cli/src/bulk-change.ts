@@ -26,6 +26,9 @@ export interface BulkOutcome {
   readonly settled: boolean;
 }
 
+/** The `--wait` option of the bulk subcommands, as commander's `.option(...)` arguments. */
+export const WAIT_OPTION = ['--wait [seconds]', 'wait for another bulk change of the table to finish (without end, or up to SECONDS)'] as const;
+
 /** `--wait` as commander gives it: absent (do not wait), true (without end) or SECONDS (whole, up to a day). */
 export function waitMsOf(wait: boolean | string | undefined): number {
   if (wait === undefined || wait === false) return 0;
@@ -83,7 +86,7 @@ export async function runBulkChange(
       const outcome = await change({
         signal: watch.signal,
         journal: (prior) => {
-          writeIntent(file, { command, pid: process.pid, startedAt: context.env.clock.now().toISOString(), prior });
+          writeIntent(file, { command, pid: context.env.pid, startedAt: context.env.clock.now().toISOString(), prior });
           written = true;
         },
       });

@@ -59,6 +59,8 @@ export interface CliEnvironment {
   readonly stderrTerminal?: TerminalOutput;
   /** Takes this namespace's table lock for a bulk change (`lockIpvsTable`). */
   lockTable(options: LockOptions): Promise<IpvsTableLock>;
+  /** This process's id, recorded in the intent journal. */
+  readonly pid: number;
   /** Where this namespace's intent journal lives (`journalFile`). */
   journalFile(): Promise<string>;
   /** Starts treating SIGINT, SIGTERM and SIGHUP as a request to stop a bulk change (see bulk-change.ts). */

@@ -81,6 +81,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
     runtimeVersions,
+    pid: process.pid,
     lockTable: async (options) => (await import('@tsipvs/ipvs-core')).lockIpvsTable(options),
     journalFile: async () => (await import('@tsipvs/ipvs-core')).journalFile(),
     watchSignals,

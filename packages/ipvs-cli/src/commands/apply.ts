@@ -17,7 +17,7 @@ import { showingTableProgress, startProgress } from '../progress';
 import { readRulesetText, type RulesetFile } from '../rules/ruleset-file';
 import { saveDestinationLine, saveServiceLine, serviceArguments } from '../rules/save-format';
 import { transactionReport } from '../rules/transaction-report';
-import { runBulkChange, waitMsOf } from '../bulk-change';
+import { runBulkChange, WAIT_OPTION, waitMsOf } from '../bulk-change';
 import { runCommander } from './subcommand';
 
 interface ApplyFlags {
@@ -37,17 +37,13 @@ export function defineApplyCommand(program: Command): Command {
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print the plan as JSON')
     .option('--allow-empty', 'accept rules that define no service (applying them deletes every service)')
-    .option('--wait [seconds]', 'wait for another bulk change of the table to finish (without end, or up to SECONDS)');
+    .option(...WAIT_OPTION);
 }
 
-export async function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
-  let status = 0;
-  const parsed = await runCommander(command, context, (program) => {
-    defineApplyCommand(program).action(async (file: string, flags: ApplyFlags) => {
-      status = await apply(file, flags, context);
-    });
+export function run(command: CommandOf<'apply'>, context: CommandContext): Promise<number> {
+  return runCommander(command, context, (program, exit) => {
+    defineApplyCommand(program).action(async (file: string, flags: ApplyFlags) => exit(await apply(file, flags, context)));
   });
-  return parsed || status;
 }
 
 /** One operation in ipvsadm's grammar, marked + (add), ~ (edit in place) or - (delete). */

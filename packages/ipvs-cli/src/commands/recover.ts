@@ -7,7 +7,7 @@
 import { describeDifference, differences, readCurrentState, removeIntent, restorePrior } from '@tsipvs/ipvs-core';
 import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
-import { describeIntent, lockTable, unfinishedChange, waitMsOf } from '../bulk-change';
+import { describeIntent, lockTable, unfinishedChange, WAIT_OPTION, waitMsOf } from '../bulk-change';
 import type { CommandContext } from '../environment';
 import { CliError, EXIT_NOT_ROLLED_BACK, EXIT_USAGE, messageOf } from '../errors';
 import { runCommander } from './subcommand';
@@ -25,17 +25,13 @@ export function defineRecoverCommand(program: Command): Command {
     .description('show what a killed -R or apply left, and put the table back as it was before it')
     .option('--rollback', 'put the table back as it was before the unfinished change, then remove its journal')
     .option('--forget', 'remove the journal and keep the table as it is')
-    .option('--wait [seconds]', 'wait for another bulk change of the table to finish (without end, or up to SECONDS)');
+    .option(...WAIT_OPTION);
 }
 
-export async function run(command: CommandOf<'recover'>, context: CommandContext): Promise<number> {
-  let status = 0;
-  const parsed = await runCommander(command, context, (program) => {
-    defineRecoverCommand(program).action(async (flags: RecoverFlags) => {
-      status = await recover(flags, context);
-    });
+export function run(command: CommandOf<'recover'>, context: CommandContext): Promise<number> {
+  return runCommander(command, context, (program, exit) => {
+    defineRecoverCommand(program).action(async (flags: RecoverFlags) => exit(await recover(flags, context)));
   });
-  return parsed || status;
 }
 
 const DIFFERENCES_SHOWN = 50;

@@ -101,6 +101,7 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
     runtimeVersions: () => TEST_VERSIONS,
+    pid: process.pid,
     lockTable: async ({ waitMs }) => {
       const held = safeguardsOf(kernel);
       if (held.locked) throw new IpvsTableBusyError(waitMs ? waitMs : undefined);
