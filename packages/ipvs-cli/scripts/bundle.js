@@ -18,7 +18,7 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['netlink', 'commander', 'table', 'cli-progress'],
+  external: ['netlink', 'koffi', 'prom-client', 'commander', 'table', 'cli-progress'],
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',

@@ -1,6 +1,6 @@
 /**
  * Installs the packed packages the way users will, before the VMs boot: `npm pack` of every workspace,
- * then `npm install -g` of the three tarballs into two throwaway prefixes (npm's default hoisted layout
+ * then `npm install -g` of the four tarballs into two throwaway prefixes (npm's default hoisted layout
  * and `--install-strategy=nested`), and a small TypeScript program compiled against the types of the
  * packed library. The initramfs carries `.cache/install` into the VM, where test/vm/install.vm.ts runs
  * the installed `tsipvs` and the program against the real kernel.
@@ -24,7 +24,7 @@ export function installPackedPackages(projectRoot: string, log: (line: string) =
   fs.mkdirSync(packs, { recursive: true });
   exec('npm', ['pack', '--workspaces', '--pack-destination', packs, '--loglevel=error'], { cwd: projectRoot });
   const tarballs = fs.readdirSync(packs).filter((f) => f.endsWith('.tgz')).sort().map((f) => path.join(packs, f));
-  if (tarballs.length !== 3) throw new Error(`npm pack made ${tarballs.length} tarballs, not 3: ${tarballs.join(', ')}`);
+  if (tarballs.length !== 4) throw new Error(`npm pack made ${tarballs.length} tarballs, not 4: ${tarballs.join(', ')}`);
   for (const layout of INSTALL_LAYOUTS) {
     const strategy = layout === 'nested' ? ['--install-strategy=nested'] : [];
     exec('npm', ['install', '--global', '--prefix', path.join(root, layout), ...strategy, ...NPM_QUIET, ...tarballs], { cwd: root });

@@ -1,0 +1,71 @@
+/**
+ * The few libc calls Node has no API for, through `koffi` (an FFI with prebuilt binaries; see
+ * docs/architecture.md for why koffi and not a native addon of our own). Loaded on first use: a
+ * program that never needs them never loads the FFI. Every call returns the raw result; callers
+ * turn a negative result into a `LibcError` with `failed()`, which reads errno right after the call.
+ */
+import { errnoCode, strerror } from '../errno';
+
+/** A failed libc call: `syscall` names it, `errno` is positive. */
+export class LibcError extends Error {
+  override readonly name = 'LibcError';
+  readonly code: string;
+
+  constructor(readonly syscall: string, readonly errno: number, detail?: string) {
+    super(`${syscall}${detail ? ` ${detail}` : ''}: ${strerror(errno)}`);
+    this.code = errnoCode(errno);
+  }
+}
+
+/** Typed bindings; buffers are passed as Node Buffers (koffi passes their memory). */
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: Buffer, length: number): number;
+  getsockname(fd: number, address: Buffer, length: Buffer): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
+  send(fd: number, data: Buffer, length: number, flags: number): number;
+  recv(fd: number, into: Buffer, length: number, flags: number): number;
+  close(fd: number): number;
+  open(path: string, flags: number): number;
+  setns(fd: number, nstype: number): number;
+  /** errno of the last failed call on this thread. */
+  errno(): number;
+}
+
+let bound: Libc | undefined;
+
+/** The bindings, loading koffi and libc on first use. */
+export function libc(): Libc {
+  if (bound) return bound;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require('koffi') as typeof import('koffi');
+  const lib = koffi.load('libc.so.6');
+  const send = lib.func('long send(int, const void *, unsigned long, int)');
+  const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');
+  bound = {
+    socket: lib.func('int socket(int, int, int)'),
+    bind: lib.func('int bind(int, const void *, unsigned int)'),
+    getsockname: lib.func('int getsockname(int, _Out_ void *, _Inout_ void *)'),
+    setsockopt: lib.func('int setsockopt(int, int, int, const void *, unsigned int)'),
+    send: (fd, data, length, flags) => Number(send(fd, data, length, flags)),
+    recv: (fd, into, length, flags) => Number(recv(fd, into, length, flags)),
+    close: lib.func('int close(int)'),
+    open: lib.func('int open(const char *, int)'),
+    setns: lib.func('int setns(int, int)'),
+    errno: () => koffi.errno(),
+  };
+  return bound;
+}
+
+/** The error of a call that just returned a negative result (errno read before anything else runs). */
+export function failed(syscall: string, detail?: string): LibcError {
+  return new LibcError(syscall, libc().errno(), detail);
+}
+
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0o2000000;
+export const CLONE_NEWNET = 0x40000000;
+export const SOL_SOCKET = 1;
+export const SO_RCVBUF = 8;
+export const SO_RCVTIMEO = 20;
+export const SO_SNDTIMEO = 21;

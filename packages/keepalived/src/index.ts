@@ -1,0 +1,2 @@
+export type * from './config/model';
+export type * from './check/health';
