@@ -1,2 +1,3 @@
 export type * from './config/model';
 export type * from './check/health';
+export type * from './director/types';
