@@ -59,7 +59,8 @@ export async function runSuite(filter = process.env.VM_TESTS ?? ''): Promise<Sui
   const runs: ShardRun[] = await Promise.all(
     Array.from({ length: shards }, (_, shard) => {
       const shardEnv = shards > 1 ? ` VM_SHARD=${shard}/${shards}` : '';
-      return runInGuest(`VM_TESTS='${quoted}'${shardEnv} node test/dist/harness/guest-runner.js`, {
+      const soakEnv = process.env.VM_SOAK === '1' ? ' VM_SOAK=1' : '';
+      return runInGuest(`VM_TESTS='${quoted}'${shardEnv}${soakEnv} node test/dist/harness/guest-runner.js`, {
         // the cases run one at a time in each VM: about 50 minutes in one VM under TCG, past the lab's default 30
         timeoutMs: 60 * 60_000,
         cpus: shards > 1 ? 1 : 2,
