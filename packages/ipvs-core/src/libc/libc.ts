@@ -25,6 +25,11 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
   send(fd: number, data: Buffer, length: number, flags: number): number;
   recv(fd: number, into: Buffer, length: number, flags: number): number;
+  /** recv on one of koffi's worker threads: a blocking receive that leaves the event loop free. */
+  recvAsync(fd: number, into: Buffer, length: number, flags: number): Promise<number>;
+  sendto(fd: number, data: Buffer, length: number, flags: number, address: Buffer, addressLength: number): number;
+  /** 0 when there is no such interface. */
+  ifNameToIndex(name: string): number;
   close(fd: number): number;
   open(path: string, flags: number): number;
   setns(fd: number, nstype: number): number;
@@ -42,6 +47,7 @@ export function libc(): Libc {
   const lib = koffi.load('libc.so.6');
   const send = lib.func('long send(int, const void *, unsigned long, int)');
   const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');
+  const sendto = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
   bound = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, unsigned int)'),
@@ -49,6 +55,12 @@ export function libc(): Libc {
     setsockopt: lib.func('int setsockopt(int, int, int, const void *, unsigned int)'),
     send: (fd, data, length, flags) => Number(send(fd, data, length, flags)),
     recv: (fd, into, length, flags) => Number(recv(fd, into, length, flags)),
+    recvAsync: (fd, into, length, flags) =>
+      new Promise((resolve, reject) => {
+        recv.async(fd, into, length, flags, (error: unknown, n: unknown) => (error ? reject(error as Error) : resolve(Number(n))));
+      }),
+    sendto: (fd, data, length, flags, address, addressLength) => Number(sendto(fd, data, length, flags, address, addressLength)),
+    ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *)'),
     close: lib.func('int close(int)'),
     open: lib.func('int open(const char *, int)'),
     setns: lib.func('int setns(int, int)'),
