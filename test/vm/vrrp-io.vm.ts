@@ -49,8 +49,7 @@ channel.on('datagram', (d) => {
 
 const SEND = `
 const channel = io.openVrrpChannel({ interfaceName: 'v0', source: '10.7.0.1', group: GROUP, unicastPeers: PEERS });
-const message = packet.encodeAdvert({ version: 2, vrid: 50, priority: 100, intervalCs: 100, addresses: ['10.7.0.100'], auth: { type: 'pass', password: '1111' } }, { source: '10.7.0.1', destination: PEERS[0] ?? GROUP });
-channel.send(message);
+channel.send((destination) => packet.encodeAdvert({ version: 2, vrid: 50, priority: 100, intervalCs: 100, addresses: ['10.7.0.100'], auth: { type: 'pass', password: '1111' } }, { source: '10.7.0.1', destination }));
 channel.close();`;
 
 function waitReady(): void {

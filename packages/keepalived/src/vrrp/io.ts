@@ -64,8 +64,8 @@ export interface ChannelOptions {
 /** Emits 'datagram' (Buffer: IP header + VRRP message) and 'error' (Error). */
 export interface VrrpChannel extends EventEmitter {
   readonly ifindex: number;
-  /** Sends one VRRP message to the group, or to every unicast peer. */
-  send(message: Buffer): void;
+  /** Sends one VRRP message to the group, or to every unicast peer (encoded per destination: version 3's checksum covers it). */
+  send(encode: (destination: string) => Buffer): void;
   close(): Promise<void>;
 }
 
@@ -117,19 +117,20 @@ export function openVrrpChannel(options: ChannelOptions): VrrpChannel {
 class Channel extends EventEmitter implements VrrpChannel {
   private closed = false;
   private readonly receiving: Promise<void>;
-  private readonly destinations: Buffer[];
+  private readonly destinations: ReadonlyArray<{ readonly address: string; readonly sockaddr: Buffer }>;
 
   constructor(private readonly sendFd: number, private readonly receiveFd: number, readonly ifindex: number, options: ChannelOptions) {
     super();
     const targets = options.unicastPeers.length > 0 ? options.unicastPeers : [options.group];
-    this.destinations = targets.map(sockaddrIn);
+    this.destinations = targets.map((address) => ({ address, sockaddr: sockaddrIn(address) }));
     this.receiving = this.receiveLoop();
   }
 
-  send(message: Buffer): void {
+  send(encode: (destination: string) => Buffer): void {
     if (this.closed) return;
-    for (const destination of this.destinations) {
-      if (libc().sendto(this.sendFd, message, message.length, 0, destination, 16) < 0) this.emit('error', failed('sendto', 'VRRP advert'));
+    for (const { address, sockaddr } of this.destinations) {
+      const message = encode(address);
+      if (libc().sendto(this.sendFd, message, message.length, 0, sockaddr, 16) < 0) this.emit('error', failed('sendto', `VRRP advert to ${address}`));
     }
   }
 

@@ -154,8 +154,8 @@ export function step(m: Machine, event: MachineEvent): StepResult {
     case 'start': {
       if (event.faulty) return { machine: { ...m, state: 'FAULT', deadline: undefined }, actions: [transition(m.state, 'FAULT', 'a tracked interface or script is down')] };
       if (m.basePriority === PRIORITY_OWNER) return becomeMaster(m, now, 'address owner (priority 255)');
-      // keepalived: an instance configured MASTER waits one interval for another master, the others a full down interval
-      const wait = m.settings.wantMaster ? m.settings.intervalCs * 10 + skewMs(m, 1) : masterDownMs(m);
+      // keepalived: an instance configured MASTER waits one interval (and the smallest skew) for another master, the others a full down interval
+      const wait = m.settings.wantMaster ? m.settings.intervalCs * 10 + skewMs(m, PRIORITY_OWNER) : masterDownMs(m);
       return becomeBackup(m, now, 'start', wait);
     }
     case 'timer': {
