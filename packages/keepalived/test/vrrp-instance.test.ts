@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ChannelOptions, VrrpChannel } from '../src/vrrp/io';
 import { VrrpInstance, type Clock, type InstanceDeps } from '../src/vrrp/instance';
+import { VrrpSyncGroup } from '../src/vrrp/sync-group';
 import { VRRP_DEFAULTS, type VirtualAddress, type VrrpInstanceConfig } from '../src/vrrp/config';
 
 /** A clock whose time moves only when the test says so; timers fire in order. */
@@ -198,5 +199,29 @@ describe('two directors on one segment', () => {
     expect([master.state, backup.state]).toEqual(['BACKUP', 'MASTER']);
     expect(master.status()).toMatchObject({ configuredPriority: 100, effectivePriority: 70, masterAddress: '10.0.0.201' });
     expect([...a.held]).toEqual([]);
+  });
+
+  test('vrrp_sync_group: when one member hands over, the other follows, and the group notifies once', async () => {
+    const clock = new ManualClock();
+    const segment = new Segment();
+    const a = director(segment, clock, '10.0.0.200');
+    const b = director(segment, clock, '10.0.0.201');
+    const group = { at: { file: 'k.conf', line: 3 }, name: 'VG1', instances: ['VI_1', 'VI_2'], notify: { any: '/g' } };
+    const a1 = new VrrpInstance(instance('VI_1', 100), a.deps);
+    const a2 = new VrrpInstance(instance('VI_2', 100, { virtualRouterId: 51 }), a.deps);
+    const b1 = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), b.deps);
+    const b2 = new VrrpInstance(instance('VI_2', 80, { wantMaster: false, virtualRouterId: 51 }), b.deps);
+    const groupA = new VrrpSyncGroup(group, [a1, a2], a.deps.notify);
+    new VrrpSyncGroup(group, [b1, b2], b.deps.notify);
+    for (const i of [a1, a2, b1, b2]) i.start();
+    clock.advance(5000);
+    expect([a1.state, a2.state, b1.state, b2.state]).toEqual(['MASTER', 'MASTER', 'BACKUP', 'BACKUP']);
+    a2.setPriority(70);
+    clock.advance(6000);
+    await settle();
+    expect([a1.state, a2.state, b1.state, b2.state]).toEqual(['BACKUP', 'BACKUP', 'MASTER', 'MASTER']);
+    expect(groupA.state).toBe('BACKUP');
+    // BACKUP at start (keepalived notifies a group's initial BACKUP too), MASTER, then BACKUP once
+    expect(a.events.filter((e) => e.startsWith('notify /g'))).toEqual(['notify /g GROUP VG1 BACKUP 0', 'notify /g GROUP VG1 MASTER 0', 'notify /g GROUP VG1 BACKUP 0']);
   });
 });

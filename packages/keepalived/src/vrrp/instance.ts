@@ -118,6 +118,11 @@ export class VrrpInstance extends EventEmitter {
     this.handle({ type: 'fault', now: this.deps.clock.now(), faulty });
   }
 
+  /** Moves with the rest of its vrrp_sync_group. */
+  follow(to: 'MASTER' | 'BACKUP', reason: string): void {
+    this.handle({ type: 'follow', now: this.deps.clock.now(), to, reason });
+  }
+
   /** Leaves: a master sends priority 0 and gives its addresses up; then the channel closes. */
   async stop(): Promise<void> {
     this.handle({ type: 'stop', now: this.deps.clock.now() });

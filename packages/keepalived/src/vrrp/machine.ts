@@ -50,6 +50,8 @@ export type MachineEvent =
   | { readonly type: 'timer'; readonly now: number }
   | { readonly type: 'priority'; readonly now: number; readonly priority: number }
   | { readonly type: 'fault'; readonly now: number; readonly faulty: boolean }
+  /** A vrrp_sync_group moves every member with the one that changed. */
+  | { readonly type: 'follow'; readonly now: number; readonly to: 'MASTER' | 'BACKUP'; readonly reason: string }
   | { readonly type: 'stop'; readonly now: number };
 
 export type MachineAction =
@@ -181,6 +183,10 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       }
       if (m.state !== 'FAULT') return { machine: m, actions: [] };
       return becomeBackup({ ...m, masterIntervalCs: m.settings.intervalCs }, now, 'fault cleared');
+    }
+    case 'follow': {
+      if (m.state === event.to || m.state === 'FAULT' || m.state === 'INIT') return { machine: m, actions: [] };
+      return event.to === 'MASTER' ? becomeMaster(m, now, event.reason) : becomeBackup(m, now, event.reason);
     }
     case 'stop': {
       const actions: MachineAction[] = m.state === 'MASTER' ? [{ type: 'send', priority: 0 }, { type: 'remove-addresses' }] : [];
