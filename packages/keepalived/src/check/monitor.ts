@@ -8,8 +8,9 @@
  * - it starts up, or down with `alpha`; the very first failed attempt puts it down at once (keepalived
  *   starts the retry counter exhausted), afterwards it goes down after retry + 1 failed attempts in a
  *   row, `delay_before_retry` apart; one success puts it up;
- * - after a success or a final failure the next attempt waits `delay_loop`; while down, TCP_CHECK keeps
- *   its retry cycle, HTTP_GET/SSL_GET wait max(delay_loop, delay_before_retry), MISC_CHECK delay_loop;
+ * - after a success or a final failure the next attempt waits `delay_loop` (HTTP_GET/SSL_GET after a
+ *   final failure: max(delay_loop, delay_before_retry)); while down, TCP_CHECK keeps its retry cycle,
+ *   HTTP_GET/SSL_GET wait max(delay_loop, delay_before_retry), MISC_CHECK delay_loop;
  *   MISC_CHECK counts its delays from the start of the previous run, the others from its end;
  * - an attempt never overlaps the previous one.
  * The server is up when every checker is up (no checker: up). A misc_dynamic checker that is up and
@@ -145,13 +146,15 @@ class CheckerRun {
       return c.delayLoopMs;
     }
     this.failuresInRow++;
+    // HTTP_GET/SSL_GET remember the failed url and retry it at max(delay_loop, delay_before_retry)
+    const failedUrlDelay = Math.max(c.delayLoopMs, c.delayBeforeRetryMs);
     if (wasDown && c.kind === 'MISC_CHECK') return c.delayLoopMs;
-    if (wasDown && c.kind !== 'TCP_CHECK') return Math.max(c.delayLoopMs, c.delayBeforeRetryMs);
+    if (wasDown && c.kind !== 'TCP_CHECK') return failedUrlDelay;
     if (this.retryIt >= c.retry) {
       this.retryIt = 0;
       this.up = false;
       this.weight = undefined;
-      return c.delayLoopMs;
+      return c.kind === 'HTTP_GET' || c.kind === 'SSL_GET' ? failedUrlDelay : c.delayLoopMs;
     }
     this.retryIt++;
     return c.delayBeforeRetryMs;
