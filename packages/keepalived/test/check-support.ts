@@ -1,5 +1,6 @@
 /** Hand-built configuration objects and a fake clock for the checker tests. */
 import { AddressFamily } from '@tsipvs/ipvs-core';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
@@ -127,3 +128,33 @@ export async function freePort(): Promise<number> {
 export function signal(): AbortSignal {
   return new AbortController().signal;
 }
+
+/**
+ * A port whose accept queue is full (its listener is SIGSTOPped), so the kernel drops new SYNs and a
+ * connect hangs: a connect timeout without any routing tricks.
+ */
+export async function hangingPort(): Promise<{ port: number; dispose: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-e', "require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},function(){process.stdout.write(String(this.address().port)+'\\n');process.kill(process.pid,'SIGSTOP')})"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    fillers.push(s);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return {
+    port,
+    dispose: async () => {
+      for (const s of fillers) s.destroy();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
