@@ -203,14 +203,14 @@ describe('HTTP_GET against a local server', () => {
         } else socket.write('x');
       }, gapMs);
     };
-    const slow = await rawServer(trickle(6, 100)); // 700 ms in all, 100 ms gaps
-    expect(await httpCheck(target(httpGet([url('/', { digest: md5('xxxxxx') })], { connectTimeoutMs: 400 }), slow.port), signal())).toMatchObject({
+    const slow = await rawServer(trickle(10, 100)); // 1.1 s in all, 100 ms gaps
+    expect(await httpCheck(target(httpGet([url('/', { digest: md5('x'.repeat(10)) })], { connectTimeoutMs: 800 }), slow.port), signal())).toMatchObject({
       ok: true,
     });
-    const stalled = await rawServer(trickle(1, 800));
-    expect(await httpCheck(target(httpGet([url('/')], { connectTimeoutMs: 400 }), stalled.port), signal())).toEqual({
+    const stalled = await rawServer(trickle(1, 1600));
+    expect(await httpCheck(target(httpGet([url('/')], { connectTimeoutMs: 800 }), stalled.port), signal())).toEqual({
       ok: false,
-      detail: 'GET /: read timeout after 400 ms',
+      detail: 'GET /: read timeout after 800 ms',
     });
     await close(slow.server);
     await close(stalled.server);

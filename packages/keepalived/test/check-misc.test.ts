@@ -54,6 +54,11 @@ describe('MISC_CHECK: the command line (pure)', () => {
     expect(shellCommand(['</etc/hostname'])).toBe('</etc/hostname');
   });
 
+  test('misc_timeout 0 means the virtual server\'s delay_loop', () => {
+    expect(miscTarget(misc('/bin/true', { timeoutMs: 0, delayLoopMs: 3000 }), 2000, 7000).timeoutMs).toBe(7000);
+    expect(miscTarget(misc('/bin/true', { timeoutMs: 1500 }), 2000, 7000).timeoutMs).toBe(1500);
+  });
+
   test('user NAME [GROUP]; default keepalived_script only when root and it exists', () => {
     const passwd = 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\nkeepalived_script:x:990:990::/:/bin/false\n';
     const group = 'root:x:0:\nnogroup:x:65534:\nadm:x:4:\n';

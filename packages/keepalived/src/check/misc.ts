@@ -132,7 +132,8 @@ export interface MiscTarget {
   readonly killGraceMs: number;
 }
 
-export function miscTarget(check: MiscCheck, killGraceMs: number): MiscTarget {
+/** `virtualServerDelayLoopMs`: keepalived's timeout when misc_timeout is 0 (unset). */
+export function miscTarget(check: MiscCheck, killGraceMs: number, virtualServerDelayLoopMs = check.delayLoopMs): MiscTarget {
   let command: MiscTarget['command'];
   let user: ScriptUser | undefined;
   try {
@@ -143,7 +144,7 @@ export function miscTarget(check: MiscCheck, killGraceMs: number): MiscTarget {
   } catch (err) {
     command = { error: (err as Error).message };
   }
-  return { command, timeoutMs: check.timeoutMs, dynamic: check.dynamic, killGraceMs, ...(user ? { user } : {}) };
+  return { command, timeoutMs: check.timeoutMs || virtualServerDelayLoopMs, dynamic: check.dynamic, killGraceMs, ...(user ? { user } : {}) };
 }
 
 function readText(file: string): string {

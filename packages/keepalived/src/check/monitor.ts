@@ -68,7 +68,7 @@ export function realAttemptFactory(options: { miscKillGraceMs?: number } = {}): 
         return (signal) => httpCheck(target, signal);
       }
       case 'MISC_CHECK': {
-        const target = miscTarget(checker, options.miscKillGraceMs ?? 2000);
+        const target = miscTarget(checker, options.miscKillGraceMs ?? 2000, virtualServer.delayLoopMs);
         return (signal) => miscCheck(target, signal);
       }
     }
