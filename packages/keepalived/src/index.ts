@@ -5,10 +5,9 @@ export {
   createHealthMonitor,
   createHealthMonitorFactory,
   realAttemptFactory,
-  systemClock,
   type HealthMonitorOptions,
-  type Clock,
   type Attempt,
   type AttemptFactory,
 } from './check/monitor';
 export type { AttemptOutcome } from './check/attempt';
+export { systemClock, type Clock } from './clock';

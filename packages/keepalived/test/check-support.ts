@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import type { CheckerCommon, HttpCheck, MiscCheck, RealServer, TcpCheck, UrlCheck, VirtualServer } from '../src/config/model';
-import type { Clock } from '../src/check/monitor';
+import type { Clock } from '../src/clock';
 
 const at = { file: 'test.conf', line: 1 };
 

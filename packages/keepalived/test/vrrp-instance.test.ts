@@ -1,38 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { ChannelOptions, VrrpChannel } from '../src/vrrp/io';
-import { VrrpInstance, type Clock, type InstanceDeps } from '../src/vrrp/instance';
+import { FakeClock } from './check-support';
+import { VrrpInstance, type InstanceDeps } from '../src/vrrp/instance';
 import { VrrpSyncGroup } from '../src/vrrp/sync-group';
 import { VRRP_DEFAULTS, type VirtualAddress, type VrrpInstanceConfig } from '../src/vrrp/config';
-
-/** A clock whose time moves only when the test says so; timers fire in order. */
-class ManualClock implements Clock {
-  private time = 0;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; run: () => void }>();
-  now(): number {
-    return this.time;
-  }
-  setTimeout(run: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.time + ms, run });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Advances to `until`, firing every timer due on the way. */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
-      if (!next || next[1].at > until) break;
-      this.timers.delete(next[0]);
-      this.time = next[1].at;
-      next[1].run();
-    }
-    this.time = until;
-  }
-}
 
 /** A shared segment: what one channel sends reaches every other channel with an IPv4 header, TTL 255. */
 class Segment {
@@ -79,7 +50,7 @@ function instance(name: string, priority: number, over: Partial<VrrpInstanceConf
   };
 }
 
-function director(segment: Segment, clock: ManualClock, source: string) {
+function director(segment: Segment, clock: FakeClock, source: string) {
   const held = new Set<string>();
   const events: string[] = [];
   const deps: InstanceDeps = {
@@ -97,11 +68,9 @@ function director(segment: Segment, clock: ManualClock, source: string) {
   return { deps, held, events };
 }
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
 describe('two directors on one segment', () => {
   test('the operator\'s pair: MASTER (100) holds the VIP, BACKUP (80) takes over after its down interval when the master goes silent, then the master preempts', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const a = director(segment, clock, '10.0.0.200');
     const b = director(segment, clock, '10.0.0.201');
@@ -109,100 +78,95 @@ describe('two directors on one segment', () => {
     const backup = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), b.deps);
     master.start();
     backup.start();
-    clock.advance(1100);
-    await settle();
+    await clock.advance(1100);
     expect([master.state, backup.state]).toEqual(['MASTER', 'BACKUP']);
     expect([...a.held]).toEqual(['10.0.0.100/24 eth0 eth0:1']);
     expect([...b.held]).toEqual([]);
     expect(a.events).toContain('notify /etc/keepalived/notify.sh master');
     expect(a.events).toContain('notify /n INSTANCE VI_1 MASTER 100');
     expect(a.events.filter((e) => e === 'garp eth0 10.0.0.100')).toHaveLength(5);
-    clock.advance(10_000);
-    await settle();
+    await clock.advance(10_000);
     expect(backup.state).toBe('BACKUP');
     expect(a.events.filter((e) => e === 'garp eth0 10.0.0.100')).toHaveLength(10); // the second burst after garp_master_delay
 
     // the master's link goes down: silent; the backup takes over after 3 × 1 s + (256 - 80) / 256 s
     segment.channels[0]!.up = false;
     // (the last advert left less than one interval before the link went down)
-    clock.advance(3687.5 - 1000 - 1);
+    await clock.advance(3687.5 - 1000 - 1);
     expect(backup.state).toBe('BACKUP');
-    clock.advance(1001);
-    await settle();
+    await clock.advance(1001);
     expect(backup.state).toBe('MASTER');
     expect([...b.held]).toEqual(['10.0.0.100/24 eth0 eth0:1']);
 
     // the link comes back: the master (100) hears a lower priority and preempts at once
     segment.channels[0]!.up = true;
-    clock.advance(1000);
-    await settle();
+    await clock.advance(1000);
     expect([master.state, backup.state]).toEqual(['MASTER', 'BACKUP']);
     expect([...b.held]).toEqual([]);
     expect(master.status().transitions.map((t) => t.to)).toEqual(['BACKUP', 'MASTER']);
   });
 
   test('SIGTERM on the master: priority 0, the backup takes over after its skew alone', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const master = new VrrpInstance(instance('VI_1', 100), director(segment, clock, '10.0.0.200').deps);
     const backup = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), director(segment, clock, '10.0.0.201').deps);
     master.start();
     backup.start();
-    clock.advance(5000);
+    await clock.advance(5000);
     await master.stop();
     expect(segment.sent.at(-1)!.bytes[2]).toBe(0);
-    clock.advance(688);
+    await clock.advance(688);
     expect(backup.state).toBe('MASTER');
   });
 
   test('nopreempt: a returning higher priority stays BACKUP', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const first = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), director(segment, clock, '10.0.0.201').deps);
     first.start();
-    clock.advance(4000);
+    await clock.advance(4000);
     expect(first.state).toBe('MASTER');
     const returning = new VrrpInstance(instance('VI_1', 100, { wantMaster: false, preempt: false }), director(segment, clock, '10.0.0.200').deps);
     returning.start();
-    clock.advance(20_000);
+    await clock.advance(20_000);
     expect([first.state, returning.state]).toEqual(['MASTER', 'BACKUP']);
   });
 
   test('a wrong auth_pass or VRID: adverts dropped and counted, both sides MASTER', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const a = new VrrpInstance(instance('VI_1', 100), director(segment, clock, '10.0.0.200').deps);
     const b = new VrrpInstance(instance('VI_1', 80, { wantMaster: false, auth: { type: 'pass', password: '2222' } }), director(segment, clock, '10.0.0.201').deps);
     a.start();
     b.start();
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
     expect(b.status().dropped.auth).toBeGreaterThanOrEqual(5);
     const c = new VrrpInstance(instance('VI_2', 80, { wantMaster: false, virtualRouterId: 51 }), director(segment, clock, '10.0.0.202').deps);
     c.start();
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect(c.state).toBe('MASTER');
   });
 
   test('a lower effective priority on the master (a failing check script) hands the VIP over', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const a = director(segment, clock, '10.0.0.200');
     const master = new VrrpInstance(instance('VI_1', 100), a.deps);
     const backup = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), director(segment, clock, '10.0.0.201').deps);
     master.start();
     backup.start();
-    clock.advance(5000);
+    await clock.advance(5000);
     master.setPriority(70);
-    clock.advance(5000);
-    await settle();
+    await clock.advance(5000);
     expect([master.state, backup.state]).toEqual(['BACKUP', 'MASTER']);
     expect(master.status()).toMatchObject({ configuredPriority: 100, effectivePriority: 70, masterAddress: '10.0.0.201' });
     expect([...a.held]).toEqual([]);
   });
 
   test('vrrp_sync_group: when one member hands over, the other follows, and the group notifies once', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const segment = new Segment();
     const a = director(segment, clock, '10.0.0.200');
     const b = director(segment, clock, '10.0.0.201');
@@ -214,11 +178,10 @@ describe('two directors on one segment', () => {
     const groupA = new VrrpSyncGroup(group, [a1, a2], a.deps.notify);
     new VrrpSyncGroup(group, [b1, b2], b.deps.notify);
     for (const i of [a1, a2, b1, b2]) i.start();
-    clock.advance(5000);
+    await clock.advance(5000);
     expect([a1.state, a2.state, b1.state, b2.state]).toEqual(['MASTER', 'MASTER', 'BACKUP', 'BACKUP']);
     a2.setPriority(70);
-    clock.advance(6000);
-    await settle();
+    await clock.advance(6000);
     expect([a1.state, a2.state, b1.state, b2.state]).toEqual(['BACKUP', 'BACKUP', 'MASTER', 'MASTER']);
     expect(groupA.state).toBe('BACKUP');
     // BACKUP at start (keepalived notifies a group's initial BACKUP too), MASTER, then BACKUP once

@@ -16,6 +16,7 @@
  * The server is up when every checker is up (no checker: up). A misc_dynamic checker that is up and
  * exited 2..255 sets the weight (keepalived adds each such checker's difference to the configured weight).
  */
+import { systemClock, type Clock } from '../clock';
 import { EventEmitter } from 'node:events';
 import type { CheckerConfig, RealServer, VirtualServer } from '../config/model';
 import type { CheckerHealth, CheckResult, HealthMonitor, HealthState, MonitorFactory } from './health';
@@ -25,18 +26,6 @@ import { miscCheck, miscTarget } from './misc';
 import { tcpCheck } from './tcp';
 
 /** Timers and time, injectable so tests run on a fake clock. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** Runs one attempt of a checker; must settle soon after `signal` aborts. */
 export type Attempt = (signal: AbortSignal) => Promise<AttemptOutcome>;
 

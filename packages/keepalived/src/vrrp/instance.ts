@@ -4,22 +4,11 @@
  * `InstanceDeps`, so tests drive an instance with a fake channel and a fake clock.
  */
 import { EventEmitter } from 'node:events';
+import type { Clock } from '../clock';
 import type { ChannelOptions, VrrpChannel } from './io';
 import { createMachine, step, type Machine, type MachineAction, type MachineEvent, type VrrpState } from './machine';
 import { checkAdvert, decodeAdvert, encodeAdvert, type DropReason } from './packet';
 import type { VirtualAddress, VrrpInstanceConfig } from './config';
-
-export interface Clock {
-  now(): number;
-  setTimeout(run: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** Adds and removes virtual addresses (rtnetlink in production). */
 export interface AddressManager {

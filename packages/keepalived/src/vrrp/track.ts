@@ -4,7 +4,7 @@
  * rules first (`trackedPriority`), then the script tracker with an injected runner and clock.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock } from './instance';
+import type { Clock } from '../clock';
 import { PRIORITY_OWNER } from './machine';
 import type { VrrpInstanceConfig, VrrpScriptConfig } from './config';
 
