@@ -24,6 +24,15 @@ function script(name: string, body: string): string {
 const run = (check: MiscCheck, grace = 300) => miscCheck(miscTarget(check, grace), signal());
 
 /** Gone, or a zombie waiting for init: either way no longer running. */
+/** Waits (up to 5 s: a loaded machine reaps late) for a process to be gone. */
+async function gone(pid: number): Promise<boolean> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    if (!running(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
 function running(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -116,8 +125,7 @@ describe('MISC_CHECK: running scripts', () => {
     expect(await run(misc(file, { timeoutMs: 300 }))).toEqual({ ok: false, detail: 'timeout after 300 ms' });
     expect(Date.now() - started).toBeLessThan(2000);
     const child = await pidFrom(pidFile);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(running(child)).toBe(false);
+    expect(await gone(child)).toBe(true);
   });
 
   test('a script ignoring SIGTERM gets SIGKILL after the grace period, children too', async () => {
@@ -127,8 +135,7 @@ describe('MISC_CHECK: running scripts', () => {
     expect(await run(misc(file, { timeoutMs: 200 }), 400)).toEqual({ ok: false, detail: 'timeout after 200 ms' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(580);
     const child = await pidFrom(pidFile);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(running(child)).toBe(false);
+    expect(await gone(child)).toBe(true);
   });
 
   test('abort kills the group at once', async () => {
@@ -140,8 +147,7 @@ describe('MISC_CHECK: running scripts', () => {
     expect(running(child)).toBe(true);
     controller.abort();
     expect(await pending).toEqual({ ok: false, detail: 'stopped' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(running(child)).toBe(false);
+    expect(await gone(child)).toBe(true);
   });
 
   const asRoot = process.getuid?.() === 0 ? test : test.skip;
