@@ -1,3 +1,7 @@
 export type * from './config/model';
 export type * from './check/health';
 export type * from './director/types';
+export { loadKeepalivedConfig, parseKeepalivedText, parseJsonText, checkKeepalivedConfig, formatConfigMessage } from './config/load';
+export { ConfigError } from './config/errors';
+export { nodeFileSystem, memoryFileSystem, type ConfigFileSystem } from './config/reader';
+export { virtualServerName } from './config/finalize';

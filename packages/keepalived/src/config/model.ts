@@ -8,7 +8,10 @@ import type { AddressFamily } from '@tsipvs/ipvs-core';
 /** Where a block or keyword was written: reported in messages and in `status`. */
 export interface SourceRef {
   readonly file: string;
+  /** 1-based; 0 when the place is not a line (the JSON form, a file that cannot be read). */
   readonly line: number;
+  /** The JSON form: where in the document, e.g. `services[0].destinations[1].check`. */
+  readonly path?: string;
 }
 
 /** A warning (unknown keyword, ignored block) or an error found while reading the configuration. */
@@ -55,7 +58,11 @@ export interface CheckerCommon {
   readonly at: SourceRef;
   /** Default: the real server's address. */
   readonly connectIp?: string;
-  /** Default: the real server's port. */
+  /**
+   * Always set for TCP_CHECK, HTTP_GET and SSL_GET: `connect_port`, else the port written on the
+   * `real_server` line (keepalived takes it before it clears the port of a DR/TUN fwmark service).
+   * Unset for MISC_CHECK.
+   */
   readonly connectPort?: number;
   readonly bindTo?: string;
   readonly bindPort?: number;
@@ -89,18 +96,26 @@ export interface UrlCheck {
 export interface HttpCheck extends CheckerCommon {
   readonly kind: 'HTTP_GET' | 'SSL_GET';
   readonly urls: readonly UrlCheck[];
+  /** The checker's `virtualhost`, else the real server's, else the virtual server's. */
   readonly virtualhost?: string;
+  /** `http_protocol`: 1.0 (default), 1.1, or 1.0C (1.0 with `Connection: close`). */
+  readonly httpProtocol: '1.0' | '1.1' | '1.0C';
+  /** SSL_GET `enable_sni`: send the virtualhost as SNI. */
+  readonly enableSni: boolean;
 }
 
 export interface MiscCheck extends CheckerCommon {
   readonly kind: 'MISC_CHECK';
-  /** The command line, run by /bin/sh -c as keepalived does. */
+  /** The command line, quoted for /bin/sh -c (the words of `args`). */
   readonly path: string;
-  /** Default: the checker's delay_loop. */
+  /** The program and its arguments after keepalived's quoting and escapes (`args[0]` is the program). */
+  readonly args: readonly string[];
+  /** `misc_timeout` (whole seconds); default: the virtual server's delay_loop, as in keepalived. */
   readonly timeoutMs: number;
   /** Exit 0 up, 1 down, 2..255 up with weight exit-2 (keepalived's misc_dynamic). */
   readonly dynamic: boolean;
   readonly user?: string;
+  readonly group?: string;
 }
 
 export type CheckerConfig = TcpCheck | HttpCheck | MiscCheck;
@@ -149,6 +164,7 @@ export interface VirtualServer {
   readonly delayLoopMs: number;
   readonly scheduler: string;
   readonly forwarding: Forwarding;
+  /** Meaningless for a fwmark service (keepalived ignores `protocol` there): 'TCP'. */
   readonly protocol: Protocol;
   /** Seconds; undefined when not persistent. */
   readonly persistenceTimeout?: number;
