@@ -516,7 +516,9 @@ class Grammar {
   private checker(st: Statement, rs: DraftRealServer, kind: DraftChecker['kind'], level: Level<DraftChecker>): void {
     const checker = newChecker(st.keyword.at, kind);
     this.block(st.block?.items ?? [], level, checker, kind);
+    const urlWritten = st.block?.items.some((item) => item.kind === 'word' && item.text === 'url') ?? false;
     if ((kind === 'HTTP_GET' || kind === 'SSL_GET') && checker.urls.length === 0) {
+      if (urlWritten) return; // each bad url is reported
       return this.log.error(st.keyword.at, `${kind}: no url { path ... } given (keepalived would drop this checker)`);
     }
     if (kind === 'MISC_CHECK' && !checker.miscArgs) return this.log.error(st.keyword.at, 'MISC_CHECK: no misc_path given (keepalived would drop this checker)');
