@@ -324,9 +324,15 @@ describe('errors name the file and line; everything is reported at once', () => 
       `${MAIN}:21: error: uthreshold: invalid number '1.5'`,
       `${MAIN}:25: error: real_server: its address family differs from the virtual server's (only TUN servers may differ)`,
       `${MAIN}:27: error: 'real_server' needs a block: real_server ... { ... }`,
-      `${MAIN}:23: error: real server 10.0.1.1:80 is listed twice in 10.0.0.2:80 (first at ${MAIN}:17)`,
-      `${MAIN}:29: error: virtual server 10.0.0.2:80 is defined twice (first at ${MAIN}:7)`,
     ]);
+  });
+
+  test('duplicates keepalived rejects: a real server twice in a virtual server, a virtual server twice', async () => {
+    const twice = vs('', 'weight 1\n  }\n  real_server 10.0.1.1 80 {');
+    expect(await errors(twice)).toEqual([`${MAIN}:9: error: real server 10.0.1.1:80 is listed twice in 10.0.0.1:80 (first at ${MAIN}:6)`]);
+    expect(await errors(`${vs('')}${vs('')}`)).toEqual([`${MAIN}:10: error: virtual server 10.0.0.1:80 is defined twice (first at ${MAIN}:1)`]);
+    // another protocol on the same address and port is another service
+    expect((await parse(`${vs('')}${vs('').replace('protocol TCP', 'protocol UDP')}`)).virtualServers).toHaveLength(2);
   });
 
   test("'alpha 1' at the virtual server is a stray word (keepalived's alpha there takes no value)", async () => {
@@ -364,7 +370,6 @@ describe('errors name the file and line; everything is reported at once', () => 
     expect(lines).toEqual([
       `${MAIN}:2: error: lb_algo: unknown scheduler 'x' (rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq, twos)`,
       `${MAIN}:3: warning: unknown keyword 'bogus' in virtual_server`,
-      `${MAIN}:1: warning: virtual server 10.0.0.1:80: no scheduler set, setting default 'wlc'`,
     ]);
   });
 });

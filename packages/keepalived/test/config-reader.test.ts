@@ -151,7 +151,6 @@ describe('include', () => {
     expect(messages).toEqual([
       "/etc/keepalived/vs-body.conf:3: error: lb_kind: unknown forwarding method 'XX' (NAT, DR or TUN)",
       "/etc/keepalived/vs-body.conf:7: warning: unknown keyword 'bogus' in real_server",
-      `${MAIN}:1: warning: virtual server 10.0.0.1:80: no forwarding method set, setting default NAT`,
     ]);
   });
 

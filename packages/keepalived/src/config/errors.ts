@@ -31,6 +31,9 @@ export class MessageLog {
     this.messages.push({ severity: 'note', at, text });
   }
   get failed(): boolean {
-    return this.messages.some((m) => m.severity === 'error');
+    return this.errorCount > 0;
+  }
+  get errorCount(): number {
+    return this.messages.reduce((n, m) => n + (m.severity === 'error' ? 1 : 0), 0);
   }
 }

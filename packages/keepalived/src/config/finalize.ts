@@ -57,7 +57,7 @@ export function finalize(drafts: Drafts, file: string, log: MessageLog): Keepali
     if (group && vs.family !== undefined && !familyOfGroup.has(group.name)) familyOfGroup.set(group.name, vs.family);
     virtualServers.push(built);
   }
-  if (drafts.virtualServers.length === 0) log.warning({ file, line: 0 }, 'no virtual_server: the checker half has nothing to do');
+  if (drafts.virtualServers.length === 0 && !log.failed) log.warning({ file, line: 0 }, 'no virtual_server: the checker half has nothing to do');
   const finished = new Map<string, VirtualServerGroup>();
   for (const group of drafts.groups) {
     const family = familyOfGroup.get(group.name) ?? AddressFamily.IPv4;

@@ -144,7 +144,14 @@ class JsonReader {
     return { method, tunnelType: type, ...(type === 'gue' ? { tunnelPort: port } : {}), ...(type !== 'ipip' ? { tunnelChecksum: checksum } : {}) };
   }
 
+  /** A service, or undefined when it has errors (they are logged; finalize.ts would only add noise about it). */
   service(entry: unknown, path: string): DraftVirtualServer | undefined {
+    const errors = this.log.errorCount;
+    const vs = this.serviceOf(entry, path);
+    return this.log.errorCount === errors ? vs : undefined;
+  }
+
+  private serviceOf(entry: unknown, path: string): DraftVirtualServer | undefined {
     if (!isObject(entry)) return this.fail(path, 'expected an object');
     this.fields(entry, path, SERVICE_FIELDS);
     let target: DraftTarget;
@@ -184,9 +191,9 @@ class JsonReader {
         else vs.flags[flag] = true;
       });
     }
-    const persistent = this.bool(entry, 'persistent', path);
-    const timeout = this.integer(entry, 'timeout', path, 1, 86400 * 31);
-    if (persistent ?? timeout !== undefined) vs.persistenceTimeout = timeout ?? 360;
+    // -L --json prints a timeout for every service; it counts when the service is persistent
+    const timeout = this.integer(entry, 'timeout', path, 0, 86400 * 31);
+    if (this.bool(entry, 'persistent', path) ?? (timeout ?? 0) > 0) vs.persistenceTimeout = timeout || 360;
     if (this.present(entry, 'netmask') && vs.persistenceTimeout !== undefined) {
       const netmask = entry.netmask;
       if (typeof netmask === 'number' && Number.isInteger(netmask) && netmask >= 1 && netmask <= 128) {
@@ -217,6 +224,9 @@ class JsonReader {
     if (!Array.isArray(destinations)) return this.fail(`${path}.destinations`, 'expected an array');
     destinations.forEach((d, i) => this.destination(d, `${path}.destinations[${i}]`, vs));
     if (this.present(entry, 'sorryServer')) this.sorry(entry.sorryServer, `${path}.sorryServer`, vs);
+    // the ruleset JSON has no method per service: the one all its real servers share, if they do
+    const methods = new Set(vs.realServers.map((rs) => JSON.stringify(rs.forwarding)));
+    if (methods.size === 1 && vs.realServers[0]!.forwarding) vs.forwarding = vs.realServers[0]!.forwarding;
     if (vs.family === undefined) {
       const families = new Set(vs.realServers.filter((rs) => rs.forwarding?.method !== 'TUN').map((rs) => rs.family));
       if (families.size === 1) vs.family = [...families][0];

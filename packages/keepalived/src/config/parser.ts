@@ -359,15 +359,15 @@ class Grammar {
       if (!server) return;
       vs = newVirtualServer(st.keyword.at, { kind: 'address', ...server });
     }
-    this.drafts.virtualServers.push(vs);
+    const errors = this.log.errorCount;
     this.block(st.block!.items, this.vsLevel, vs, 'virtual_server');
     // vs_end_handler: a sorry server that is not tunnelled sets or must match the family
     if (vs.sorry && vs.sorry.forwarding?.method !== 'TUN') {
       if (vs.family === undefined) vs.family = vs.sorry.family;
-      else if (vs.family !== vs.sorry.family) {
-        this.log.error(vs.sorry.at, 'sorry_server: its address family differs from the virtual server\'s');
-      }
+      else if (vs.family !== vs.sorry.family) this.log.error(vs.sorry.at, "sorry_server: its address family differs from the virtual server's");
     }
+    // one with errors is left out: what finalize.ts would say about it would only be noise
+    if (this.log.errorCount === errors) this.drafts.virtualServers.push(vs);
   }
 
   private readonly vsLevel: Level<DraftVirtualServer> = {
@@ -470,7 +470,9 @@ class Grammar {
     const server = this.server(st, 'real_server');
     if (!server) return;
     const rs = newRealServer(st.keyword.at, server.family, server.address, server.port, vs);
+    const errors = this.log.errorCount;
     this.block(st.block!.items, this.rsLevel, { vs, rs }, 'real_server');
+    if (this.log.errorCount !== errors) return;
     // rs_end_handler: a server that is not tunnelled sets or must match the virtual server's family
     if (rs.forwarding?.method !== 'TUN') {
       if (vs.family === undefined) vs.family = rs.family;
