@@ -150,6 +150,20 @@ describe('virtual server keywords', () => {
     expect(tunnelled.realServers[0]).toMatchObject({ family: AddressFamily.IPv4, port: 0 });
   });
 
+  test('a virtual server written without a port; fwmark and group need their value', async () => {
+    const config = await parse(vs('').replace('10.0.0.1 80', '10.0.0.1'));
+    expect(config.virtualServers[0]).toMatchObject({ target: { port: 0 }, persistenceTimeout: 360 });
+    expect(await errors(vs('').replace('10.0.0.1 80', 'fwmark'))).toEqual([`${MAIN}:1: error: virtual_server fwmark: missing its mark`]);
+  });
+
+  test('persistence_granularity: an IPv6 prefix for IPv6 services; it makes the service persistent', async () => {
+    const v = await first(vs('  persistence_granularity 64').replace('10.0.0.1 80', '2001:db8::1 80').replace('10.0.1.1 80', '2001:db8::10 80'));
+    expect(v).toMatchObject({ persistenceGranularity: '64', persistenceTimeout: 360 });
+    expect(await errors(vs('  persistence_granularity 129').replace('10.0.0.1 80', '2001:db8::1 80').replace('10.0.1.1 80', '2001:db8::10 80'))).toEqual([
+      `${MAIN}:5: error: persistence_granularity: 129 is outside 1-128`,
+    ]);
+  });
+
   test('IPv6 addresses are written as inet_pton reads them and kept canonical', async () => {
     const v = await first(vs('').replace('10.0.0.1 80', '2001:DB8:0::1 443').replace('10.0.1.1 80', '2001:db8:0:0:0:0:0:10 443'));
     expect(v.target).toEqual({ kind: 'address', family: AddressFamily.IPv6, address: '2001:db8::1', port: 443 });
@@ -313,7 +327,7 @@ describe('errors name the file and line; everything is reported at once', () => 
       `${MAIN}:8: error: lb_algo: unknown scheduler 'rrr' (rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq, twos)`,
       `${MAIN}:9: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)`,
       `${MAIN}:10: error: delay_loop: invalid time '-1' (seconds, e.g. 3 or 1.5)`,
-      `${MAIN}:11: error: delay_loop: 0 is less than 0.000001`,
+      `${MAIN}:11: error: delay_loop: must be more than 0 (got 0)`,
       `${MAIN}:12: error: quorum: 0 is outside 1-4294967295`,
       `${MAIN}:13: error: persistence_timeout: 0 is outside 1-2678400`,
       `${MAIN}:14: error: persistence_granularity: invalid IPv4 netmask '300.0.0.0'`,

@@ -129,7 +129,7 @@ class Grammar {
     let us = Number(m[1] || '0') * SECOND + Number(decimals.slice(0, 6).padEnd(6, '0'));
     if (decimals.length > 6 && decimals[6]! >= '5') us++;
     if (us < minUs) {
-      this.log.error(word.at, `${what}: ${word.text} is less than ${minUs / SECOND}`);
+      this.log.error(word.at, `${what}: must be more than 0 (got ${word.text})`);
       return undefined;
     }
     return us;
@@ -260,7 +260,7 @@ class Grammar {
 
   private readonly top: Level<undefined> = (() => {
     const level: Record<string, KeywordSpec<undefined>> = {
-      virtual_server: { args: [2, 2], block: 'required', run: (st) => this.virtualServer(st) },
+      virtual_server: { args: [1, 2], block: 'required', run: (st) => this.virtualServer(st) },
       virtual_server_group: { args: [1, 1], block: 'required', run: (st) => this.group(st) },
       SSL: this.skipped('not used: SSL_GET checks connect without a client certificate'),
     };
@@ -347,11 +347,12 @@ class Grammar {
   // ---- virtual_server ----
 
   private virtualServer(st: Statement): void {
-    const [first, second] = st.args as [Word, Word];
+    const [first, second] = st.args as [Word, Word | undefined];
     let vs: DraftVirtualServer;
-    if (first.text === 'group') vs = newVirtualServer(st.keyword.at, { kind: 'group', name: second.text });
+    if ((first.text === 'group' || first.text === 'fwmark') && !second) return this.log.error(first.at, `virtual_server ${first.text}: missing its ${first.text === 'group' ? 'name' : 'mark'}`);
+    if (first.text === 'group' && second) vs = newVirtualServer(st.keyword.at, { kind: 'group', name: second.text });
     else if (first.text === 'fwmark') {
-      const mark = this.unsigned(second, 'virtual_server fwmark', 0, 0xffffffff);
+      const mark = this.unsigned(second!, 'virtual_server fwmark', 0, 0xffffffff);
       if (mark === undefined) return;
       vs = newVirtualServer(st.keyword.at, { kind: 'fwmark', mark });
     } else {
