@@ -172,6 +172,24 @@ describe('include', () => {
     }
   });
 
+  test('a main file named by a relative path includes relative to its directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-config-'));
+    const cwd = process.cwd();
+    try {
+      fs.mkdirSync(path.join(dir, 'etc', 'rs'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'etc', 'rs', 'a.conf'), 'real_server 10.0.1.5 80 {\n}\n');
+      fs.writeFileSync(path.join(dir, 'etc', 'keepalived.conf'), vs('  include rs/*.conf'));
+      process.chdir(dir);
+      const config = await loadKeepalivedConfig('etc/keepalived.conf');
+      expect(config.virtualServers[0]!.realServers.map((rs) => [rs.address, rs.at.file])).toEqual([
+        ['10.0.1.5', path.join(fs.realpathSync(dir), 'etc', 'rs', 'a.conf')], ['10.0.1.1', 'etc/keepalived.conf'],
+      ]);
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a main file that cannot be read is an error naming it', async () => {
     const error = (await loadKeepalivedConfig('/nonexistent/keepalived.conf').catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/^\/nonexistent\/keepalived\.conf: error: cannot read the configuration: ENOENT/);

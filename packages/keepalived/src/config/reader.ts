@@ -139,7 +139,7 @@ class TreeReader {
   private async include(pattern: string, variant: string, at: SourceRef, chain: readonly string[]): Promise<void> {
     const strict = { r: 'r', m: 'rm', w: 'rmw', b: 'rb', a: 'rmwb' }[variant] ?? '';
     const report = (check: string, text: string) => (strict.includes(check) ? this.log.error(at, text) : this.log.warning(at, text));
-    const absolute = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(at.file), pattern);
+    const absolute = path.resolve(path.dirname(at.file), pattern);
     const found = await glob(this.fs, absolute);
     if (found.files.length === 0 && found.directories.length === 0) {
       if (found.wildcard) report('w', `include ${pattern}: no file matches`);
