@@ -3,11 +3,13 @@
  * fixtures/operator): MASTER and BACKUP keepalived.conf with `include /etc/keepalived/conf.d/*.conf`,
  * an ip:port and a firewall-mark LVS-DR cluster with a sorry server, and the nginx HA variant.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AddressFamily } from '@tsipvs/ipvs-core';
 import { checkKeepalivedConfig, loadKeepalivedConfig } from '../src/config/load';
 import { formatConfigMessage } from '../src/config/errors';
 import type { HttpCheck } from '../src/config/model';
+import { memoryFileSystem } from '../src/config/reader';
 import { FIXTURES, MAIN, rootedFileSystem } from './config-support';
 
 const load = (variant: string) => loadKeepalivedConfig(MAIN, rootedFileSystem(path.join(FIXTURES, 'operator', variant)));
@@ -92,5 +94,21 @@ describe("the operator's keepalived.conf", () => {
     expect(result.ok).toBe(true);
     expect(result.lines).toHaveLength(7);
     expect(result.lines[4]).toBe(`${CONF_D}/vip_nginx.conf:15: warning: unknown keyword 'notify_master' in top level`);
+  });
+
+  test('-t on a broken copy: not ok, every message with its line', async () => {
+    const broken = readFileSync(path.join(FIXTURES, 'operator', 'master', 'conf.d', 'lvs_nginx.conf'), 'utf8')
+      .replace('lb_kind DR', 'lb_kind DSR').replace('path /index.html', 'pth /index.html');
+    const result = await checkKeepalivedConfig(MAIN, memoryFileSystem({ [MAIN]: broken }));
+    expect(result).toEqual({
+      ok: false,
+      lines: [
+        `${MAIN}:4: error: lb_kind: unknown forwarding method 'DSR' (NAT, DR or TUN)`,
+        `${MAIN}:11: warning: unknown keyword 'pth' in url`,
+        `${MAIN}:10: error: url: no path given (keepalived would drop this url)`,
+        `${MAIN}:15: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
+        `${MAIN}:27: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
+      ],
+    });
   });
 });
