@@ -132,6 +132,7 @@ export interface RealServer {
   readonly inhibitOnFailure: boolean;
   readonly upperThreshold: number;
   readonly lowerThreshold: number;
+  /** `notify_up` / `notify_down`: command lines for /bin/sh -c (keepalived's quoting already applied). */
   readonly notifyUp?: string;
   readonly notifyDown?: string;
   /** All must pass for the server to be up; none means always up. */
@@ -168,12 +169,14 @@ export interface VirtualServer {
   readonly protocol: Protocol;
   /** Seconds; undefined when not persistent. */
   readonly persistenceTimeout?: number;
+  /** An IPv4 netmask (`255.255.255.0`) or an IPv6 prefix length (`64`). */
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
   readonly onePacketScheduling: boolean;
   readonly schedulerFlags: SchedulerFlags;
   readonly quorum: number;
   readonly hysteresis: number;
+  /** Command lines for /bin/sh -c, like `notifyUp`. */
   readonly quorumUp?: string;
   readonly quorumDown?: string;
   readonly alpha: boolean;
