@@ -98,18 +98,18 @@ export interface HttpCheck extends CheckerCommon {
   readonly urls: readonly UrlCheck[];
   /** The checker's `virtualhost`, else the real server's, else the virtual server's. */
   readonly virtualhost?: string;
-  /** `http_protocol`: 1.0 (default), 1.1, or 1.0C (1.0 with `Connection: close`). */
-  readonly httpProtocol: '1.0' | '1.1' | '1.0C';
-  /** SSL_GET `enable_sni`: send the virtualhost as SNI. */
-  readonly enableSni: boolean;
+  /** `http_protocol`: 1.0, 1.1, or 1.0C (1.0 with `Connection: close`); the loader always sets it; absent means 1.0. */
+  readonly httpProtocol?: '1.0' | '1.1' | '1.0C';
+  /** SSL_GET `enable_sni`: send the virtualhost as SNI; the loader always sets it; absent means false. */
+  readonly enableSni?: boolean;
 }
 
 export interface MiscCheck extends CheckerCommon {
   readonly kind: 'MISC_CHECK';
   /** The command line, quoted for /bin/sh -c (the words of `args`). */
   readonly path: string;
-  /** The program and its arguments after keepalived's quoting and escapes (`args[0]` is the program). */
-  readonly args: readonly string[];
+  /** The program and its arguments after keepalived's quoting and escapes (`args[0]` is the program); the loader always sets it. */
+  readonly args?: readonly string[];
   /** `misc_timeout` (whole seconds); default: the virtual server's delay_loop, as in keepalived. */
   readonly timeoutMs: number;
   /** Exit 0 up, 1 down, 2..255 up with weight exit-2 (keepalived's misc_dynamic). */
