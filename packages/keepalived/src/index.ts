@@ -11,3 +11,7 @@ export {
 } from './check/monitor';
 export type { AttemptOutcome } from './check/attempt';
 export { systemClock, type Clock } from './clock';
+export { loadKeepalivedConfig, parseKeepalivedText, parseJsonText, checkKeepalivedConfig, formatConfigMessage } from './config/load';
+export { ConfigError } from './config/errors';
+export { nodeFileSystem, memoryFileSystem, type ConfigFileSystem } from './config/reader';
+export { virtualServerName } from './config/finalize';

@@ -1,7 +1,7 @@
 /**
  * MISC_CHECK with keepalived 2.2.7's semantics (check/check_misc.c, lib/notify.c):
- * - `misc_path` is split into words by keepalived's own rules (quotes, backslash escapes; see
- *   splitScriptWords) and run as `/bin/sh -c 'word0' 'word1' ...` (each word quoted, so the script gets
+ * - `misc_path` is split into words by keepalived's own rules (quotes, backslash escapes; the
+ *   loader's `args`) and run as `/bin/sh -c 'word0' 'word1' ...` (each word quoted, so the script gets
  *   exactly those arguments; a first word starting with `<` or `>` stays unquoted, keepalived's
  *   "</path" file test), in its own process group, stdio on /dev/null;
  * - as `user [group]`, else as `keepalived_script` when that user exists and we are root, else as us;
@@ -12,73 +12,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { MiscCheck } from '../config/model';
+import { splitQuotedEscaped } from '../config/reader';
 import { STOPPED, type AttemptOutcome } from './attempt';
-
-const WHITE_SPACE = ' \t\f\n\r\v';
-
-/** keepalived's alloc_strvec_quoted_escaped: words, with '…' / "…" quoting and backslash escapes. */
-export function splitScriptWords(text: string): string[] {
-  const words: string[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && WHITE_SPACE.includes(text[i]!)) i++;
-    if (i >= n) break;
-    let word = '';
-    let quote = '';
-    for (;;) {
-      if (i >= n) {
-        if (quote) throw new Error(`unmatched ${quote} in "${text}"`);
-        break;
-      }
-      const c = text[i]!;
-      if (c === '\\') {
-        i++;
-        if (i >= n) throw new Error(`"${text}" ends with a lone backslash`);
-        const e = text[i]!;
-        if (e === 'x' && isHex(text[i + 1])) {
-          let code = 0;
-          i++;
-          while (i < n && isHex(text[i])) code = ((code << 4) | parseInt(text[i++]!, 16)) & 0xff;
-          word += String.fromCharCode(code);
-        } else if (e === 'c' && i + 1 < n) {
-          word += String.fromCharCode(text.charCodeAt(i + 1) & 0x1f);
-          i += 2;
-        } else if (e >= '0' && e <= '7') {
-          let code = 0;
-          for (let k = 0; k < 3 && i < n && text[i]! >= '0' && text[i]! <= '7'; k++) code = ((code << 3) + Number(text[i++])) & 0xff;
-          word += String.fromCharCode(code);
-        } else {
-          word += ESCAPES[e] ?? e;
-          i++;
-        }
-        continue;
-      }
-      if (quote) {
-        if (c === quote) quote = '';
-        else word += c;
-        i++;
-        continue;
-      }
-      if (c === '"' || c === "'") {
-        quote = c;
-        i++;
-        continue;
-      }
-      if (WHITE_SPACE.includes(c)) break;
-      word += c;
-      i++;
-    }
-    words.push(word);
-  }
-  return words;
-}
-
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-
-function isHex(c: string | undefined): boolean {
-  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
-}
 
 /** The shell line for the words (keepalived's cmd_str, with embedded quotes escaped properly). */
 export function shellCommand(words: readonly string[]): string {
@@ -137,7 +72,8 @@ export function miscTarget(check: MiscCheck, killGraceMs: number, virtualServerD
   let command: MiscTarget['command'];
   let user: ScriptUser | undefined;
   try {
-    const words = splitScriptWords(check.path);
+    // the loader splits misc_path by keepalived's rules; a model built by hand gives only the line
+    const words = check.args ?? splitQuotedEscaped(check.path);
     if (words.length === 0) throw new Error('misc_path is empty');
     command = shellCommand(words);
     user = resolveScriptUser(check.user, readText('/etc/passwd'), readText('/etc/group'), process.getuid?.() ?? 0);

@@ -8,7 +8,10 @@ import type { AddressFamily } from '@tsipvs/ipvs-core';
 /** Where a block or keyword was written: reported in messages and in `status`. */
 export interface SourceRef {
   readonly file: string;
+  /** 1-based; 0 when the place is not a line (the JSON form, a file that cannot be read). */
   readonly line: number;
+  /** The JSON form: where in the document, e.g. `services[0].destinations[1].check`. */
+  readonly path?: string;
 }
 
 /** A warning (unknown keyword, ignored block) or an error found while reading the configuration. */
@@ -55,7 +58,11 @@ export interface CheckerCommon {
   readonly at: SourceRef;
   /** Default: the real server's address. */
   readonly connectIp?: string;
-  /** Default: the real server's port. */
+  /**
+   * Always set for TCP_CHECK, HTTP_GET and SSL_GET: `connect_port`, else the port written on the
+   * `real_server` line (keepalived takes it before it clears the port of a DR/TUN fwmark service).
+   * Unset for MISC_CHECK.
+   */
   readonly connectPort?: number;
   readonly bindTo?: string;
   readonly bindPort?: number;
@@ -89,18 +96,26 @@ export interface UrlCheck {
 export interface HttpCheck extends CheckerCommon {
   readonly kind: 'HTTP_GET' | 'SSL_GET';
   readonly urls: readonly UrlCheck[];
+  /** The checker's `virtualhost`, else the real server's, else the virtual server's. */
   readonly virtualhost?: string;
+  /** `http_protocol`: 1.0, 1.1, or 1.0C (1.0 with `Connection: close`); the loader always sets it; absent means 1.0. */
+  readonly httpProtocol?: '1.0' | '1.1' | '1.0C';
+  /** SSL_GET `enable_sni`: send the virtualhost as SNI; the loader always sets it; absent means false. */
+  readonly enableSni?: boolean;
 }
 
 export interface MiscCheck extends CheckerCommon {
   readonly kind: 'MISC_CHECK';
-  /** The command line, run by /bin/sh -c as keepalived does. */
+  /** The command line, quoted for /bin/sh -c (the words of `args`). */
   readonly path: string;
-  /** Default: the checker's delay_loop. */
+  /** The program and its arguments after keepalived's quoting and escapes (`args[0]` is the program); the loader always sets it. */
+  readonly args?: readonly string[];
+  /** `misc_timeout` (whole seconds); default: the virtual server's delay_loop, as in keepalived. */
   readonly timeoutMs: number;
   /** Exit 0 up, 1 down, 2..255 up with weight exit-2 (keepalived's misc_dynamic). */
   readonly dynamic: boolean;
   readonly user?: string;
+  readonly group?: string;
 }
 
 export type CheckerConfig = TcpCheck | HttpCheck | MiscCheck;
@@ -117,6 +132,7 @@ export interface RealServer {
   readonly inhibitOnFailure: boolean;
   readonly upperThreshold: number;
   readonly lowerThreshold: number;
+  /** `notify_up` / `notify_down`: command lines for /bin/sh -c (keepalived's quoting already applied). */
   readonly notifyUp?: string;
   readonly notifyDown?: string;
   /** All must pass for the server to be up; none means always up. */
@@ -149,15 +165,18 @@ export interface VirtualServer {
   readonly delayLoopMs: number;
   readonly scheduler: string;
   readonly forwarding: Forwarding;
+  /** Meaningless for a fwmark service (keepalived ignores `protocol` there): 'TCP'. */
   readonly protocol: Protocol;
   /** Seconds; undefined when not persistent. */
   readonly persistenceTimeout?: number;
+  /** An IPv4 netmask (`255.255.255.0`) or an IPv6 prefix length (`64`). */
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
   readonly onePacketScheduling: boolean;
   readonly schedulerFlags: SchedulerFlags;
   readonly quorum: number;
   readonly hysteresis: number;
+  /** Command lines for /bin/sh -c, like `notifyUp`. */
   readonly quorumUp?: string;
   readonly quorumDown?: string;
   readonly alpha: boolean;
