@@ -40,7 +40,7 @@ describe('trackedPriority (keepalived\'s weights)', () => {
 
 describe('ScriptTracker (interval, timeout, rise, fall)', () => {
   test('the first result decides; then fall 3 failures to go down and rise 5 successes to come back', () => {
-    const t = new ScriptTracker(NGINX, async () => 0, { now: () => 0, setTimeout: () => 0, clearTimeout: () => undefined });
+    const t = new ScriptTracker(NGINX, async () => true, { now: () => 0, setTimeout: () => 0, clearTimeout: () => undefined });
     const seen: string[] = [];
     t.on('change', (s: TrackState) => seen.push(s));
     t.record(true);
@@ -59,10 +59,10 @@ describe('ScriptTracker (interval, timeout, rise, fall)', () => {
     const queue: Array<() => void> = [];
     const clock: Clock = { now: () => 0, setTimeout: (run) => (queue.push(run), queue.length), clearTimeout: () => undefined };
     const calls: Array<[string, number]> = [];
-    const results: Array<number | 'timeout'> = ['timeout'];
+    const results = [false]; // a timeout is a failure
     const t = new ScriptTracker({ ...NGINX, fall: 1 }, async (command, timeoutMs) => {
       calls.push([command, timeoutMs]);
-      return results.shift() ?? 0;
+      return results.shift() ?? true;
     }, clock);
     t.start();
     queue.shift()!();

@@ -8,12 +8,18 @@ export interface LinkInfo {
   readonly up: boolean;
 }
 
+export interface AddressExtra {
+  readonly label?: string;
+  readonly broadcast?: string;
+}
+
 export interface NetworkInterfaces {
   /** The link with this name, or undefined when there is none. */
   link(name: string): Promise<LinkInfo | undefined>;
   setLinkUp(name: string, up: boolean): Promise<void>;
   hasAddress(dev: string, address: string, prefixLength: number): Promise<boolean>;
-  addAddress(dev: string, address: string, prefixLength: number): Promise<void>;
+  /** `label` (e.g. eth0:1) and `broadcast` as `ip addr add ... brd B label L` sets them. */
+  addAddress(dev: string, address: string, prefixLength: number, extra?: AddressExtra): Promise<void>;
   deleteAddress(dev: string, address: string, prefixLength: number): Promise<void>;
   /** Releases the underlying socket. */
   close(): void;

@@ -1,7 +1,7 @@
 /** NetworkInterfaces over rtnetlink (the npm `netlink` package), as `ip link` / `ip addr` would do. */
 import { FlagsNew, createRtNetlink, RtNetlinkSocket } from 'netlink';
 import { SysctlError, errorText } from './errors';
-import { LinkInfo, NetworkInterfaces } from './interfaces';
+import { AddressExtra, LinkInfo, NetworkInterfaces } from './interfaces';
 
 const AF_INET = 2;
 const RT_SCOPE_UNIVERSE = 0;
@@ -30,13 +30,17 @@ export class RtnetlinkInterfaces implements NetworkInterfaces {
     );
   }
 
-  async addAddress(dev: string, address: string, prefixLength: number): Promise<void> {
+  async addAddress(dev: string, address: string, prefixLength: number, extra: AddressExtra = {}): Promise<void> {
     const index = await this.indexOf(dev);
     const bytes = ipv4Bytes(address);
     await this.call(`add ${address}/${prefixLength} to ${dev}`, (s) =>
       s.newAddress(
         { family: AF_INET, prefixlen: prefixLength, index, scope: RT_SCOPE_UNIVERSE },
-        { local: bytes, address: bytes },
+        {
+          local: bytes, address: bytes,
+          ...(extra.label ? { label: extra.label } : {}),
+          ...(extra.broadcast ? { broadcast: ipv4Bytes(extra.broadcast) } : {}),
+        },
         { flags: FlagsNew.CREATE | FlagsNew.EXCL },
       ),
     );

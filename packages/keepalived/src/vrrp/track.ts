@@ -55,8 +55,8 @@ export function trackedPriority(
   return { priority, faulty, reasons };
 }
 
-/** Runs a script; resolves with its exit status, or 'timeout' after it was killed. */
-export type ScriptRunner = (command: string, timeoutMs: number) => Promise<number | 'timeout'>;
+/** Runs a script (a /bin/sh -c line) within a timeout; resolves true when it exited 0. */
+export type ScriptRunner = (command: string, timeoutMs: number) => Promise<boolean>;
 
 /** Emits 'change' (TrackState) when the script's state changes. */
 export class ScriptTracker extends EventEmitter {
@@ -98,9 +98,9 @@ export class ScriptTracker extends EventEmitter {
 
   private async runOnce(): Promise<void> {
     const c = this.config;
-    const status = await this.run(c.script, c.timeoutMs > 0 ? c.timeoutMs : c.intervalMs);
+    const ok = await this.run(c.script, c.timeoutMs > 0 ? c.timeoutMs : c.intervalMs);
     if (this.stopped) return;
-    this.record(status === 0);
+    this.record(ok);
   }
 
   /** The first result decides at once; then `rise` successes or `fall` failures in a row change the state. */
