@@ -234,6 +234,7 @@ describe('tsipvs keepalived', () => {
     expect(bare).toEqual({ status: 1, stdout: '', stderr: 'tsipvs keepalived: this build has no configuration parser, checkers and director\n' });
     expect((await run(['keepalived', '--drain-timeout', 'x'])).stderr).toBe('--drain-timeout: expected whole seconds up to 86400, got "x"\n');
     expect((await run(['keepalived', '--metrics-listen', 'nowhere'])).status).toBe(2);
+    expect(await run(['keepalived', '-I', '--flush-on-exit'])).toEqual({ status: 2, stdout: '', stderr: '-I/--dont-release-ipvs and --flush-on-exit exclude each other\n' });
   });
 
   test('a broken file at start: its errors with line numbers, exit 1, nothing applied', async () => {

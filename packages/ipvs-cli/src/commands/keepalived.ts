@@ -35,6 +35,7 @@ interface DaemonFlags {
   readonly dontFork?: boolean;
   readonly logConsole?: boolean;
   readonly logFacility?: string;
+  readonly dontReleaseIpvs?: boolean;
   readonly flushOnExit?: boolean;
   readonly drainTimeout?: string;
   readonly metricsListen?: string;
@@ -60,6 +61,7 @@ export function defineKeepalivedCommand(program: Command): Command {
     .option('-n, --dont-fork', 'accepted: tsipvs keepalived always runs in the foreground')
     .option('-l, --log-console', 'accepted: tsipvs keepalived always logs to stderr')
     .option('-S, --log-facility <facility>', 'accepted and ignored: the log goes to stderr (the journal under systemd)')
+    .option('-I, --dont-release-ipvs', 'accepted: leaving the table on exit is the default here (see --flush-on-exit)')
     .option('--flush-on-exit', 'on SIGTERM/SIGINT, delete the services the configuration names (default: leave the table)')
     .option('--drain-timeout <seconds>', 'drained real servers leave at the latest after this long')
     .option('--metrics-listen <address>', 'serve Prometheus metrics on ADDR:PORT (/metrics)')
@@ -128,6 +130,7 @@ function counts(config: KeepalivedConfig): string {
 
 async function daemon(flags: DaemonFlags, context: CommandContext): Promise<number> {
   const { env } = context;
+  if (flags.dontReleaseIpvs && flags.flushOnExit) throw new CliError('-I/--dont-release-ipvs and --flush-on-exit exclude each other', 2);
   if (flags.vrrp) throw new CliError('-P/--vrrp: VRRP is not implemented yet; tsipvs keepalived runs the checkers only (-C, the default)', 1);
   const drainTimeoutMs = flags.drainTimeout === undefined ? undefined : secondsOption('--drain-timeout', flags.drainTimeout) * 1000;
   const listen = flags.metricsListen === undefined ? undefined : listenOption('--metrics-listen', flags.metricsListen);
