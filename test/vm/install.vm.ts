@@ -46,9 +46,16 @@ for (const layout of ['hoisted', 'nested'] as const) {
     assert.ok(fs.existsSync(installed(layout, 'lib', 'node_modules', 'tsipvs', 'LICENSE')));
     assert.ok(fs.existsSync(installed(layout, 'lib', 'node_modules', 'tsipvs', 'README.md')));
     // npm links the man pages where man finds them (share/man/man8 of the prefix)
-    for (const page of ['tsipvs', 'tsipvs-apply', 'tsipvs-sysctl', 'tsipvs-realserver', 'tsipvs-director']) {
+    for (const page of ['tsipvs', 'tsipvs-apply', 'tsipvs-sysctl', 'tsipvs-realserver', 'tsipvs-director', 'tsipvs-keepalived']) {
       assert.match(fs.readFileSync(installed(layout, 'share', 'man', 'man8', `${page}.8`), 'utf8'), /^\.TH /m, page);
     }
+    assert.match(fs.readFileSync(installed(layout, 'lib', 'node_modules', 'tsipvs', 'systemd', 'tsipvs-keepalived.service'), 'utf8'), /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    // loads @tsipvs/keepalived and prom-client from the installed tree
+    const status = tsipvs(['keepalived', 'status', '--status-socket', '/nonexistent/keepalived.sock']);
+    assert.deepEqual(status, {
+      stdout: '', status: 1,
+      stderr: 'no tsipvs keepalived answers on /nonexistent/keepalived.sock: the socket does not exist (is the daemon running? --status-socket names another)\n',
+    });
     const version = tsipvs(['version']);
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stdout, /^tsipvs 0\.2\.0\nIP Virtual Server version 1\.2\.1 \(size=4096\)\nNode\.js v\d+/);

@@ -1,4 +1,5 @@
 import type { Info, IpvsApi, IpvsTableLock, LockOptions } from '@tsipvs/ipvs-core';
+import type { ConfigMessage, Director, KeepalivedConfig, MonitorFactory } from '@tsipvs/keepalived';
 import type { NetworkInterfaces, SysctlTree } from '@tsipvs/sysctl';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
 import type { NameResolver } from './names/resolver';
@@ -28,6 +29,32 @@ export interface RuntimeVersions {
 export interface TerminalOutput extends NodeJS.WritableStream {
   readonly isTTY: boolean;
   readonly columns?: number;
+}
+
+/** The signals a long-running command (`tsipvs keepalived`, `tsipvs exporter`) handles itself. */
+export type DaemonSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+
+/** What a long-running command needs of its process besides the environment's one-shot members. */
+export interface DaemonHooks {
+  /** Writes to stderr now (`output` is written only when the command is over). */
+  log(text: string): void;
+  /** Calls `handler` on each SIGTERM, SIGINT and SIGHUP (their default actions are off) until the returned function is called. */
+  onSignal(handler: (signal: DaemonSignal) => void): () => void;
+  /** The process's environment variables (JOURNAL_STREAM tells that stderr goes to the journal). */
+  readonly variables: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The parts of @tsipvs/keepalived that `tsipvs keepalived` runs, passed in (commands/keepalived-wiring.ts
+ * names the real ones; tests pass doubles).
+ */
+export interface KeepalivedDaemonDeps {
+  /** Reads keepalived.conf; throws an error with `messages` (file:line) when it is broken. */
+  loadConfig(file: string): Promise<KeepalivedConfig>;
+  /** `FILE:LINE: warning|error|note: TEXT`. */
+  formatMessage(message: ConfigMessage): string;
+  createDirector(ipvs: IpvsApi, config: KeepalivedConfig, options: { readonly monitorFactory: MonitorFactory; readonly drainTimeoutMs?: number }): Director;
+  monitorFactory: MonitorFactory;
 }
 
 /** Everything the CLI touches outside itself; injected so tests run without a kernel. */
@@ -65,6 +92,10 @@ export interface CliEnvironment {
   journalFile(): Promise<string>;
   /** Starts treating SIGINT, SIGTERM and SIGHUP as a request to stop a bulk change (see bulk-change.ts). */
   watchSignals(): SignalWatch;
+  /** Live stderr, signals and variables of long-running commands (absent: they refuse to run). */
+  readonly daemon?: DaemonHooks;
+  /** Loads the config parser, checkers and director of `tsipvs keepalived` (absent: this build has none). */
+  loadKeepalived?(): Promise<KeepalivedDaemonDeps>;
   /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
   readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
 }

@@ -123,6 +123,9 @@ export function additionsHelpText(program: string): string {
     helpRow(`${program} director setup|teardown`, 'prepare a director'),
     helpRow(`${program} completion bash|zsh|fish`, 'print a shell completion script'),
     helpRow(`${program} version`, `versions of ${program}, the kernel's IPVS and Node.js`),
+    helpRow(`${program} keepalived [-f FILE] [-t] [-D]`, 'health checks keep the table of keepalived.conf'),
+    helpRow(`${program} keepalived status [--json]`, 'what the running keepalived daemon sees'),
+    helpRow(`${program} exporter --listen ADDR:PORT`, 'serve Prometheus metrics of the table'),
     `\`${program} COMMAND --help' and \`man ${program}' tell more.\n`,
   ].join('');
 }

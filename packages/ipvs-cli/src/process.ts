@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CliEnvironment, RuntimeVersions, SignalWatch } from './environment';
+import type { CliEnvironment, DaemonHooks, DaemonSignal, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
 import { FilesResolver } from './names/files';
 
@@ -69,6 +69,20 @@ function watchSignals(): SignalWatch {
   };
 }
 
+const DAEMON_SIGNALS: readonly DaemonSignal[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** stderr written at once, the signals handed to the command, the environment variables. */
+const daemonHooks: DaemonHooks = {
+  log: (text) => void process.stderr.write(text),
+  onSignal: (handler) => {
+    for (const signal of DAEMON_SIGNALS) process.on(signal, handler);
+    return () => {
+      for (const signal of DAEMON_SIGNALS) process.off(signal, handler);
+    };
+  },
+  variables: process.env,
+};
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
@@ -85,6 +99,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     lockTable: async (options) => (await import('@tsipvs/ipvs-core')).lockIpvsTable(options),
     journalFile: async () => (await import('@tsipvs/ipvs-core')).journalFile(),
     watchSignals,
+    daemon: daemonHooks,
     ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };
 }

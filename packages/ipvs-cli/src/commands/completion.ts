@@ -11,6 +11,8 @@ import { completionTree, type CompletionCommand } from '../completion/model';
 import { zshScript } from '../completion/zsh';
 import type { CommandContext } from '../environment';
 import { defineApplyCommand } from './apply';
+import { defineExporterCommand } from './exporter';
+import { defineKeepalivedCommand } from './keepalived';
 import { defineRecoverCommand } from './recover';
 import { runCommander } from './subcommand';
 import { defineVersionCommand } from './version';
@@ -34,6 +36,8 @@ const DEFINITIONS: { readonly [W in SubcommandWord]: (program: Command) => unkno
   director: registerDirectorCommand,
   completion: defineCompletionCommand,
   version: defineVersionCommand,
+  keepalived: defineKeepalivedCommand,
+  exporter: defineExporterCommand,
 };
 
 /** What completion knows about `program`: its ipvsadm options and every subcommand. */

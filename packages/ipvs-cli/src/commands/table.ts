@@ -42,6 +42,8 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
   director: lazy<'director'>(() => import('./sysctl')),
   completion: lazy(() => import('./completion')),
   version: lazy(() => import('./version')),
+  keepalived: lazy(() => import('./keepalived')),
+  exporter: lazy(() => import('./exporter')),
 };
 
 /** Runs a command line; failures the CLI reports itself are thrown as CliError. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliEnvironment } from '../../src/environment';
+import type { CliEnvironment, KeepalivedDaemonDeps } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
 import { IpvsTableBusyError } from '@tsipvs/ipvs-core';
@@ -51,6 +51,10 @@ export interface FakeRunOptions {
   readonly stdinError?: Error;
   /** Stands for SIGINT/SIGTERM/SIGHUP: a bulk change watching signals gets this (abort it with the signal's name). */
   readonly signal?: AbortSignal;
+  /** Live stderr, signals and variables of long-running commands (keepalived, exporter). */
+  readonly daemon?: CliEnvironment['daemon'];
+  /** The parser, checkers and director `tsipvs keepalived` runs. */
+  readonly keepalived?: KeepalivedDaemonDeps;
 }
 
 /** The fake kernel's table lock and journal: each kernel has its own, as each network namespace does. */
@@ -111,6 +115,8 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
     journalFile: async () => safeguardsOf(kernel).journal,
     watchSignals: () => ({ signal: options.signal ?? new AbortController().signal, release: () => undefined }),
     ...(options.sysctl ? { sysctl: options.sysctl } : {}),
+    ...(options.daemon ? { daemon: options.daemon } : {}),
+    ...(options.keepalived ? { loadKeepalived: async () => options.keepalived! } : {}),
     ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
   };
   return runCollected(argv, env);
