@@ -223,3 +223,25 @@ export function openNetnsScope(spec: NetnsSpec | undefined): NetnsScope {
   const opened = openNetns(spec);
   return { enter: (fn) => opened.enter(fn), handle: opened, close: () => (opened !== spec ? opened.close() : undefined) };
 }
+
+/**
+ * A new, empty network namespace, alive while the returned descriptor is open (tests: no /run/netns
+ * entry, nothing to clean up). unshare(2) moves the calling thread into it; setns brings it back.
+ */
+export function unshareNetns(): number {
+  const c = libc();
+  const own = fs.openSync(OWN_NAMESPACE, fs.constants.O_RDONLY);
+  try {
+    if (c.unshare(CLONE_NEWNET) < 0) throw new NetnsError('enter-failed', 'new namespace', undefined, `unshare: ${strerror(c.errno())}`);
+    try {
+      return fs.openSync(OWN_NAMESPACE, fs.constants.O_RDONLY);
+    } finally {
+      if (c.setns(own, CLONE_NEWNET) < 0) {
+        fs.writeSync(2, `tsipvs: cannot switch this thread back from a new network namespace: setns: ${strerror(c.errno())}; aborting\n`);
+        process.abort();
+      }
+    }
+  } finally {
+    fs.closeSync(own);
+  }
+}
