@@ -35,6 +35,14 @@ export type NetnsErrorCode =
   /** setns(2) refused (no CAP_SYS_ADMIN over it, most often). */
   | 'enter-failed';
 
+const PROBLEM: Readonly<Record<NetnsErrorCode, string>> = {
+  'not-found': 'not found',
+  unreadable: 'cannot be opened',
+  'not-a-netns': 'is not a network namespace',
+  'invalid-spec': 'is not a valid namespace',
+  'enter-failed': 'cannot be entered',
+};
+
 /** A namespace that cannot be used; raised before anything is created in it. */
 export class NetnsError extends Error {
   override readonly name = 'NetnsError';
@@ -50,8 +58,7 @@ export class NetnsError extends Error {
     /** The errno code behind it, when there is one ('ENOENT'). */
     readonly errnoCode?: string,
   ) {
-    const what = code === 'not-found' ? 'not found' : code === 'unreadable' ? 'cannot be opened' : code === 'not-a-netns' ? 'is not a network namespace' : code === 'enter-failed' ? 'cannot be entered' : 'is not a valid namespace';
-    super(`network namespace ${JSON.stringify(namespace)} ${what}${path && path !== namespace ? ` (${path})` : ''}: ${reason}`);
+    super(`network namespace ${JSON.stringify(namespace)} ${PROBLEM[code]}${path && path !== namespace ? ` (${path})` : ''}: ${reason}`);
   }
 }
 
