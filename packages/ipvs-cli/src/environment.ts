@@ -1,4 +1,4 @@
-import type { Info, IpvsApi, IpvsTableLock, LockOptions } from '@tsipvs/ipvs-core';
+import type { Info, IpvsApi, IpvsTableLock, LockOptions, NetnsHandle } from '@tsipvs/ipvs-core';
 import type { ConfigMessage, Director, KeepalivedConfig, MonitorFactory } from '@tsipvs/keepalived';
 import type { NetworkInterfaces, SysctlTree } from '@tsipvs/sysctl';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
@@ -96,8 +96,26 @@ export interface CliEnvironment {
   readonly daemon?: DaemonHooks;
   /** Loads the config parser, checkers and director of `tsipvs keepalived` (absent: this build has none). */
   loadKeepalived?(): Promise<KeepalivedDaemonDeps>;
-  /** The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's). */
-  readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces };
+  /**
+   * The sysctl tree and network interfaces of sysctl, realserver and director (default: the system's),
+   * or the namespace whose /proc/sys and links they use.
+   */
+  readonly sysctl?: { readonly tree?: SysctlTree; readonly network?: NetworkInterfaces; readonly netns?: NetnsHandle };
+  /**
+   * Opens the network namespace of `--netns SPEC` (a name under /run/netns or a path) and gives the
+   * parts of the environment bound to it. Throws (a NetnsError) when it cannot be opened: nothing
+   * has been done yet.
+   */
+  bindNetns(spec: string): Promise<NetnsBinding>;
+}
+
+/** What `--netns` changes: every part of the environment that reaches per-namespace kernel state. */
+export type NamespaceBound = Pick<CliEnvironment, 'openApi' | 'readConnections' | 'lockTable' | 'journalFile' | 'sysctl'>;
+
+/** The environment's parts bound to one namespace, and the descriptor they hold until `close`. */
+export interface NetnsBinding {
+  readonly bound: NamespaceBound;
+  close(): void;
 }
 
 /** Output kept in memory, read when the run is over. */

@@ -116,6 +116,7 @@ export function additionsHelpText(program: string): string {
     helpRow('--json', 'listings (-L) as JSON'),
     helpRow('--pretty', 'listings (-L) as a bordered table'),
     helpRow('--wait[=SECONDS]', 'with -R: wait for another bulk change of the table'),
+    helpRow('--netns NAME|PATH', 'any command: act on that network namespace'),
     helpRow(`${program} apply [--dry-run] [--json] FILE`, 'make the table equal to FILE, all or nothing'),
     helpRow(`${program} recover [--rollback|--forget]`, 'what a killed -R or apply left; put the table back'),
     helpRow(`${program} sysctl get|set|list`, 'read and write kernel settings'),

@@ -1,17 +1,40 @@
+import { NetnsError } from '@tsipvs/ipvs-core/netns';
 import { isSubcommandWord, type ParsedCommand } from './argv/command';
+import { takeGlobalOptions } from './argv/netns';
 import { parseCommandLine } from './argv/parse';
 import { runCommand } from './commands/table';
-import { CommandContext, Output, type CliEnvironment } from './environment';
-import { CliError, messageOf } from './errors';
+import { CommandContext, Output, type CliEnvironment, type NetnsBinding } from './environment';
+import { CliError, EXIT_USAGE, messageOf } from './errors';
 
 /** Runs one command line against `env`, writing through `env.output`; returns the exit status. */
 export async function main(argv: readonly string[], env: CliEnvironment): Promise<number> {
-  const context = new CommandContext(env);
+  let binding: NetnsBinding | undefined;
   try {
-    return await runCommand(await readCommandLine(argv, env), context);
+    const global = takeGlobalOptions(argv);
+    // opened before anything else: a namespace that cannot be opened fails before any socket or file
+    if (global.netns !== undefined) binding = await openNamespace(env, global.netns);
+    return await run(global.argv, binding ? { ...env, ...binding.bound } : env);
   } catch (error) {
     env.output.err(`${messageOf(error)}\n`);
     return error instanceof CliError ? error.exitCode : 1;
+  } finally {
+    binding?.close();
+  }
+}
+
+async function openNamespace(env: CliEnvironment, spec: string): Promise<NetnsBinding> {
+  try {
+    return await env.bindNetns(spec);
+  } catch (error) {
+    if (error instanceof NetnsError) throw new CliError(`${env.program}: ${error.message}`, EXIT_USAGE);
+    throw error;
+  }
+}
+
+async function run(argv: readonly string[], env: CliEnvironment): Promise<number> {
+  const context = new CommandContext(env);
+  try {
+    return await runCommand(await readCommandLine(argv, env), context);
   } finally {
     await context.close();
   }

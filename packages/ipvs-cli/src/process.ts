@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CliEnvironment, DaemonHooks, DaemonSignal, RuntimeVersions, SignalWatch } from './environment';
+import type { CliEnvironment, DaemonHooks, DaemonSignal, NetnsBinding, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
 import { FilesResolver } from './names/files';
 
@@ -83,6 +83,33 @@ const daemonHooks: DaemonHooks = {
   variables: process.env,
 };
 
+/**
+ * `--netns`: the namespace opened once, its descriptor kept until the run ends. Sockets (the client's,
+ * the table lock's, rtnetlink's) are created with the main thread switched into it; files whose
+ * content depends on the namespace (ip_vs_conn, /proc/sys/net) are opened synchronously while switched:
+ * the thread pool behind fs's asynchronous calls never is.
+ */
+async function bindNetns(spec: string): Promise<NetnsBinding> {
+  const core = await import('@tsipvs/ipvs-core');
+  const netns = core.openNetns(spec);
+  return {
+    bound: {
+      openApi: () => core.openIpvs({ netns }),
+      readConnections: async () => netns.enter(() => {
+        try {
+          return readFileSync('/proc/thread-self/net/ip_vs_conn', 'latin1');
+        } catch {
+          return undefined;
+        }
+      }),
+      lockTable: (options) => core.lockIpvsTable({ ...options, netns }),
+      journalFile: async () => core.journalFile(undefined, netns),
+      sysctl: { netns },
+    },
+    close: () => netns.close(),
+  };
+}
+
 /** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
@@ -100,6 +127,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     journalFile: async () => (await import('@tsipvs/ipvs-core')).journalFile(),
     watchSignals,
     daemon: daemonHooks,
+    bindNetns,
     ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };
 }

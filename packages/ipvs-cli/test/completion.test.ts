@@ -4,6 +4,7 @@
  * installed, else those tests are skipped).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { OPTIONS } from '../src/argv/spec';
 import { SUBCOMMAND_WORDS } from '../src/argv/command';
 import { tsipvsCompletionTree } from '../src/commands/completion';
@@ -43,7 +44,8 @@ describe('completion scripts', () => {
 
   test('the tree holds every option of the table and every subcommand word', () => {
     const tree = tsipvsCompletionTree('tsipvs');
-    expect(tree.options.flatMap((o) => o.names).filter((n) => n.startsWith('--'))).toEqual(ALL_LONG_OPTIONS);
+    expect(tree.options.flatMap((o) => o.names).filter((n) => n.startsWith('--'))).toEqual([...ALL_LONG_OPTIONS, '--netns']);
+    for (const { command } of commandPaths(tree)) expect(command.options.at(-1)).toMatchObject({ names: ['--netns'], value: { kind: 'netns' } });
     expect(tree.options.flatMap((o) => o.names).filter((n) => !n.startsWith('--')).sort()).toEqual(OPTIONS.flatMap((o) => (o.short ? [`-${o.short}`] : [])).sort());
     expect(tree.subcommands.map((c) => c.name)).toEqual([...SUBCOMMAND_WORDS]);
     const scheduler = tree.options.find((o) => o.names.includes('--scheduler'));
@@ -86,7 +88,7 @@ describe('bash', () => {
   test('options, subcommands and option values', () => {
     expect(complete('tsipvs', '--sch')).toEqual(['--scheduler', '--sched-flags']);
     expect(complete('tsipvs', '-')).toEqual(expect.arrayContaining(['-A', '-L', '-s', '--add-service', '--json', '--tun-remcsum']));
-    expect(complete('tsipvs', '-').length).toBe(OPTIONS.filter((o) => o.short).length + ALL_LONG_OPTIONS.length);
+    expect(complete('tsipvs', '-').length).toBe(OPTIONS.filter((o) => o.short).length + ALL_LONG_OPTIONS.length + 1); // and --netns
     expect(complete('tsipvs', '')).toEqual(expect.arrayContaining([...SUBCOMMAND_WORDS, '-A', '--list']));
     expect(complete('tsipvs', 're')).toEqual(['recover', 'realserver']);
     expect(complete('tsipvs', '-A', '-t', '10.0.0.1:80', '-s', '')).toEqual([...SCHEDULERS]);
@@ -101,12 +103,19 @@ describe('bash', () => {
   });
 
   test('subcommands complete their own words', () => {
-    expect(complete('tsipvs', 'sysctl', '')).toEqual(['get', 'set', 'list', 'help', '-h', '--help']);
-    expect(complete('tsipvs', 'realserver', 'setup', '--')).toEqual(['--mode', '--vip', '--dev', '--dry-run', '--json', '--state-file', '--persist', '--help']);
+    expect(complete('tsipvs', 'sysctl', '')).toEqual(['get', 'set', 'list', 'help', '-h', '--help', '--netns']);
+    expect(complete('tsipvs', 'realserver', 'setup', '--')).toEqual(['--mode', '--vip', '--dev', '--dry-run', '--json', '--state-file', '--persist', '--help', '--netns']);
     expect(complete('tsipvs', 'realserver', 'setup', '--dev', 'l')).toEqual(expect.arrayContaining(['lo']));
     expect(complete('tsipvs', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);
     expect(complete('tsipvs', 'apply', '--dry-run', '/et')).toEqual(['/etc']);
     expect(complete('tsipvs', 'apply', '--d')).toEqual(['--dry-run']);
+  });
+
+  test('--netns offers the names under /run/netns, for every command', () => {
+    const names = existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [];
+    expect(complete('tsipvs', '-Ln', '--netns', '').sort()).toEqual(names);
+    expect(complete('tsipvs', 'director', 'setup', '--netns', '').sort()).toEqual(names);
+    expect(complete('tsipvs', 'apply', '--net')).toEqual(['--netns']);
   });
 });
 
@@ -146,7 +155,7 @@ describe('bash', () => {
     expect(complete('tsipvs', 'apply', '')).toEqual(['files']);
     expect(complete('tsipvs', 'director', 'setup', '--dev', '')).toEqual(['interfaces']);
     const sysctl = complete('tsipvs', 'sysctl', '');
-    expect(sysctl.map((entry) => entry.split(':')[0])).toEqual(['get', 'set', 'list', 'help', '-h', '--help']);
+    expect(sysctl.map((entry) => entry.split(':')[0])).toEqual(['get', 'set', 'list', 'help', '-h', '--help', '--netns']);
     expect(sysctl).toContain('-h:display help for command');
   });
 });

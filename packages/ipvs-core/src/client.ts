@@ -2,6 +2,7 @@ import type { BatchOptions, BatchResult, IpvsApi, Operation, OperationList } fro
 import { DeadlineTransport } from './deadline';
 import { IpvsError, IpvsProtocolError, IpvsTransportError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
+import { openNetnsScope, type NetnsScope, type NetnsSpec } from './libc/netns';
 import type {
   Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
   ServiceOptions, Timeouts,
@@ -36,6 +37,14 @@ export interface OpenOptions {
   readonly transport?: Transport;
   /** Most sockets used for concurrent dumps, e.g. listing many services at once (default 4). */
   readonly dumpSockets?: number;
+  /**
+   * The network namespace to manage: a name under /run/netns, a path (`/proc/PID/ns/net`, a bind
+   * mount), an open descriptor or a `NetnsHandle` (the caller keeps those two open). Every socket the
+   * client opens, the pooled dump sockets and replacements of failed sockets included, is created
+   * there; the calling thread is back in its own namespace as soon as each socket exists. A spec that
+   * cannot be opened rejects with a `NetnsError` before any socket is opened. Default: the caller's.
+   */
+  readonly netns?: NetnsSpec;
 }
 
 /** The result of every operation that succeeded (shared: a batch may hold 100k of them). */
@@ -52,7 +61,12 @@ function operationObject(op: Operation): unknown {
 
 /** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
 class IpvsClient implements IpvsApi {
-  constructor(private readonly transport: Transport, private readonly familyId: number) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly familyId: number,
+    /** Where the client's sockets are created: any socket opened later goes through `namespace.enter`. */
+    private readonly namespace: NetnsScope,
+  ) {}
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
     try {
@@ -205,6 +219,7 @@ class IpvsClient implements IpvsApi {
 
   close(): void {
     this.transport.close();
+    this.namespace.close();
   }
 }
 
@@ -215,24 +230,28 @@ class IpvsClient implements IpvsApi {
  */
 export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
   const timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, 0x7fffffff);
+  const namespace = openNetnsScope(options.netns); // first: a missing namespace fails before any socket
   let transport: Transport;
   if (options.transport) {
     transport = new DeadlineTransport(options.transport, timeoutMs, Math.max(1, options.window ?? DEFAULT_WINDOW));
   } else {
     try {
       // a socket closed after a transport failure is replaced by a new one
-      const socketTransport = () => new NetlinkTransport(() => new RawGenericSocket({ recvBufferSize: options.recvBufferSize }), options);
+      const socket = () => namespace.enter(() => new RawGenericSocket({ recvBufferSize: options.recvBufferSize }));
+      const socketTransport = () => new NetlinkTransport(socket, options);
       transport = new PooledTransport(socketTransport(), socketTransport, Math.max(1, options.dumpSockets ?? 4));
     } catch (error) {
+      namespace.close();
       const errno = (error as { errno?: unknown }).errno;
       if (typeof errno === 'number') throw new IpvsError(Math.abs(errno), 'resolveFamily', undefined, `cannot open a generic netlink socket: ${(error as Error).message}`);
       throw error;
     }
   }
   try {
-    return new IpvsClient(transport, await resolveIpvsFamily(transport));
+    return new IpvsClient(transport, await resolveIpvsFamily(transport), namespace);
   } catch (error) {
     if (!options.transport) transport.close();
+    namespace.close();
     throw error;
   }
 }

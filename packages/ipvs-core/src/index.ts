@@ -21,6 +21,10 @@ export type {
 export { serviceSettings, destinationSettings } from './model/defaults';
 export { IpvsError, IpvsProtocolError, IpvsTransportError, IpvsValidationError, type IpvsOperation } from './errors';
 export { strerror } from './errno';
+export {
+  openNetns, enterNetns, withNetns, netnsInode, netnsPath, NetnsError, NETNS_RUN_DIRECTORY,
+  type NetnsSpec, type NetnsHandle, type NetnsEnter, type NetnsErrorCode,
+} from './libc/netns';
 export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';
 export { journalFile, writeIntent, readIntent, removeIntent, JournalError, JOURNAL_DIRECTORY, type ChangeIntent } from './journal';
 export {

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { netnsInode, type NetnsSpec } from './libc/netns';
 import type { PriorState } from './rules/prior-state';
 
 export const JOURNAL_DIRECTORY = '/run/tsipvs';
@@ -32,9 +33,12 @@ export class JournalError extends Error {
   }
 }
 
-/** The journal file of a network namespace (its nsfs inode names it; default: the calling thread's). */
-export function journalFile(directory = JOURNAL_DIRECTORY, namespace = '/proc/thread-self/ns/net'): string {
-  return path.join(directory, `ipvs-netns-${fs.statSync(namespace).ino}.journal`);
+/**
+ * The journal file of a network namespace, named by its nsfs inode: `namespace` (a name, path,
+ * descriptor or handle; throws NetnsError when it cannot be opened), else the calling thread's.
+ */
+export function journalFile(directory = JOURNAL_DIRECTORY, namespace?: NetnsSpec): string {
+  return path.join(directory, `ipvs-netns-${netnsInode(namespace)}.journal`);
 }
 
 /** Writes the journal durably (file and directory fsync'd) before anything is sent. */

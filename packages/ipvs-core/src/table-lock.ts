@@ -3,9 +3,11 @@
  * change from what they read would interleave their writes. The lock is an abstract UNIX socket name
  * (`@tsipvs-ipvs-table`): binding it is exclusive among the processes of one network namespace (the
  * abstract namespace is per network namespace, like the IPVS table), and the kernel lets go of it when
- * its holder exits or crashes, so a lock is never left behind.
+ * its holder exits or crashes, so a lock is never left behind. The lock of another namespace is
+ * the same name bound by a socket created in that namespace (`netns`).
  */
 import * as net from 'node:net';
+import { openNetnsScope, type NetnsEnter, type NetnsSpec } from './libc/netns';
 
 /** The abstract socket name (the leading NUL is what makes it abstract). */
 const LOCK_NAME = '\0tsipvs-ipvs-table';
@@ -34,16 +36,20 @@ export interface LockOptions {
   readonly waitMs?: number;
   /** Given when the wait should end early (a signal): the promise then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** The network namespace whose table to lock (see `OpenOptions.netns`; default: the caller's). */
+  readonly netns?: NetnsSpec;
 }
 
-function tryBind(name: string): Promise<net.Server | undefined> {
+function tryBind(name: string, enter: NetnsEnter): Promise<net.Server | undefined> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
-    server.listen(name, () => {
+    // listen() creates and binds the socket before it returns (errors are emitted later): inside
+    // `enter`, the name is taken in that namespace's abstract socket namespace
+    enter(() => server.listen(name, () => {
       server.unref(); // holding the lock must not keep the process alive
       resolve(server);
-    });
+    }));
   });
 }
 
@@ -54,11 +60,20 @@ export function lockIpvsTable(options: LockOptions = {}): Promise<IpvsTableLock>
 
 /** The lock under another abstract name (`\0...`): tests take their own, not the machine's. */
 export async function lockAbstractName(name: string, options: LockOptions = {}): Promise<IpvsTableLock> {
+  const namespace = openNetnsScope(options.netns);
+  try {
+    return await takeLock(name, options, namespace.enter);
+  } finally {
+    namespace.close(); // a bound socket stays in its namespace
+  }
+}
+
+async function takeLock(name: string, options: LockOptions, enter: NetnsEnter): Promise<IpvsTableLock> {
   const waitMs = options.waitMs ?? 0;
   const started = Date.now();
   for (;;) {
     options.signal?.throwIfAborted();
-    const server = await tryBind(name);
+    const server = await tryBind(name, enter);
     if (server) {
       let released: Promise<void> | undefined;
       return { release: () => (released ??= new Promise((resolve) => server.close(() => resolve()))) };

@@ -17,6 +17,7 @@ export {
 } from './transport/fake-transport';
 export { createReplayTransport, parseRecording, type Recording } from './transport/replay-transport';
 export { FakeKernel };
+export { unshareNetns } from './libc/netns';
 export { serviceReply, destinationReply, daemonReply, genlReply, FAKE_FAMILY_ID, ZERO_STATS, type ReplyOptions } from './testing/replies';
 
 /**

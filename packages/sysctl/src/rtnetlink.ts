@@ -1,4 +1,5 @@
 /** NetworkInterfaces over rtnetlink (the npm `netlink` package), as `ip link` / `ip addr` would do. */
+import { withNetns, type NetnsSpec } from '@tsipvs/ipvs-core/netns';
 import { FlagsNew, createRtNetlink, RtNetlinkSocket } from 'netlink';
 import { SysctlError, errorText } from './errors';
 import { AddressExtra, LinkInfo, NetworkInterfaces } from './interfaces';
@@ -6,8 +7,15 @@ import { AddressExtra, LinkInfo, NetworkInterfaces } from './interfaces';
 const AF_INET = 2;
 const RT_SCOPE_UNIVERSE = 0;
 
+export interface RtnetlinkOptions {
+  /** The network namespace whose links and addresses to manage (its socket is created there). */
+  readonly netns?: NetnsSpec;
+}
+
 export class RtnetlinkInterfaces implements NetworkInterfaces {
   private socket: RtNetlinkSocket | undefined;
+
+  constructor(private readonly options: RtnetlinkOptions = {}) {}
 
   async link(name: string): Promise<LinkInfo | undefined> {
     const links = await this.call('list links', (s) => s.getLinks());
@@ -66,7 +74,9 @@ export class RtnetlinkInterfaces implements NetworkInterfaces {
   }
 
   private async call<T>(what: string, request: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
-    this.socket ??= createRtNetlink();
+    // the socket is created synchronously: inside withNetns, it belongs to that namespace for good
+    const netns = this.options.netns;
+    this.socket ??= netns === undefined ? createRtNetlink() : withNetns(netns, () => createRtNetlink());
     try {
       return await request(this.socket);
     } catch (error) {

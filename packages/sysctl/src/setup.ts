@@ -3,6 +3,7 @@
  * a state file, and on teardown restore it exactly.
  */
 import * as path from 'node:path';
+import type { NetnsSpec } from '@tsipvs/ipvs-core/netns';
 import { applyPlan, revertSteps, RevertReport } from './apply';
 import { SysctlError, errorText } from './errors';
 import { dropinFor } from './dropin';
@@ -13,7 +14,7 @@ import { RtnetlinkInterfaces } from './rtnetlink';
 import { recordOf, SetupRecord } from './record';
 import { createRecord, defaultStateFile, readRecord, removeRecord, writeRecord } from './state';
 import { Environment, describeStep, fileStepProgress } from './steps';
-import { SysctlTree } from './tree';
+import { PROC_SYS, SysctlTree } from './tree';
 
 export interface SetupContext {
   /** Sysctl tree (default /proc/sys). */
@@ -22,6 +23,11 @@ export interface SetupContext {
   readonly network?: NetworkInterfaces;
   /** State file (default /run/tsipvs/<role>-netns<inode>.json, one per network namespace). */
   readonly stateFile?: string;
+  /**
+   * The network namespace to set up (a name under /run/netns, a path, a descriptor or a handle): the
+   * default tree, network and state file are that namespace's. Default: the caller's.
+   */
+  readonly netns?: NetnsSpec;
 }
 
 /** Where the time recorded by a setup comes from. */
@@ -45,7 +51,7 @@ export interface SetupOutcome {
 }
 
 export async function setupPreset(preset: Preset, options: SetupOptions = {}): Promise<SetupOutcome> {
-  const stateFile = options.stateFile ?? defaultStateFile(preset.role);
+  const stateFile = options.stateFile ?? defaultStateFile(preset.role, options.netns);
   const existing = readRecord(stateFile);
   if (existing) {
     throw new SysctlError(
@@ -97,7 +103,7 @@ export interface TeardownOutcome {
 }
 
 export async function teardownPreset(role: Role, options: TeardownOptions = {}): Promise<TeardownOutcome> {
-  const stateFile = options.stateFile ?? defaultStateFile(role);
+  const stateFile = options.stateFile ?? defaultStateFile(role, options.netns);
   const record = readRecord(stateFile);
   if (!record) throw new SysctlError('state', `${role} is not set up: no state file ${stateFile}`);
   if (record.role !== role) throw new SysctlError('state', `${stateFile} records a ${record.role} setup, not a ${role} one`);
@@ -147,9 +153,10 @@ function checkFilesUntouched(record: SetupRecord, stateFile: string): void {
 }
 
 async function withEnvironment<T>(context: SetupContext, body: (env: Environment) => Promise<T>): Promise<T> {
-  const network = context.network ?? new RtnetlinkInterfaces();
+  const netns = context.netns === undefined ? {} : { netns: context.netns };
+  const network = context.network ?? new RtnetlinkInterfaces(netns);
   try {
-    return await body({ tree: context.tree ?? new SysctlTree(), network });
+    return await body({ tree: context.tree ?? new SysctlTree(PROC_SYS, netns), network });
   } finally {
     if (!context.network) network.close();
   }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { netnsInode, type NetnsSpec } from '@tsipvs/ipvs-core/netns';
 import { SysctlError, systemErrorCode, errorText } from './errors';
 import { Role } from './presets';
 import { SetupRecord, checkRecord } from './record';
@@ -12,14 +13,15 @@ import { writeFileAtomically } from './steps';
 
 export const DEFAULT_STATE_DIR = '/run/tsipvs';
 
-export function defaultStateFile(role: Role): string {
-  return path.join(DEFAULT_STATE_DIR, `${role}-netns${networkNamespaceId()}.json`);
+/** The state file of a role in a network namespace (default: the calling thread's; NetnsError when it cannot be opened). */
+export function defaultStateFile(role: Role, netns?: NetnsSpec): string {
+  return path.join(DEFAULT_STATE_DIR, `${role}-netns${netns === undefined ? networkNamespaceId() : netnsInode(netns)}.json`);
 }
 
-/** The inode of this process's network namespace (what `ip netns identify` and `lsns` compare). */
+/** The inode of this thread's network namespace (what `ip netns identify` and `lsns` compare). */
 function networkNamespaceId(): string {
   try {
-    return String(fs.statSync('/proc/self/ns/net').ino);
+    return String(netnsInode());
   } catch {
     return 'unknown';
   }

@@ -8,9 +8,14 @@
  * root's real path down, files are opened with O_NOFOLLOW, and an opened file is checked to be the one
  * that was looked at (so a directory swapped for a link in between is caught too) before a byte is read
  * or written. The root's own path may go through links.
+ *
+ * /proc/sys/net shows the network namespace of the thread that looks a file up and opens it. With
+ * `netns`, every operation runs synchronously with the calling thread in that namespace (fs's
+ * synchronous calls run on the calling thread; its asynchronous ones on libuv's pool, which would not).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withNetns, type NetnsSpec } from '@tsipvs/ipvs-core/netns';
 import { SysctlError, systemErrorCode, errorText } from './errors';
 import { SysctlKey, SysctlKeyLike, sysctlKey, toKey } from './names';
 
@@ -27,11 +32,23 @@ interface Located {
   readonly stats: fs.Stats;
 }
 
+export interface SysctlTreeOptions {
+  /** The network namespace whose /proc/sys/net to use (a name, path, descriptor or handle). */
+  readonly netns?: NetnsSpec;
+}
+
 export class SysctlTree {
   readonly root: string;
+  readonly netns: NetnsSpec | undefined;
 
-  constructor(root: string = PROC_SYS) {
+  constructor(root: string = PROC_SYS, options: SysctlTreeOptions = {}) {
     this.root = path.resolve(root);
+    this.netns = options.netns;
+  }
+
+  /** Runs a whole operation in the tree's namespace (nested calls stay there). */
+  private inNamespace<T>(operation: () => T): T {
+    return this.netns === undefined ? operation() : withNetns(this.netns, operation);
   }
 
   /** Absolute file path of a key, lexically inside the root (links are checked when the file is used). */
@@ -49,7 +66,10 @@ export class SysctlTree {
 
   /** The exact content of a setting's file (what teardown writes back). */
   readBytes(name: SysctlKeyLike): Buffer {
-    const key = toKey(name);
+    return this.inNamespace(() => this.readHere(toKey(name)));
+  }
+
+  private readHere(key: SysctlKey): Buffer {
     const fd = this.open(key, fs.constants.O_RDONLY, 'read');
     try {
       return fs.readFileSync(fd);
@@ -69,7 +89,10 @@ export class SysctlTree {
 
   /** Writes exactly these bytes, e.g. a file's content as readBytes returned it. */
   writeBytes(name: SysctlKeyLike, content: Buffer): void {
-    const key = toKey(name);
+    this.inNamespace(() => this.writeHere(toKey(name), content));
+  }
+
+  private writeHere(key: SysctlKey, content: Buffer): void {
     // No O_CREAT: writing never creates a setting that does not exist. No O_TRUNC: the file is
     // truncated only once it is known to be the one inside the root.
     const fd = this.open(key, fs.constants.O_WRONLY, 'write');
@@ -86,11 +109,11 @@ export class SysctlTree {
   }
 
   exists(name: SysctlKeyLike): boolean {
-    return this.locate(toKey(name))?.stats.isFile() ?? false;
+    return this.inNamespace(() => this.locate(toKey(name))?.stats.isFile() ?? false);
   }
 
   isDirectory(name: SysctlKeyLike): boolean {
-    return this.locate(toKey(name))?.stats.isDirectory() ?? false;
+    return this.inNamespace(() => this.locate(toKey(name))?.stats.isDirectory() ?? false);
   }
 
   /**
@@ -102,7 +125,7 @@ export class SysctlTree {
     const start = prefix === undefined ? undefined : toKey(prefix);
     if (start && !this.isDirectory(start)) return [{ key: start, value: this.read(start) }];
     const entries: SysctlEntry[] = [];
-    this.collect(start?.components ?? [], entries);
+    this.inNamespace(() => this.collect(start?.components ?? [], entries));
     return entries.sort((a, b) => (a.key.dotted < b.key.dotted ? -1 : a.key.dotted > b.key.dotted ? 1 : 0));
   }
 
@@ -115,7 +138,7 @@ export class SysctlTree {
       } else if (dirent.isFile()) {
         const key = sysctlKey(child);
         try {
-          into.push({ key, value: this.read(key) });
+          into.push({ key, value: normalizeValue(this.readHere(key).toString('utf8')) });
         } catch {
           // unreadable (write-only or vanished meanwhile): skipped, as sysctl -a does
         }

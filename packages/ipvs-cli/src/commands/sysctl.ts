@@ -3,6 +3,7 @@ import {
   IpvsSysctls,
   SysctlTree,
   sysctlKey,
+  treeOf,
   registerDirectorCommand,
   registerRealserverCommand,
   registerSysctlCommand,
@@ -36,7 +37,7 @@ export function needsIpvsSettings(command: CommandOf<SysctlCommandWord>): boolea
 
 export async function run(command: CommandOf<SysctlCommandWord>, context: CommandContext): Promise<number> {
   const deps: CommandDeps = { ...context.env.sysctl, clock: context.env.clock };
-  if (needsIpvsSettings(command)) await ensureIpvsSettings(deps.tree ?? new SysctlTree(), context);
+  if (needsIpvsSettings(command)) await ensureIpvsSettings(treeOf(deps), context);
   return runCommander(command, context, (program) => REGISTER[command.command](program, deps));
 }
 

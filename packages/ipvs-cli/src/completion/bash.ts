@@ -36,7 +36,7 @@ ${options}
 }
 
 # How the value of option $2 of the command at path $1 is completed: "words W...", "word-list W..."
-# (comma-separated), file, interface or text; nothing for an option without a value.
+# (comma-separated), file, interface, netns or text; nothing for an option without a value.
 ${fn}_value() {
 ${values}
 }
@@ -59,6 +59,7 @@ ${fn}_complete_value() {
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     interface) mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur") ;;
+    netns) mapfile -t COMPREPLY < <(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur") ;;
   esac
 }
 

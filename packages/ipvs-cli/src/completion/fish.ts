@@ -12,6 +12,8 @@ function candidates(value: ValueCompletion): string | undefined {
       return `-a ${quote(`(__fish_append , ${value.words.join(' ')})`)}`;
     case 'interface':
       return `-a ${quote('(__fish_print_interfaces)')}`;
+    case 'netns':
+      return `-a ${quote('(ls /run/netns 2>/dev/null)')}`;
     case 'file':
       return '-F';
     case 'text':

@@ -17,6 +17,8 @@ export type ValueCompletion =
   | { readonly kind: 'file' }
   /** a network interface name */
   | { readonly kind: 'interface' }
+  /** a network namespace name (under /run/netns) */
+  | { readonly kind: 'netns' }
   /** anything: nothing is offered */
   | { readonly kind: 'text' };
 
@@ -91,13 +93,16 @@ function operandsOf(args: readonly Argument[]): ValueCompletion | undefined {
   return first ? valueNamed(first.name(), first.argChoices) : undefined;
 }
 
-/** A commander command as commander's own help shows it (its help option and help command included). */
+/** `--netns`, the global option every command takes (main.ts reads it, not the commands). */
+const NETNS_OPTION: CompletionOption = { names: ['--netns'], description: 'act on that network namespace', value: { kind: 'netns' } };
+
+/** A commander command as commander's own help shows it (its help option and help command included), and --netns. */
 function fromCommander(command: Command, help: Help): CompletionCommand {
   const operands = operandsOf(help.visibleArguments(command));
   return {
     name: command.name(),
     description: command.description(),
-    options: help.visibleOptions(command).map(fromOption),
+    options: [...help.visibleOptions(command).map(fromOption), NETNS_OPTION],
     subcommands: help.visibleCommands(command).map((c) => fromCommander(c, help)),
     ...(operands ? { operands } : {}),
   };
@@ -112,7 +117,7 @@ export function completionTree(program: string, definitions: Command): Completio
   return {
     name: program,
     description: '',
-    options: ipvsadmOptions(),
+    options: [...ipvsadmOptions(), NETNS_OPTION],
     subcommands: definitions.commands.map((c) => fromCommander(c, help)),
   };
 }

@@ -41,7 +41,7 @@ ${options}
 }
 
 # How the value of option $2 of the command at path $1 is completed: "words W...", "word-list W..."
-# (comma-separated), file, interface or text; nothing for an option without a value.
+# (comma-separated), file, interface, netns or text; nothing for an option without a value.
 ${fn}_value() {
 ${values}
 }
@@ -60,6 +60,7 @@ ${fn}_complete_value() {
     word-list) _sequence compadd -a values ;;
     file) _files ;;
     interface) _net_interfaces ;;
+    netns) compadd -- \${(f)"$(ls /run/netns 2>/dev/null)"} ;;
   esac
 }
 

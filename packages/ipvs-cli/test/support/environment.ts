@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliEnvironment, KeepalivedDaemonDeps } from '../../src/environment';
+import type { CliEnvironment, KeepalivedDaemonDeps, NamespaceBound } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
-import { IpvsTableBusyError } from '@tsipvs/ipvs-core';
+import { IpvsTableBusyError, NetnsError, netnsPath } from '@tsipvs/ipvs-core';
 import { FakeKernel, openFakeIpvs, type FaultPlan } from '@tsipvs/ipvs-core/testing';
 
 /** The /etc/hosts of the oracle's recording guest (oracle README). */
@@ -55,6 +55,8 @@ export interface FakeRunOptions {
   readonly daemon?: CliEnvironment['daemon'];
   /** The parser, checkers and director `tsipvs keepalived` runs. */
   readonly keepalived?: KeepalivedDaemonDeps;
+  /** Other network namespaces `--netns NAME` finds, each with its own kernel (sysctl: the same as `sysctl`). */
+  readonly namespaces?: Readonly<Record<string, FakeKernel>>;
 }
 
 /** The fake kernel's table lock and journal: each kernel has its own, as each network namespace does. */
@@ -79,14 +81,30 @@ export function safeguardsOf(kernel: FakeKernel): KernelSafeguards {
 
 export { FakeKernel };
 
-/** Runs tsipvs against the fake `kernel` (the real client over it) with deterministic names (oracle hosts, this system's /etc/services). */
-export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
-  const env: Omit<CliEnvironment, 'output'> = {
-    program: 'tsipvs',
+/** What one namespace's fake kernel gives the environment: its client, connections, lock and journal. */
+function kernelBound(kernel: FakeKernel, options: FakeRunOptions): NamespaceBound {
+  return {
     openApi: () => openFakeIpvs(kernel, {
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.kernelTimeoutMs === undefined ? {} : { timeoutMs: options.kernelTimeoutMs }),
     }),
+    readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
+    lockTable: async ({ waitMs }) => {
+      const held = safeguardsOf(kernel);
+      if (held.locked) throw new IpvsTableBusyError(waitMs ? waitMs : undefined);
+      held.locked = true;
+      return { release: async () => void (held.locked = false) };
+    },
+    journalFile: async () => safeguardsOf(kernel).journal,
+    ...(options.sysctl ? { sysctl: options.sysctl } : {}),
+  };
+}
+
+/** Runs tsipvs against the fake `kernel` (the real client over it) with deterministic names (oracle hosts, this system's /etc/services). */
+export function runWithFake(kernel: FakeKernel, argv: readonly string[], options: FakeRunOptions = {}): Promise<RunResult> {
+  const env: Omit<CliEnvironment, 'output'> = {
+    program: 'tsipvs',
+    ...kernelBound(kernel, options),
     loadIpvsModule: async () => {
       if (options.modprobe) return options.modprobe();
       kernel.familyRegistered = true;
@@ -102,21 +120,17 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
       if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
       return text;
     },
-    readConnections: async () => ('connections' in options ? options.connections : EMPTY_CONNECTIONS),
     clock: { now: () => new Date(0) },
     runtimeVersions: () => TEST_VERSIONS,
     pid: process.pid,
-    lockTable: async ({ waitMs }) => {
-      const held = safeguardsOf(kernel);
-      if (held.locked) throw new IpvsTableBusyError(waitMs ? waitMs : undefined);
-      held.locked = true;
-      return { release: async () => void (held.locked = false) };
-    },
-    journalFile: async () => safeguardsOf(kernel).journal,
     watchSignals: () => ({ signal: options.signal ?? new AbortController().signal, release: () => undefined }),
-    ...(options.sysctl ? { sysctl: options.sysctl } : {}),
     ...(options.daemon ? { daemon: options.daemon } : {}),
     ...(options.keepalived ? { loadKeepalived: async () => options.keepalived! } : {}),
+    bindNetns: async (spec) => {
+      const other = options.namespaces?.[spec];
+      if (!other) throw new NetnsError('not-found', spec, netnsPath(spec), 'No such file or directory', 'ENOENT');
+      return { bound: kernelBound(other, options), close: () => undefined };
+    },
     ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
   };
   return runCollected(argv, env);

@@ -33,6 +33,10 @@ export interface Libc {
   close(fd: number): number;
   open(path: string, flags: number): number;
   setns(fd: number, nstype: number): number;
+  /** ioctl(2) without an argument (e.g. NS_GET_NSTYPE). */
+  ioctl(fd: number, request: number): number;
+  /** Moves the calling thread into new namespaces (tests make throw-away network namespaces with it). */
+  unshare(flags: number): number;
   /** errno of the last failed call on this thread. */
   errno(): number;
 }
@@ -48,6 +52,7 @@ export function libc(): Libc {
   const send = lib.func('long send(int, const void *, unsigned long, int)');
   const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');
   const sendto = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
+  const ioctl = lib.func('int ioctl(int, unsigned long, ...)');
   bound = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, unsigned int)'),
@@ -64,6 +69,8 @@ export function libc(): Libc {
     close: lib.func('int close(int)'),
     open: lib.func('int open(const char *, int)'),
     setns: lib.func('int setns(int, int)'),
+    unshare: lib.func('int unshare(int)'),
+    ioctl: (fd, request) => ioctl(fd, request),
     errno: () => koffi.errno(),
   };
   return bound;
@@ -77,6 +84,8 @@ export function failed(syscall: string, detail?: string): LibcError {
 export const O_RDONLY = 0;
 export const O_CLOEXEC = 0o2000000;
 export const CLONE_NEWNET = 0x40000000;
+/** ioctl on a namespace file: which kind of namespace it is (a CLONE_NEW* flag); Linux 4.11+. */
+export const NS_GET_NSTYPE = 0xb703;
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
 export const SO_RCVTIMEO = 20;

@@ -3,11 +3,13 @@
  * temporary tree and a fake network), output through commander's configured writers, and errors
  * reported as one clear line with a non-zero exit status.
  */
+import type { NetnsHandle } from '@tsipvs/ipvs-core/netns';
 import type { Command } from 'commander';
 import { SysctlError, errorText } from '../errors';
 import { NetworkInterfaces } from '../interfaces';
 import type { Clock } from '../setup';
-import { SysctlTree } from '../tree';
+import { RtnetlinkInterfaces } from '../rtnetlink';
+import { PROC_SYS, SysctlTree } from '../tree';
 
 export interface CommandDeps {
   /** Sysctl tree (default /proc/sys). */
@@ -16,6 +18,20 @@ export interface CommandDeps {
   readonly network?: NetworkInterfaces;
   /** The time a setup records (default the system clock). */
   readonly clock?: Clock;
+  /** The network namespace of the default tree, network and state files (`--netns`; default: the caller's). */
+  readonly netns?: NetnsHandle;
+}
+
+/** The sysctl tree to use: the injected one, else /proc/sys of `deps.netns`. */
+export function treeOf(deps: CommandDeps): SysctlTree {
+  return deps.tree ?? new SysctlTree(PROC_SYS, deps.netns ? { netns: deps.netns } : {});
+}
+
+/** The network to use: the injected one (not closed here), else rtnetlink in `deps.netns` (close it). */
+export function networkOf(deps: CommandDeps): { readonly network: NetworkInterfaces; close(): void } {
+  if (deps.network) return { network: deps.network, close: () => undefined };
+  const network = new RtnetlinkInterfaces(deps.netns ? { netns: deps.netns } : {});
+  return { network, close: () => network.close() };
 }
 
 /** Writes through the program's configured output (commander's default: stdout). */

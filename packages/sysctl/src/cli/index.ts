@@ -1,4 +1,4 @@
-export type { CommandDeps } from './command-support';
+export { treeOf, type CommandDeps } from './command-support';
 export { registerSysctlCommand } from './sysctl-command';
 export { registerRealserverCommand } from './realserver-command';
 export { registerDirectorCommand } from './director-command';

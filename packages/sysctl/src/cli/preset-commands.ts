@@ -19,11 +19,11 @@ export interface SetupCommandOptions extends CommonPresetOptions {
 }
 
 /** Adds the options every setup and teardown command has. */
-export function withCommonOptions(command: Command, role: Role): Command {
+export function withCommonOptions(command: Command, role: Role, deps: CommandDeps): Command {
   return command
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print JSON')
-    .option('--state-file <file>', 'where the previous values are recorded', defaultStateFile(role));
+    .option('--state-file <file>', 'where the previous values are recorded', defaultStateFile(role, deps.netns));
 }
 
 export function addSetupAction<O extends SetupCommandOptions>(
@@ -32,7 +32,7 @@ export function addSetupAction<O extends SetupCommandOptions>(
   presetOf: (options: O) => Preset,
   deps: CommandDeps,
 ): Command {
-  return withCommonOptions(command, role)
+  return withCommonOptions(command, role, deps)
     .option('--persist [file]', `also write the settings to a sysctl.d drop-in (default ${defaultDropinFile(role)})`)
     .action((options: O, cmd: Command) =>
       runAction(cmd, async () => {
@@ -61,7 +61,7 @@ export interface TeardownCommandOptions extends CommonPresetOptions {
 }
 
 export function addTeardownAction(command: Command, role: Role, deps: CommandDeps): Command {
-  return withCommonOptions(command, role).action((options: TeardownCommandOptions, cmd: Command) =>
+  return withCommonOptions(command, role, deps).action((options: TeardownCommandOptions, cmd: Command) =>
     runAction(cmd, async () => {
       const outcome = await teardownPreset(role, {
         ...deps,

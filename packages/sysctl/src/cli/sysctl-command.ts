@@ -8,9 +8,8 @@ import { canonicalKnobText } from '../knob-values';
 import { describeRange } from '../knobs';
 import { SysctlKey, parseSysctlName } from '../names';
 import { planSettings } from '../plan';
-import { RtnetlinkInterfaces } from '../rtnetlink';
 import { SysctlTree } from '../tree';
-import { CommandDeps, printJson, printLines, runAction } from './command-support';
+import { CommandDeps, networkOf, printJson, printLines, runAction, treeOf } from './command-support';
 import { planJson, planLines } from './plan-text';
 
 interface GetOptions {
@@ -24,7 +23,7 @@ interface SetOptions {
 }
 
 export function registerSysctlCommand(program: Command, deps: CommandDeps = {}): void {
-  const tree = (): SysctlTree => deps.tree ?? new SysctlTree();
+  const tree = (): SysctlTree => treeOf(deps);
   const sysctl = program
     .command('sysctl')
     .description('read and write kernel settings (net.ipv4.vs.* and the rest of /proc/sys)');
@@ -54,7 +53,7 @@ export function registerSysctlCommand(program: Command, deps: CommandDeps = {}):
     .option('--json', 'print the plan as JSON')
     .action((assignments: string[], options: SetOptions, command: Command) =>
       runAction(command, async () => {
-        const network = deps.network ?? new RtnetlinkInterfaces();
+        const { network, close } = networkOf(deps);
         try {
           const env = { tree: tree(), network };
           const sysctls = assignments.map(parseAssignment);
@@ -63,7 +62,7 @@ export function registerSysctlCommand(program: Command, deps: CommandDeps = {}):
           if (options.json) printJson(command, planJson(plan, options.dryRun === true));
           else printLines(command, planLines(plan, options.dryRun === true));
         } finally {
-          if (!deps.network) network.close();
+          close();
         }
       }),
     );
