@@ -123,6 +123,7 @@ export function additionsHelpText(program: string): string {
     helpRow(`${program} director setup|teardown`, 'prepare a director'),
     helpRow(`${program} completion bash|zsh|fish`, 'print a shell completion script'),
     helpRow(`${program} version`, `versions of ${program}, the kernel's IPVS and Node.js`),
+    helpRow(`${program} drain -t|-u|-f SERVICE -r RIP[:PORT]`, 'weight 0, then delete once its connections end'),
     `\`${program} COMMAND --help' and \`man ${program}' tell more.\n`,
   ].join('');
 }

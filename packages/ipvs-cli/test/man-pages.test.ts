@@ -47,7 +47,7 @@ describe('man pages', () => {
 
   test("each subcommand's page describes every option of its definition", () => {
     const tree = tsipvsCompletionTree('tsipvs');
-    for (const page of ['apply', 'sysctl', 'realserver', 'director']) {
+    for (const page of ['apply', 'sysctl', 'realserver', 'director', 'drain']) {
       const command = tree.subcommands.find((c) => c.name === page)!;
       const text = source(`tsipvs-${page}`);
       expect(`${page}: ${optionNames(command).filter((name) => !text.includes(`\`${name}\``)).join(' ')}`).toBe(`${page}: `);

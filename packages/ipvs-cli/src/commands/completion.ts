@@ -11,6 +11,7 @@ import { completionTree, type CompletionCommand } from '../completion/model';
 import { zshScript } from '../completion/zsh';
 import type { CommandContext } from '../environment';
 import { defineApplyCommand } from './apply';
+import { defineDrainCommand } from './drain';
 import { defineRecoverCommand } from './recover';
 import { runCommander } from './subcommand';
 import { defineVersionCommand } from './version';
@@ -34,6 +35,7 @@ const DEFINITIONS: { readonly [W in SubcommandWord]: (program: Command) => unkno
   director: registerDirectorCommand,
   completion: defineCompletionCommand,
   version: defineVersionCommand,
+  drain: defineDrainCommand,
 };
 
 /** What completion knows about `program`: its ipvsadm options and every subcommand. */

@@ -42,6 +42,7 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
   director: lazy<'director'>(() => import('./sysctl')),
   completion: lazy(() => import('./completion')),
   version: lazy(() => import('./version')),
+  drain: lazy(() => import('./drain')),
 };
 
 /** Runs a command line; failures the CLI reports itself are thrown as CliError. */
