@@ -63,20 +63,28 @@ function inNamespace(ns: string, args: readonly string[]): ChildProcessWithoutNu
   return spawn(IP, ['netns', 'exec', ns, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** The next line a process prints. */
-function nextLine(child: ChildProcessWithoutNullStreams): Promise<string> {
+/** The next line a process prints (within 20 s). */
+function nextLine(child: ChildProcessWithoutNullStreams, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
+    let errors = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: no line within 20 s (stderr: ${errors})`)), 20_000);
+    const onError = (d: Buffer): void => void (errors += d.toString());
     const onData = (d: Buffer): void => {
       text += d.toString();
       if (!text.includes('\n')) return;
       child.stdout.off('data', onData);
+      child.stderr.off('data', onError);
+      clearTimeout(timer);
       resolve(text.slice(0, text.indexOf('\n')));
     };
     child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code} before a line`)));
+    child.stderr.on('data', onError);
+    child.once('exit', (code) => reject(new Error(`${what}: exited ${code} before a line (stderr: ${errors})`)));
   });
 }
+
+const step = (text: string): void => void process.stderr.write(`[drain case] ${text}\n`);
 
 function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
@@ -95,7 +103,8 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
     for (const rs of topo.servers) {
       const server = inNamespace(rs.ns, [process.execPath, '-e', LINE_SERVER, rs.name, String(PORT)]);
       children.push(server);
-      assert.equal(await nextLine(server), 'listening');
+      assert.equal(await nextLine(server, `server ${rs.name}`), 'listening');
+      step(`${rs.name} listening`);
     }
     const service = `${topo.vip}:80`;
     lab.mustTsipvs(topo.director, ['-A', '-t', service, '-s', 'rr']);
@@ -105,7 +114,8 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
     const held = inNamespace(topo.client, [process.execPath, '-e', CLIENT, topo.vip, '80']);
     children.push(held);
     held.stdin.write('ping\n');
-    const first = await nextLine(held);
+    const first = await nextLine(held, 'held connection');
+    step(`held connection on ${first}`);
     const target = topo.servers.find((rs) => rs.name === first);
     assert.ok(target, `answered by ${first}`);
     const other = topo.servers.find((rs) => rs !== target)!;
@@ -119,6 +129,7 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
     for (let i = 0; i < 50 && weightOf() !== '0'; i++) await sleep(100);
     assert.equal(weightOf(), '0', lab.mustTsipvs(topo.director, ['-Ln']));
 
+    step('weight 0');
     // new connections all go to the other server
     const fresh = inNamespace(topo.client, [process.execPath, '-e', CLIENT, topo.vip, '80', '4']);
     const freshDone = await exited(fresh);
@@ -127,9 +138,11 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
 
     // the held connection still reaches the drained server, which is still in the table
     held.stdin.write('ping\n');
-    assert.equal(await nextLine(held), target.name);
+    assert.equal(await nextLine(held, 'held connection, again'), target.name);
+    step('held connection still answered');
     assert.match(lab.mustTsipvs(topo.director, ['-Ln']), new RegExp(`${target.address.replaceAll('.', '\\.')}:${PORT}\\s+Masq\\s+0\\s+1\\s`));
 
+    step('closing');
     // it closes: the drain deletes the server and reports it
     held.stdin.write('close\n');
     const outcome = await Promise.race([drainDone, sleep(15_000).then(() => undefined)]);

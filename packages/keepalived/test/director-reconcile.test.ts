@@ -335,10 +335,12 @@ describe('reload', () => {
     expect(r.kernel.services().map((s) => s.key)).toEqual([TCP_VIP]);
   });
 
-  test('a removed real server is deleted at once without a drain timeout', async () => {
+  test('a removed real server is deleted at once without a drain timeout; its down notifier runs', async () => {
     const r = await started(await rig(config([web()])));
-    await r.director.reload(config([web({}, [A])]));
-    expect(table(r.kernel, TCP_VIP)).toEqual(['10.0.0.10:80 w1']);
+    await r.director.reload(config([web({}, [B])]));
+    expect(table(r.kernel, TCP_VIP)).toEqual(['10.0.0.20:80 w1']);
+    expect(r.scripts).toEqual(['down A']);
+    expect(r.mons.of('10.0.0.10', 80).stopped).toBe(true);
   });
 });
 

@@ -148,6 +148,8 @@ class KeepalivedDirector extends EventEmitter implements Director {
     for (const t of [...this.tracked.values()]) {
       if (wantedIds.has(t.id)) continue;
       for (const service of servicesOf(t.vs, old)) this.former.set(ownedKey(service, destinationKeyOf(t.rs, service)), { rs: t.rs, vsId: virtualServerId(t.vs) });
+      // keepalived runs the down notifier of a live server it removes on reload
+      if (this.isUp(t) && t.rs.notifyDown) this.runScriptSafely(t.rs.notifyDown);
       this.untrack(t);
     }
     const previous = new Set(old.virtualServers.map(virtualServerId));
