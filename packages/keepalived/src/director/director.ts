@@ -13,7 +13,7 @@ import type { HealthMonitor, HealthState, MonitorFactory } from '../check/health
 import type { KeepalivedConfig, RealServer, VirtualServer } from '../config/model';
 import { drainVerdict } from './drain';
 import { initialQuorum, nextQuorum } from './quorum';
-import { applyOwned, describeOperation, ownedKey, readOwned } from './reconcile';
+import { applyOwned, describeOperation, ownedKey, readOwned, type OwnedTable } from './reconcile';
 import type { Director, DirectorStatus, RealServerStatus, ReconcileReport, VirtualServerStatus } from './types';
 import {
   destinationKeyOf, liveWeight, realServerId, servicesOf, virtualServerId, virtualServerName, wantedTable, type DrainingServer,
@@ -252,7 +252,7 @@ class KeepalivedDirector extends EventEmitter implements Director {
 
   // ---- health ----
 
-  private track(vs: VirtualServer, rs: RealServer, kernel: Awaited<ReturnType<typeof readOwned>>['destinations'] | undefined): Tracked {
+  private track(vs: VirtualServer, rs: RealServer, kernel: OwnedTable['destinations'] | undefined): Tracked {
     const id = realServerId(vs, rs);
     const monitor = this.options.monitorFactory(rs, vs);
     const t: Tracked = { id, vs, rs, monitor, signature: signatureOf(vs, rs), up: false, notified: false };
@@ -279,7 +279,7 @@ class KeepalivedDirector extends EventEmitter implements Director {
    * weight 0 (inhibited) as down, until each of its checkers has reported once; one it lacks starts
    * as its monitor says (keepalived: up, down under alpha).
    */
-  private adoptedState(vs: VirtualServer, rs: RealServer, kernel: Awaited<ReturnType<typeof readOwned>>['destinations']): boolean | undefined {
+  private adoptedState(vs: VirtualServer, rs: RealServer, kernel: OwnedTable['destinations']): boolean | undefined {
     const sorry = vs.sorryServer;
     for (const service of servicesOf(vs, this.config)) {
       const key = destinationKeyOf(rs, service);
@@ -411,7 +411,7 @@ class KeepalivedDirector extends EventEmitter implements Director {
    * kernel has that the table no longer wants stays at weight 0 until its active connections reach 0
    * or the timeout passes (a weight-0 leftover of an earlier run drains from now on).
    */
-  private updateDrains(current: Awaited<ReturnType<typeof readOwned>>, plain: WantedTable, now: number): void {
+  private updateDrains(current: OwnedTable, plain: WantedTable, now: number): void {
     const timeout = this.options.drainTimeoutMs;
     if (timeout === undefined) {
       this.draining.clear();
