@@ -5,11 +5,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { IPROUTE2 as IP, IPVSADM, TSIPVS_BIN, vmTest } from '../harness/guest';
-import { Lab, sleep, tally } from '../lab/lab';
-import { natNetworks } from '../lab/topologies';
+import { IPROUTE2 as IP, TSIPVS_BIN, vmTest, type VmTestContext } from '../harness/guest';
+import { sleep, tally } from '../lab/lab';
 
 const PORT = 9000;
+const VIP = '10.20.0.50';
 
 /** A TCP server that answers every line with its name (connections stay open until the client closes). */
 const LINE_SERVER = `
@@ -95,25 +95,42 @@ function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number |
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go elsewhere, the server leaves when it closes', async () => {
-  const lab = new Lab();
+/** The director is the case's own namespace; the client and two real servers get one each, joined by veth pairs. */
+function buildNetwork(t: VmTestContext, prefix: string): { client: string; servers: Array<{ ns: string; name: string; address: string }> } {
+  const client = `${prefix}-client`;
+  const servers = [1, 2].map((i) => ({ ns: `${prefix}-rs${i}`, name: `rs${i}`, address: `10.21.${i}.11` }));
+  t.sh([
+    `ip netns add ${client}`,
+    `ip link add ${prefix}c type veth peer name eth0 netns ${client}`,
+    `ip addr add 10.20.0.1/24 dev ${prefix}c && ip addr add ${VIP}/32 dev ${prefix}c && ip link set ${prefix}c up`,
+    `ip -n ${client} addr add 10.20.0.100/24 dev eth0 && ip -n ${client} link set eth0 up && ip -n ${client} link set lo up`,
+    ...servers.flatMap(({ ns, address }, i) => [
+      `ip netns add ${ns}`,
+      `ip link add ${prefix}${i + 1} type veth peer name eth0 netns ${ns}`,
+      `ip addr add 10.21.${i + 1}.1/24 dev ${prefix}${i + 1} && ip link set ${prefix}${i + 1} up`,
+      `ip -n ${ns} addr add ${address}/24 dev eth0 && ip -n ${ns} link set eth0 up && ip -n ${ns} link set lo up`,
+      `ip -n ${ns} route add default via 10.21.${i + 1}.1`,
+    ]),
+    'echo 1 > /proc/sys/net/ipv4/ip_forward',
+  ].join('\n'));
+  return { client, servers };
+}
+
+vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go elsewhere, the server leaves when it closes', async (t) => {
+  const prefix = `kd${process.pid % 100000}`;
   const children: ChildProcessWithoutNullStreams[] = [];
   try {
-    const topo = natNetworks(lab, 2);
+    const topo = { ...buildNetwork(t, prefix), vip: VIP };
+    step('network');
     const ipvsadm = (args: readonly string[]): string => {
-      const r = lab.exec(topo.director, IPVSADM, args);
+      const r = t.ipvsadm(args);
       assert.equal(r.status, 0, `ipvsadm ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
-    // plain plumbing and ipvsadm for everything but the drain: each tsipvs start costs seconds under TCG
-    lab.ip(topo.director, `addr add ${topo.vip}/32 dev ${topo.directorDev}`);
-    assert.equal(lab.exec(topo.director, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']).status, 0);
-    for (const rs of topo.servers) {
-      const server = inNamespace(rs.ns, [process.execPath, '-e', LINE_SERVER, rs.name, String(PORT)]);
-      children.push(server);
-      assert.equal(await nextLine(server, `server ${rs.name}`), 'listening');
-      step(`${rs.name} listening`);
-    }
+    const servers = topo.servers.map((rs) => inNamespace(rs.ns, [process.execPath, '-e', LINE_SERVER, rs.name, String(PORT)]));
+    children.push(...servers);
+    await Promise.all(servers.map(async (server, i) => assert.equal(await nextLine(server, `server rs${i + 1}`), 'listening')));
+    step('servers listening');
     const service = `${topo.vip}:80`;
     ipvsadm(['-A', '-t', service, '-s', 'rr']);
     for (const rs of topo.servers) ipvsadm(['-a', '-t', service, '-r', `${rs.address}:${PORT}`, '-m']);
@@ -129,7 +146,7 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
     const other = topo.servers.find((rs) => rs !== target)!;
 
     step('drain started');
-    const drain = inNamespace(topo.director, [process.execPath, TSIPVS_BIN, 'drain', '-t', service, '-r', target.address, '--json']);
+    const drain = spawn(process.execPath, [TSIPVS_BIN, 'drain', '-t', service, '-r', target.address, '--json']);
     children.push(drain);
     const drainDone = exited(drain);
     // wait for weight 0 (the drain waits for the held connection meanwhile)
@@ -168,6 +185,6 @@ vmTest('tsipvs drain: the open connection keeps working at weight 0, new ones go
     assert.ok(table.includes(`${other.address}:${PORT}`), table);
   } finally {
     for (const child of children) child.kill('SIGKILL');
-    lab.destroy();
+    for (const ns of [`${prefix}-client`, `${prefix}-rs1`, `${prefix}-rs2`]) t.run(IP, ['netns', 'del', ns]);
   }
 }, 120_000);
