@@ -240,10 +240,20 @@ describe('reconciling', () => {
     const { api } = await kernelWithConnections(kernel);
     await api.addService(OTHER, { scheduler: 'wlc' });
     await api.addDestination(OTHER, { family: AddressFamily.IPv4, address: '10.9.9.9', port: 443 }, { weight: 0 });
-    const r = await started(await rig(config([web()]), {}, kernel));
+    const r = await rig(config([web()]), {}, kernel);
+    const read: string[] = [];
+    const getDestinations = r.api.getDestinations.bind(r.api);
+    r.api.getDestinations = (key) => {
+      read.push('fwmark' in key ? String(key.fwmark) : key.address);
+      return getDestinations(key);
+    };
+    await started(r);
     r.mons.of('10.0.0.10', 80).set(false);
     await settle();
     await r.director.stop({ flush: true });
+    // not even read
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.filter((a) => a !== '10.0.0.100')).toEqual([]);
     expect(kernel.services().map((s) => s.key)).toEqual([OTHER]);
     expect(table(kernel, OTHER)).toEqual(['10.9.9.9:443 w0']);
     expect(r.batches.flat().some((w) => w.includes('10.9.9.9') || w.includes('192.168'))).toBe(false);
