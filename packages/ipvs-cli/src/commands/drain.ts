@@ -94,8 +94,9 @@ async function drain(flags: DrainFlags, context: CommandContext): Promise<number
     const result = await drainRealServer(api, service, { address: server.address, ...(port !== undefined ? { port } : {}) }, {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       signal: watch.signal,
+      // said at once on a terminal (the output is written when the command is over)
       onWait: (active, waited) => {
-        if (waited === 0 && !flags.json) output.err(`${env.program} drain: waiting for ${active} active connection${active === 1 ? '' : 's'} to end\n`);
+        if (waited === 0) env.stderrTerminal?.write(`${env.program} drain: weight 0, waiting for ${active} active connection${active === 1 ? '' : 's'} to end\n`);
       },
     });
     output.out(flags.json ? jsonOf(result, serviceName) : textOf(result, serviceName));
