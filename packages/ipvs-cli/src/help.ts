@@ -127,6 +127,7 @@ export function additionsHelpText(program: string): string {
     helpRow(`${program} keepalived [-f FILE] [-t] [-D]`, 'health checks keep the table of keepalived.conf'),
     helpRow(`${program} keepalived status [--json]`, 'what the running keepalived daemon sees'),
     helpRow(`${program} exporter --listen ADDR:PORT`, 'serve Prometheus metrics of the table'),
+    helpRow(`${program} drain -t|-u|-f SERVICE -r RIP[:PORT]`, 'weight 0, then delete once its connections end'),
     `\`${program} COMMAND --help' and \`man ${program}' tell more.\n`,
   ].join('');
 }

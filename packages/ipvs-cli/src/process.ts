@@ -127,6 +127,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     journalFile: async () => (await import('@tsipvs/ipvs-core')).journalFile(),
     watchSignals,
     daemon: daemonHooks,
+    loadKeepalived: async () => (await import('./commands/keepalived-wiring')).KEEPALIVED_DEPS,
     bindNetns,
     ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
   };

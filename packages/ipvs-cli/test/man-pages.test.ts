@@ -48,7 +48,7 @@ describe('man pages', () => {
   test("each subcommand's page describes every option of its definition", () => {
     const tree = tsipvsCompletionTree('tsipvs');
     // subcommand → its page (the exporter is described with keepalived, whose metrics it serves)
-    const pages: Record<string, string> = { apply: 'apply', sysctl: 'sysctl', realserver: 'realserver', director: 'director', keepalived: 'keepalived', exporter: 'keepalived' };
+    const pages: Record<string, string> = { apply: 'apply', sysctl: 'sysctl', realserver: 'realserver', director: 'director', keepalived: 'keepalived', exporter: 'keepalived', drain: 'drain' };
     for (const [word, page] of Object.entries(pages)) {
       const command = tree.subcommands.find((c) => c.name === word)!;
       const text = source(`tsipvs-${page}`);

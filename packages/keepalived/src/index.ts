@@ -20,3 +20,10 @@ export { startMetricsServer, parseListenAddress, type MetricsServer, type Listen
 export { startStatusServer, DEFAULT_STATUS_SOCKET, type StatusServer, type StatusDocument, type StatusReport, type Jsonified } from './status/server';
 export { readStatus, StatusUnavailableError } from './status/client';
 export { formatStatus } from './status/format';
+export { createDirector, type DirectorOptions } from './director/director';
+export {
+  wantedTable, virtualServerId, realServerId, servicesOf, liveWeight, effectiveWeight,
+  type WantedInput, type WantedTable, type WantedVirtualServer, type WantedRealServer, type ServerHealth, type DrainingServer,
+} from './director/wanted';
+export { initialQuorum, nextQuorum, type QuorumSettings } from './director/quorum';
+export { drainRealServer, drainVerdict, DrainError, type DrainOptions, type DrainResult, type DrainTarget } from './director/drain';

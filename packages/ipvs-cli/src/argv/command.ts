@@ -18,7 +18,7 @@ export interface ListFormat {
 }
 
 /** Words (first on the command line) that select a command of our own, read by its own module. */
-export const SUBCOMMAND_WORDS = ['apply', 'recover', 'sysctl', 'realserver', 'director', 'completion', 'version', 'keepalived', 'exporter'] as const;
+export const SUBCOMMAND_WORDS = ['apply', 'recover', 'sysctl', 'realserver', 'director', 'completion', 'version', 'keepalived', 'exporter', 'drain'] as const;
 export type SubcommandWord = (typeof SUBCOMMAND_WORDS)[number];
 
 export function isSubcommandWord(word: string | undefined): word is SubcommandWord {

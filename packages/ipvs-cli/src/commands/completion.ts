@@ -13,6 +13,7 @@ import type { CommandContext } from '../environment';
 import { defineApplyCommand } from './apply';
 import { defineExporterCommand } from './exporter';
 import { defineKeepalivedCommand } from './keepalived';
+import { defineDrainCommand } from './drain';
 import { defineRecoverCommand } from './recover';
 import { runCommander } from './subcommand';
 import { defineVersionCommand } from './version';
@@ -38,6 +39,7 @@ const DEFINITIONS: { readonly [W in SubcommandWord]: (program: Command) => unkno
   version: defineVersionCommand,
   keepalived: defineKeepalivedCommand,
   exporter: defineExporterCommand,
+  drain: defineDrainCommand,
 };
 
 /** What completion knows about `program`: its ipvsadm options and every subcommand. */

@@ -44,6 +44,7 @@ const COMMANDS: { readonly [K in CommandKind]: Run<K> } = {
   version: lazy(() => import('./version')),
   keepalived: lazy(() => import('./keepalived')),
   exporter: lazy(() => import('./exporter')),
+  drain: lazy(() => import('./drain')),
 };
 
 /** Runs a command line; failures the CLI reports itself are thrown as CliError. */

@@ -32,11 +32,6 @@ export function tcpTarget(check: CheckerCommon, realServer: RealServer): TcpTarg
   };
 }
 
-/** "127.0.0.1:80" / "[::1]:80". */
-export function formatEndpoint(host: string, port: number): string {
-  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** A socket error as a short phrase ("connection refused", "EHOSTUNREACH ..."). */
 export function describeSocketError(error: unknown): string {
   const err = error as NodeJS.ErrnoException;

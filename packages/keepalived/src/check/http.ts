@@ -18,7 +18,8 @@ import { createHash, type Hash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { HttpCheck, RealServer, UrlCheck, VirtualServer } from '../config/model';
-import { formatEndpoint, openSocket, STOPPED, tcpTarget, type AttemptOutcome, type TcpTarget } from './attempt';
+import { hostPort } from '../config/values';
+import { openSocket, STOPPED, tcpTarget, type AttemptOutcome, type TcpTarget } from './attempt';
 
 export type HttpProtocol = '1.0' | '1.1' | '1.0C';
 
@@ -63,7 +64,7 @@ export function httpTarget(check: HttpCheck, realServer: RealServer, virtualServ
     protocol: extra.httpProtocol ?? '1.0',
     urls: check.urls.map((url) => ({
       path: url.path,
-      host: virtualhostFor(url, check, virtualServer) ?? formatEndpoint(base.host, base.port),
+      host: virtualhostFor(url, check, virtualServer) ?? hostPort(base.host, base.port),
       statusCodes: url.statusCodes,
       ...(url.digest !== undefined ? { digest: url.digest } : {}),
     })),
@@ -189,7 +190,7 @@ export async function fetchUrl(
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
   const what = `GET ${url.path}`;
-  const where = formatEndpoint(target.host, target.port);
+  const where = hostPort(target.host, target.port);
   const netOptions: net.NetConnectOpts = {
     host: target.host,
     port: target.port,

@@ -4,10 +4,11 @@
  * established within connect_timeout, then it is closed at once. Nothing is sent.
  */
 import * as net from 'node:net';
-import { formatEndpoint, openSocket, type AttemptOutcome, type TcpTarget } from './attempt';
+import { hostPort } from '../config/values';
+import { openSocket, type AttemptOutcome, type TcpTarget } from './attempt';
 
 export async function tcpCheck(target: TcpTarget, signal: AbortSignal): Promise<AttemptOutcome> {
-  const where = formatEndpoint(target.host, target.port);
+  const where = hostPort(target.host, target.port);
   const opened = await openSocket(
     () =>
       net.connect({

@@ -18,7 +18,7 @@ const ms = (us: number) => us / 1000;
 /** keepalived's name of a virtual server in its messages: `10.0.0.1:80`, `FWM 50`, `group web`. */
 export function virtualServerName(vs: Pick<DraftVirtualServer, 'target'>): string {
   const t = vs.target;
-  return t.kind === 'address' ? hostPort(t.family, t.address, t.port) : t.kind === 'fwmark' ? `FWM ${t.mark}` : `group ${t.name}`;
+  return t.kind === 'address' ? hostPort(t.address, t.port) : t.kind === 'fwmark' ? `FWM ${t.mark}` : `group ${t.name}`;
 }
 
 export function finalize(drafts: Drafts, file: string, log: MessageLog): KeepalivedConfig {
@@ -126,7 +126,7 @@ function finalizeVirtualServer(vs: DraftVirtualServer, name: string, group: Draf
     const id = `${rs.address} ${rs.port}`;
     const first = taken.get(id);
     if (first) {
-      log.error(rs.at, `real server ${hostPort(rs.family, rs.address, rs.port)} is listed twice in ${name} (first at ${first.at.file}:${first.at.line})`);
+      log.error(rs.at, `real server ${hostPort(rs.address, rs.port)} is listed twice in ${name} (first at ${first.at.file}:${first.at.line})`);
       continue;
     }
     taken.set(id, rs);
@@ -134,7 +134,7 @@ function finalizeVirtualServer(vs: DraftVirtualServer, name: string, group: Draf
     const weight = rs.weight ?? vs.weight;
     const inhibit = rs.inhibit ?? vs.inhibit;
     weightSum += weight;
-    const port = serverPort(vs, name, rs, forwarding, `real server ${hostPort(rs.family, rs.address, rs.port)}`, true, log);
+    const port = serverPort(vs, name, rs, forwarding, `real server ${hostPort(rs.address, rs.port)}`, true, log);
     const checkers = rs.checkers.flatMap((c) => finalizeChecker(c, vs, rs, log));
     realServers.push({
       at: rs.at, family: rs.family, address: rs.address, port, weight, forwarding, inhibitOnFailure: inhibit,
@@ -152,7 +152,7 @@ function finalizeVirtualServer(vs: DraftVirtualServer, name: string, group: Draf
     let inhibit = s.inhibit;
     const twin = realServers.find((rs) => rs.address === s.address && rs.port === s.port);
     if (twin && twin.inhibitOnFailure !== inhibit) {
-      log.warning(s.at, `virtual server ${name}: the sorry server is also real server ${hostPort(twin.family, twin.address, twin.port)} with another inhibit_on_failure setting - ${twin.inhibitOnFailure ? 'setting' : 'clearing'} it on the sorry server`);
+      log.warning(s.at, `virtual server ${name}: the sorry server is also real server ${hostPort(twin.address, twin.port)} with another inhibit_on_failure setting - ${twin.inhibitOnFailure ? 'setting' : 'clearing'} it on the sorry server`);
       inhibit = twin.inhibitOnFailure;
     }
     const port = serverPort(vs, name, s, forwarding, 'sorry server', false, log);

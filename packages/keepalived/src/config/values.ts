@@ -13,8 +13,8 @@ export function readAddress(text: string): { family: AddressFamily; address: str
 }
 
 /** `address:port` as keepalived and ipvsadm print it (IPv6 in brackets). */
-export function hostPort(family: AddressFamily, address: string, port: number): string {
-  return family === AddressFamily.IPv6 ? `[${address}]:${port}` : `${address}:${port}`;
+export function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Every address from `first` to `last` (same family, first <= last), at most `limit`; undefined beyond it. */
