@@ -45,7 +45,11 @@ function runSync(file: string, args: readonly string[]): { status: number; stdou
  * `connection: close`; `POST /hold` answers the name at once and `done` when the request body ends, so a
  * client can keep one connection open across an event and prove it still reaches the same server.
  * `close` stops accepting (new connections are refused, as when the HTTP process is stopped) and keeps
- * open connections.
+ * open connections. `listen` answers one request to itself first: node's first request is slow under
+ * TCG, and a checker with connect_timeout 1 must not see that.
+ *
+ * The same process is the client: `fetch URL COUNT TIMEOUT` sends COUNT requests (a new connection
+ * each) and prints `ok fetch ...` followed by a JSON array of who answered each (or "ERR:<code>").
  */
 const AGENT_SCRIPT = `
 const http = require('http');
@@ -69,7 +73,27 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
     const server = http.createServer(handle);
     servers.set(port, server);
     server.on('error', (e) => process.stdout.write('error ' + line + ' ' + e.message + '\\n'));
-    server.listen(Number(port), '0.0.0.0', () => process.stdout.write('ok ' + line + '\\n'));
+    server.listen(Number(port), '0.0.0.0', () => {
+      const warm = http.get({ host: '127.0.0.1', port: Number(port), path: '/warm-up', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => process.stdout.write('ok ' + line + '\\n'));
+      });
+      warm.on('error', (e) => process.stdout.write('error ' + line + ' ' + e.message + '\\n'));
+    });
+  } else if (cmd === 'fetch') {
+    const [, url, count, timeout] = line.trim().split(/\\s+/);
+    const one = () => new Promise((resolve) => {
+      const req = http.get(url, { agent: false, timeout: Number(timeout) }, (res) => {
+        let body = ''; res.on('data', (d) => body += d); res.on('end', () => resolve(body.trim()));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => resolve('ERR:' + (e.code || e.message)));
+    });
+    (async () => {
+      const answers = [];
+      for (let i = 0; i < Number(count); i++) answers.push(await one());
+      process.stdout.write('ok ' + line + '\\n' + JSON.stringify(answers) + '\\n');
+    })();
   } else if (cmd === 'close') {
     const server = servers.get(port);
     servers.delete(port);
@@ -81,7 +105,9 @@ process.stdin.on('end', () => process.exit(0));`;
 
 /** An HTTP agent: start and stop its listeners on demand. */
 export class HttpAgent {
-  private readonly waiting: Array<{ line: string; resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly waiting: Array<{ line: string; resolve: (payload: string) => void; reject: (e: Error) => void }> = [];
+  /** A fetch whose answer line comes next. */
+  private payloadFor?: (payload: string) => void;
   private readonly listening = new Set<number>();
 
   constructor(readonly name: string, private readonly child: ChildProcess) {
@@ -91,16 +117,22 @@ export class HttpAgent {
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
+        if (this.payloadFor) {
+          this.payloadFor(line);
+          this.payloadFor = undefined;
+          continue;
+        }
         const i = this.waiting.findIndex((w) => line === `ok ${w.line}` || line.startsWith(`error ${w.line} `));
         if (i < 0) continue;
         const [w] = this.waiting.splice(i, 1);
-        if (line.startsWith('ok ')) w!.resolve();
+        if (line.startsWith('ok fetch ')) this.payloadFor = w!.resolve;
+        else if (line.startsWith('ok ')) w!.resolve('');
         else w!.reject(new Error(`${name}: ${line}`));
       }
     });
   }
 
-  private command(line: string): Promise<void> {
+  private command(line: string): Promise<string> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ line, resolve, reject });
       this.child.stdin?.write(`${line}\n`);
@@ -111,6 +143,11 @@ export class HttpAgent {
   async start(port = 80): Promise<void> {
     await this.command(`listen ${port}`);
     this.listening.add(port);
+  }
+
+  /** Sends `count` requests to `url` from the agent's namespace; who answered each, in order. */
+  async fetch(url: string, count: number, timeoutMs = 2000): Promise<string[]> {
+    return JSON.parse(await this.command(`fetch ${url} ${count} ${timeoutMs}`)) as string[];
   }
 
   /** Stops accepting on `port`: new connections are refused from now on. */
@@ -129,6 +166,8 @@ export interface DrServer {
 
 export interface DrTopology {
   readonly client: string;
+  /** The client's agent (no listener): `fetch` from the client namespace. */
+  readonly clientAgent: HttpAgent;
   readonly director: string;
   readonly vip: string;
   readonly servers: readonly DrServer[];
@@ -280,7 +319,8 @@ export class KeepalivedLab {
     const servers: DrServer[] = [];
     for (const s of names) servers.push({ ...s, http: await this.agent(s.ns, s.name, ports) });
     const sorry = await this.agent(director, 'sorry', [80]);
-    return { client, director, vip, servers, sorry };
+    const clientAgent = await this.agent(client, 'client', []);
+    return { client, clientAgent, director, vip, servers, sorry };
   }
 
   /** Starts `impl` in `ns` on `config`; `extraArgs` go after the lab's own flags. */

@@ -9,7 +9,7 @@
 import * as assert from 'node:assert/strict';
 import { vmTest, type VmTestContext } from '../harness/guest';
 import { sleep, tally } from '../lab/lab';
-import { IMPLEMENTATIONS, sameTable, unavailableReason, withKeepalivedLab, writeFile, type Implementation, type KeepalivedLab } from '../lab/keepalived-lab';
+import { IMPLEMENTATIONS, sameTable, unavailableReason, withKeepalivedLab, writeFile, type DrTopology, type Implementation } from '../lab/keepalived-lab';
 
 const CASE_TIMEOUT = 180_000;
 /** TCG is slow and busy: margin on top of each computed bound. */
@@ -68,8 +68,7 @@ function virtualServer(port: number, options: string[], servers: Array<[string, 
   ].join('\n');
 }
 
-const fetchNames = (ka: KeepalivedLab, client: string, count: number) =>
-  tally(ka.lab.fetch(client, `http://${VIP}/`, count, { timeoutMs: 2000 }));
+const fetchNames = async (topo: DrTopology, count: number) => tally(await topo.clientAgent.fetch(`http://${VIP}/`, count));
 
 implCase('failover to the other server, sorry server, recovery, reload of a weight, restart with an open connection, ipvsadm -d', (_t, impl) =>
   withKeepalivedLab(async (ka) => {
@@ -84,28 +83,28 @@ implCase('failover to the other server, sorry server, recovery, reload of a weig
     const file = writeFile(`${ka.dir}/failover.conf`, config(1));
     const both = table(svc(80), rs(80, rs1.address), rs(80, rs2.address));
     let daemon = ka.startDaemon(impl, topo.director, file);
-    await ka.waitForTable(topo.director, both, 10_000, 'start: both real servers in', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 10), { rs1: 5, rs2: 5 });
+    await ka.waitForTable(topo.director, both, 20_000, 'start: both real servers in', daemon);
+    assert.deepEqual(await fetchNames(topo, 10), { rs1: 5, rs2: 5 });
     ka.step('started, traffic spread');
 
     // one HTTP server stops: it leaves within the bound, every request reaches the other
     await rs1.http.stop();
     const left = await ka.waitForTable(topo.director, table(svc(80), rs(80, rs2.address)), LAB_FAILURE_MS, 'rs1 stopped: rs1 leaves', daemon);
     process.stdout.write(`${impl}: rs1 left after ${left.ms} ms (bound ${LAB_FAILURE_MS} ms)\n`);
-    assert.deepEqual(fetchNames(ka, topo.client, 6), { rs2: 6 });
+    assert.deepEqual(await fetchNames(topo, 6), { rs2: 6 });
     ka.step('rs1 out');
 
     // both stop: the sorry server answers
     await rs2.http.stop();
     await ka.waitForTable(topo.director, table(svc(80), sorry(80)), LAB_FAILURE_MS, 'both stopped: sorry server in', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 4), { sorry: 4 });
+    assert.deepEqual(await fetchNames(topo, 4), { sorry: 4 });
     ka.step('sorry in');
 
     // both start again: they come back, the sorry server leaves
     await rs1.http.start();
     await rs2.http.start();
     await ka.waitForTable(topo.director, both, LAB_RECOVERY_MS, 'both started: back, sorry server out', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 4), { rs1: 2, rs2: 2 });
+    assert.deepEqual(await fetchNames(topo, 4), { rs1: 2, rs2: 2 });
     ka.step('both back');
 
     // SIGHUP with rs2's weight changed: only that weight changes
@@ -180,7 +179,7 @@ implCase('inhibit_on_failure, quorum with hysteresis, MISC_CHECK misc_dynamic', 
     const vs82 = (...lines: string[]) => [svc(82), ...lines];
     const all3 = vs80(rs(80, a), rs(80, b), rs(80, c));
     const daemon = ka.startDaemon(impl, topo.director, file);
-    await ka.waitForTable(topo.director, table(...all3, ...vs81(1, 1), ...vs82(rs(82, a), rs(82, b))), 10_000, 'start: all in', daemon);
+    await ka.waitForTable(topo.director, table(...all3, ...vs81(1, 1), ...vs82(rs(82, a), rs(82, b))), 20_000, 'start: all in', daemon);
     ka.step('started');
 
     // misc_dynamic: exit 5 → weight 3, exit 1 → down; inhibit_on_failure: weight 0 instead of removal;
@@ -192,14 +191,14 @@ implCase('inhibit_on_failure, quorum with hysteresis, MISC_CHECK misc_dynamic', 
     await rs2.http.stop(80);
     const quorumKept = table(...vs80(rs(80, c)), ...vs81(0, 1), ...vs82(rs(82, a, 3)));
     await ka.waitForTable(topo.director, quorumKept, LAB_FAILURE_MS, 'misc 5/1, rs1:81 inhibited, two of three down: quorum kept', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 3), { rs3: 3 });
+    assert.deepEqual(await fetchNames(topo, 3), { rs3: 3 });
     ka.step('quorum kept');
 
     // the last one down: quorum lost (0 < 1), the sorry server answers
     await rs3.http.stop(80);
     const quorumLost = table(...vs80(sorry(80)), ...vs81(0, 1), ...vs82(rs(82, a, 3)));
     await ka.waitForTable(topo.director, quorumLost, LAB_FAILURE_MS, 'all down: quorum lost, sorry server in', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 2), { sorry: 2 });
+    assert.deepEqual(await fetchNames(topo, 2), { sorry: 2 });
     ka.step('quorum lost');
 
     // two back: weight 2 < quorum + hysteresis = 3, still lost; inhibited rs1:81 back at weight 1; misc exit 12 → weight 10, exit 0 → up
@@ -220,7 +219,7 @@ implCase('inhibit_on_failure, quorum with hysteresis, MISC_CHECK misc_dynamic', 
     // the third back: weight 3 regains the quorum, all in, the sorry server out
     await rs3.http.start(80);
     await ka.waitForTable(topo.director, table(...all3, ...vs81(1, 1), ...vs82(rs(82, a, 10), rs(82, b))), LAB_RECOVERY_MS, 'all back: quorum regained', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 3), { rs1: 1, rs2: 1, rs3: 1 });
+    assert.deepEqual(await fetchNames(topo, 3), { rs1: 1, rs2: 1, rs3: 1 });
     ka.step('done');
     process.stdout.write(await ka.logs());
   }));
@@ -306,13 +305,13 @@ implCase("the operator's keepalived.conf verbatim: all in, one real server fails
     writeFile('/etc/keepalived/conf.d/lvs_nginx.conf', OPERATOR_LVS);
     const both = table(svc(80), rs(80, '10.0.0.10'), rs(80, '10.0.0.20'));
     const daemon = ka.startDaemon(impl, topo.director, main);
-    await ka.waitForTable(topo.director, both, 10_000, 'start: both real servers in', daemon);
-    assert.deepEqual(fetchNames(ka, topo.client, 4), { rs1: 2, rs2: 2 });
+    await ka.waitForTable(topo.director, both, 20_000, 'start: both real servers in', daemon);
+    assert.deepEqual(await fetchNames(topo, 4), { rs1: 2, rs2: 2 });
     await topo.servers[1]!.http.stop();
     const bound = failureBound(3, 3, 1, 1);
     const left = await ka.waitForTable(topo.director, table(svc(80), rs(80, '10.0.0.10')), bound, 'rs2 stopped: rs2 leaves', daemon);
     process.stdout.write(`${impl}: operator's config: rs2 left after ${left.ms} ms (bound ${bound} ms)\n`);
-    assert.deepEqual(fetchNames(ka, topo.client, 4), { rs1: 4 });
+    assert.deepEqual(await fetchNames(topo, 4), { rs1: 4 });
     ka.step('done');
     process.stdout.write(await ka.logs());
   }));
