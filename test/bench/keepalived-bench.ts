@@ -17,6 +17,8 @@ const SECONDS = Number(process.env.KA_BENCH_SECONDS ?? 60);
 const VIRTUAL_SERVERS = 10;
 const PER_SERVICE = 100;
 const TICKS_PER_SECOND = 100; // CLK_TCK on Linux x86-64
+/** Open files for the server and both daemons: 1,000 checks at once need more than the default 1,024. */
+const FILE_LIMIT = 65536;
 
 /** The config: VS i at 10.2.0.(i+1):80, its real servers at 10.1.i.1..100:80. */
 function config(): string {
@@ -131,7 +133,7 @@ async function measure(ka: KeepalivedLab, ns: string, server: CountingServer, im
   if (why) return { impl, skipped: why };
   spawnSync(IP, ['netns', 'exec', ns, 'ipvsadm', '-C']);
   const started = Date.now();
-  const daemon: Daemon = ka.startDaemon(impl, ns, file);
+  const daemon: Daemon = ka.startDaemon(impl, ns, file, [], FILE_LIMIT);
   await ka.waitForTable(ns, (t) => countServers(t) === VIRTUAL_SERVERS * PER_SERVICE, 120_000, `${impl}: all real servers in`, daemon);
   const settleS = (Date.now() - started) / 1000;
   await sleep(5000); // the first round of checks
@@ -167,7 +169,9 @@ async function main(): Promise<void> {
     }
     const r = spawnSync(IP, ['-n', ns, '-batch', '-'], { input: `${batch.join('\n')}\n`, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ip -batch: ${r.stderr}`);
-    const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(IP, ['netns', 'exec', ns, 'sh', '-c', `ulimit -n ${FILE_LIMIT} && exec "$@"`, 'sh', process.execPath, '-e', SERVER], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const server = new CountingServer(child);
     if ((await server.next()) !== 'listening') throw new Error('the local server did not start');
     const file = `${ka.dir}/bench.conf`;

@@ -5,8 +5,9 @@
  * namespace: Debian's `keepalived` (the reference) or `tsipvs keepalived`. Tests drive events and wait
  * for the director's table (`ipvsadm -S -n`) to reach an expected state.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { IPROUTE2 as IP, TSIPVS_BIN } from '../harness/guest';
 import { Lab, sleep } from './lab';
 
@@ -28,15 +29,10 @@ export function debianArgs(config: string, pidPrefix: string): string[] {
 /** Why `impl` cannot run in this build, or undefined when it can. */
 export function unavailableReason(impl: Implementation): string | undefined {
   if (impl === 'debian') return fs.existsSync(DEBIAN_KEEPALIVED) ? undefined : `${DEBIAN_KEEPALIVED} is not in the guest image`;
-  const r = runSync(process.execPath, [TSIPVS_BIN, 'keepalived', '--help']);
+  const r = spawnSync(process.execPath, [TSIPVS_BIN, 'keepalived', '--help'], { encoding: 'utf8' });
   // before the subcommand exists, `keepalived --help` falls through to ipvsadm's general help
   if (r.status === 0 && /keepalived/.test(r.stdout + r.stderr) && !r.stdout.startsWith('tsipvs v')) return undefined;
   return '`tsipvs keepalived` is not in this build yet (`tsipvs keepalived --help` does not know it); remove this skip once it lands';
-}
-
-function runSync(file: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const r = require('node:child_process').spawnSync(file, args, { encoding: 'utf8' }) as { status: number | null; stdout: string; stderr: string };
-  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /**
@@ -108,7 +104,6 @@ export class HttpAgent {
   private readonly waiting: Array<{ line: string; resolve: (payload: string) => void; reject: (e: Error) => void }> = [];
   /** A fetch whose answer line comes next. */
   private payloadFor?: (payload: string) => void;
-  private readonly listening = new Set<number>();
 
   constructor(readonly name: string, private readonly child: ChildProcess) {
     let buffer = '';
@@ -142,7 +137,6 @@ export class HttpAgent {
   /** Starts answering on `port` (all addresses); resolves once it listens. */
   async start(port = 80): Promise<void> {
     await this.command(`listen ${port}`);
-    this.listening.add(port);
   }
 
   /** Sends `count` requests to `url` from the agent's namespace; who answered each, in order. */
@@ -153,7 +147,6 @@ export class HttpAgent {
   /** Stops accepting on `port`: new connections are refused from now on. */
   async stop(port = 80): Promise<void> {
     await this.command(`close ${port}`);
-    this.listening.delete(port);
   }
 }
 
@@ -234,7 +227,7 @@ export function sameTable(a: string, b: string): boolean {
 
 /** Writes text to a file (a lab config) and returns its path. */
 export function writeFile(file: string, text: string): string {
-  fs.mkdirSync(require('node:path').dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
   return file;
 }
@@ -316,21 +309,28 @@ export class KeepalivedLab {
       return { name: `rs${i + 1}`, ns, address };
     });
     lab.bridge(sw, 'br0', members);
-    const servers: DrServer[] = [];
-    for (const s of names) servers.push({ ...s, http: await this.agent(s.ns, s.name, ports) });
-    const sorry = await this.agent(director, 'sorry', [80]);
-    const clientAgent = await this.agent(client, 'client', []);
+    // node processes start side by side: most of a lab's setup time
+    const [sorry, clientAgent, ...agents] = await Promise.all([
+      this.agent(director, 'sorry', [80]),
+      this.agent(client, 'client', []),
+      ...names.map((s) => this.agent(s.ns, s.name, ports)),
+    ]);
+    const servers: DrServer[] = names.map((s, i) => ({ ...s, http: agents[i]! }));
     return { client, clientAgent, director, vip, servers, sorry };
   }
 
-  /** Starts `impl` in `ns` on `config`; `extraArgs` go after the lab's own flags. */
-  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = []): Daemon {
+  /**
+   * Starts `impl` in `ns` on `config`; `extraArgs` go after the lab's own flags. `fileLimit` raises the
+   * open-files limit first (keepalived raises its own to what its checkers need; node does not).
+   */
+  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = [], fileLimit?: number): Daemon {
     const n = ++this.daemonCount;
     const argv =
       impl === 'debian'
         ? [DEBIAN_KEEPALIVED, ...debianArgs(config, `/run/${this.lab.prefix}-ka${n}`), ...extraArgs]
         : [process.execPath, TSIPVS_BIN, 'keepalived', '-f', config, '-D', ...extraArgs];
-    const child = spawn(IP, ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const limited = fileLimit ? ['sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...argv] : argv;
+    const child = spawn(IP, ['netns', 'exec', ns, ...limited], { stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new Daemon(impl, child);
     this.daemons.push(daemon);
     return daemon;
