@@ -14,8 +14,12 @@ import { sleep } from '../lab/lab';
 
 const IP = '/usr/sbin/ip';
 const SECONDS = Number(process.env.KA_BENCH_SECONDS ?? 60);
-const VIRTUAL_SERVERS = 10;
-const PER_SERVICE = 100;
+/** KA_BENCH_SIZE=VxR: V virtual servers of R real servers (default 10x100). */
+const SIZE = /^(\d+)x(\d+)$/.exec(process.env.KA_BENCH_SIZE ?? '10x100');
+if (!SIZE || Number(SIZE[1]) < 2 || Number(SIZE[1]) > 250 || Number(SIZE[2]) < 1 || Number(SIZE[2]) > 254)
+  throw new Error(`KA_BENCH_SIZE must be VxR with 2 <= V <= 250 and 1 <= R <= 254, not ${process.env.KA_BENCH_SIZE}`);
+const VIRTUAL_SERVERS = Number(SIZE[1]);
+const PER_SERVICE = Number(SIZE[2]);
 const TICKS_PER_SECOND = 100; // CLK_TCK on Linux x86-64
 /** Open files for the server and both daemons: 1,000 checks at once need more than the default 1,024. */
 const FILE_LIMIT = 65536;

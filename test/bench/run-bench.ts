@@ -1,12 +1,12 @@
 /**
  * `npm run bench` / `npm run bench:keepalived`: boots the kernel lab and runs one benchmark in it,
- * test/bench/<name>.ts (default bulk-bench), passing BENCH_SIZES and KA_BENCH_SECONDS on.
+ * test/bench/<name>.ts (default bulk-bench), passing BENCH_SIZES, KA_BENCH_SECONDS and KA_BENCH_SIZE on.
  */
 import { runInGuest } from '../harness/host/lab';
 
 const name = process.argv[2] ?? 'bulk-bench';
 if (!/^[a-z-]+$/.test(name)) throw new Error(`not a benchmark name: ${name}`);
-const env = ['BENCH_SIZES', 'KA_BENCH_SECONDS']
+const env = ['BENCH_SIZES', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE']
   .filter((k) => process.env[k])
   .map((k) => `${k}='${process.env[k]!.replace(/'/g, '')}' `)
   .join('');
