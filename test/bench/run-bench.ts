@@ -1,8 +1,16 @@
-/** `npm run bench`: boots the kernel lab and runs the bulk-rules benchmark in it. */
+/**
+ * `npm run bench` / `npm run bench:keepalived`: boots the kernel lab and runs one benchmark in it,
+ * test/bench/<name>.ts (default bulk-bench), passing BENCH_SIZES, KA_BENCH_SECONDS and KA_BENCH_SIZE on.
+ */
 import { runInGuest } from '../harness/host/lab';
 
-const sizes = process.env.BENCH_SIZES ? `BENCH_SIZES='${process.env.BENCH_SIZES.replace(/'/g, '')}' ` : '';
-runInGuest(`${sizes}node test/dist/bench/bulk-bench.js`, {
+const name = process.argv[2] ?? 'bulk-bench';
+if (!/^[a-z-]+$/.test(name)) throw new Error(`not a benchmark name: ${name}`);
+const env = ['BENCH_SIZES', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE']
+  .filter((k) => process.env[k])
+  .map((k) => `${k}='${process.env[k]!.replace(/'/g, '')}' `)
+  .join('');
+runInGuest(`${env}node test/dist/bench/${name}.js`, {
   timeoutMs: 60 * 60_000,
   memoryMb: 4096,
   onLine: (line) => {

@@ -3,7 +3,7 @@
  * argv: <compiled test file> <case name>. Exit 0 = pass; on failure prints `@@CASE-ERROR <json>`.
  */
 import { spawnSync } from 'node:child_process';
-import { context, IPROUTE2, registeredCases } from './guest';
+import { context, IPROUTE2, registeredCases, VmSkip } from './guest';
 
 async function main(): Promise<void> {
   const [file, name] = process.argv.slice(2);
@@ -19,6 +19,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof VmSkip) {
+      process.stdout.write(`\n@@CASE-SKIP ${JSON.stringify(err.message)}\n`);
+      process.exit(0);
+    }
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stdout.write(`\n@@CASE-ERROR ${JSON.stringify(text)}\n`);
     process.exit(1);

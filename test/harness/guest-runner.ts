@@ -89,7 +89,9 @@ function runCase(c: PlannedCase): Promise<void> {
       let error: string | undefined;
       if (timedOut) error = `timed out after ${c.timeoutMs} ms`;
       else if (!ok) error = errorMatch?.[1] ? (JSON.parse(errorMatch[1]) as string) : `case process exited ${code ?? signal}`;
-      const shown = output.replace(/@@CASE-ERROR .*\n?/m, '');
+      const skipMatch = ok ? /@@CASE-SKIP (.*)$/m.exec(output) : null;
+      const skipped = skipMatch?.[1] ? (JSON.parse(skipMatch[1]) as string) : undefined;
+      const shown = output.replace(/@@CASE-(ERROR|SKIP) .*\n?/m, '');
       emit({
         type: 'result',
         file: c.file,
@@ -97,6 +99,7 @@ function runCase(c: PlannedCase): Promise<void> {
         ok,
         durationMs: Date.now() - started,
         ...(error ? { error } : {}),
+        ...(skipped ? { skipped } : {}),
         ...(shown ? { output: shown.length > OUTPUT_LIMIT ? `…${shown.slice(-OUTPUT_LIMIT)}` : shown } : {}),
       });
       resolve();

@@ -36,6 +36,13 @@ export interface VmTestContext {
   tsipvs(args: readonly string[], options?: RunOptions): RunResult;
   /** Runs Debian's ipvsadm with the given arguments. */
   ipvsadm(args: readonly string[], options?: RunOptions): RunResult;
+  /** Ends the case as skipped (reported as such, never as a pass), saying why it cannot run here. */
+  skip(reason: string): never;
+}
+
+/** Thrown by `t.skip`; the case runner reports the case as skipped with its message. */
+export class VmSkip extends Error {
+  override readonly name = 'VmSkip';
 }
 
 export type VmTestBody = (t: VmTestContext) => void | Promise<void>;
@@ -104,4 +111,7 @@ export const context: VmTestContext = {
   },
   tsipvs: (args, options) => spawnCaptured(process.execPath, [TSIPVS_BIN, ...args], options),
   ipvsadm: (args, options) => spawnCaptured(IPVSADM, args, options),
+  skip(reason) {
+    throw new VmSkip(reason);
+  },
 };

@@ -19,6 +19,10 @@ if (report.unavailable) {
     expect(report.results.length).toBeGreaterThan(0);
   });
   for (const r of report.results) {
+    if (r.skipped) {
+      test.skip(`[vm] ${r.file} › ${r.name} (skipped: ${r.skipped})`, () => undefined);
+      continue;
+    }
     test(`[vm] ${r.file} › ${r.name}`, () => {
       if (!r.ok) throw new Error(`${r.error ?? 'failed'}\n--- output ---\n${r.output ?? ''}`);
     });

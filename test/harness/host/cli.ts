@@ -19,13 +19,17 @@ async function main(): Promise<number> {
   }
   if (mode === 'suite') {
     const report = await runSuite(rest.join(','));
-    for (const r of report.results) process.stdout.write(`${r.ok ? 'PASS' : 'FAIL'} ${r.file} › ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n  ${r.error}`}\n`);
+    for (const r of report.results) {
+      const verdict = r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL';
+      process.stdout.write(`${verdict} ${r.file} › ${r.name} (${r.durationMs} ms)${r.skipped ? `\n  ${r.skipped}` : r.ok ? '' : `\n  ${r.error}`}\n`);
+    }
     if (report.unavailable) process.stdout.write(`unavailable: ${report.unavailable}\n`);
     if (report.failure) process.stdout.write(`FAILURE: ${report.failure}\n${report.outputTail ?? ''}\n`);
-    const passed = report.results.filter((r) => r.ok).length;
+    const passed = report.results.filter((r) => r.ok && !r.skipped).length;
+    const skipped = report.results.filter((r) => r.skipped).length;
     process.stdout.write(`kernel ${report.kernel ?? '?'}; boot ${report.bootSeconds?.toFixed(1)} s; in-VM ${report.guestSeconds?.toFixed(1)} s\n`);
-    process.stdout.write(`${passed} passed, ${report.results.length - passed} failed\n`);
-    return report.failure || passed !== report.results.length ? 1 : 0;
+    process.stdout.write(`${passed} passed, ${report.results.length - passed - skipped} failed, ${skipped} skipped\n`);
+    return report.failure || passed + skipped !== report.results.length ? 1 : 0;
   }
   process.stderr.write("usage: cli.js run '<shell command>' | suite [filter]\n");
   return 2;

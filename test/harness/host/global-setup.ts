@@ -18,6 +18,7 @@ export default async function globalSetup(): Promise<void> {
   const line = report.unavailable
     ? `kernel lab unavailable: ${report.unavailable}`
     : `kernel lab: ${report.kernel ?? '?'}; boot ${report.bootSeconds?.toFixed(1) ?? '?'} s, in-VM ${report.guestSeconds?.toFixed(1) ?? '?'} s, ` +
-      `${report.results.filter((r) => r.ok).length}/${report.results.length} cases passed${report.failure ? `; FAILURE: ${report.failure}` : ''}`;
+      `${report.results.filter((r) => r.ok && !r.skipped).length}/${report.results.length} cases passed` +
+      `${report.results.some((r) => r.skipped) ? `, ${report.results.filter((r) => r.skipped).length} skipped` : ''}${report.failure ? `; FAILURE: ${report.failure}` : ''}`;
   process.stderr.write(`\n${line}\n`);
 }

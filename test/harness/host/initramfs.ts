@@ -14,7 +14,7 @@ import { GUEST_HOSTS, GUEST_INIT } from './guest-files';
 const LAYOUT_VERSION = 3;
 
 /** Programs copied into the guest with their libraries, at the same path. */
-const GUEST_PROGRAMS = ['/usr/sbin/ipvsadm', '/usr/sbin/ip', '/usr/sbin/xtables-nft-multi'];
+const GUEST_PROGRAMS = ['/usr/sbin/ipvsadm', '/usr/sbin/ip', '/usr/sbin/xtables-nft-multi', '/usr/sbin/keepalived'];
 
 const XTABLES_DIR = '/usr/lib/x86_64-linux-gnu/xtables';
 

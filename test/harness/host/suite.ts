@@ -14,6 +14,8 @@ export interface CaseResult {
   readonly ok: boolean;
   readonly durationMs: number;
   readonly error?: string;
+  /** Set when the case skipped itself (t.skip): why it could not run. */
+  readonly skipped?: string;
   readonly output?: string;
 }
 

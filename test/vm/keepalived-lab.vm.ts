@@ -1,0 +1,320 @@
+/**
+ * keepalived's checker half with real traffic, for Debian's keepalived (the reference) and for
+ * `tsipvs keepalived`: the same configs, the same events, the same expected tables (`ipvsadm -S -n`,
+ * compared sorted) after each event, except where the two deliberately differ (docs/keepalived-vm.md).
+ * Each case builds its own namespaces (client, director, real servers on one bridge; LVS-DR as in the
+ * operator's setup), so they need not run alone. Lab timings: delay_loop 1, connect_timeout 1, retry 1,
+ * delay_before_retry 1 (the operator's file keeps its own).
+ */
+import * as assert from 'node:assert/strict';
+import { vmTest, type VmTestContext } from '../harness/guest';
+import { sleep, tally } from '../lab/lab';
+import { IMPLEMENTATIONS, sameTable, unavailableReason, withKeepalivedLab, writeFile, type DrTopology, type Implementation, type KeepalivedLab } from '../lab/keepalived-lab';
+
+const CASE_TIMEOUT = 240_000;
+/** TCG is slow and busy: margin on top of each computed bound. */
+const SLACK_MS = 3000;
+const VIP = '10.0.0.100';
+
+/** delay_loop + (retry + 1) × (connect_timeout + delay_before_retry): the longest a failure may take to act on, in ms. */
+const failureBound = (delayLoop: number, retry: number, connectTimeout: number, delayBeforeRetry: number) =>
+  (delayLoop + (retry + 1) * (connectTimeout + delayBeforeRetry)) * 1000 + SLACK_MS;
+const LAB_FAILURE_MS = failureBound(1, 1, 1, 1);
+/** Up after one successful check, which comes within a delay_loop. */
+const LAB_RECOVERY_MS = 1000 + SLACK_MS;
+
+const svc = (port: number, sched = 'rr') => `-A -t ${VIP}:${port} -s ${sched}`;
+const rs = (port: number, address: string, weight = 1) => `-a -t ${VIP}:${port} -r ${address}:${port} -g -w ${weight}`;
+const sorry = (port: number) => `-a -t ${VIP}:${port} -r 127.0.0.1:80 -g -w 1`;
+const table = (...lines: string[]) => lines.join('\n');
+
+function implCase(title: string, body: (t: VmTestContext, impl: Implementation) => Promise<void>): void {
+  for (const impl of IMPLEMENTATIONS) {
+    vmTest(`${impl}: ${title}`, async (t) => {
+      const why = unavailableReason(impl);
+      if (why) t.skip(why);
+      await body(t, impl);
+    }, CASE_TIMEOUT);
+  }
+}
+
+function httpGet(port: number, weight: number, extra = ''): string {
+  return `    real_server REAL ${port} {
+        weight ${weight}${extra}
+        HTTP_GET {
+            url {
+              path /index.html
+              status_code 200
+            }
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }`;
+}
+
+/** A virtual server with lab timings; `servers` are real_server blocks with REAL for the address. */
+function virtualServer(port: number, options: string[], servers: Array<[string, string]>): string {
+  return [
+    `virtual_server ${VIP} ${port} {`,
+    '    delay_loop 1',
+    '    lb_algo rr',
+    '    lb_kind DR',
+    '    protocol TCP',
+    ...options.map((o) => `    ${o}`),
+    ...servers.map(([address, block]) => block.replace('REAL', address)),
+    '}',
+    '',
+  ].join('\n');
+}
+
+const fetchNames = async (topo: DrTopology, count: number) => tally(await topo.clientAgent.fetch(`http://${VIP}/`, count));
+
+implCase("failover, sorry server, recovery, reload of a weight, restart with an open connection, ipvsadm -d; the operator's keepalived.conf verbatim", (_t, impl) =>
+  withKeepalivedLab(async (ka) => {
+    const topo = await ka.drCluster();
+    ka.step('cluster ready');
+    const [rs1, rs2] = topo.servers as [(typeof topo.servers)[0], (typeof topo.servers)[0]];
+    const config = (weight2: number) =>
+      virtualServer(80, ['sorry_server 127.0.0.1 80'], [
+        [rs1.address, httpGet(80, 1)],
+        [rs2.address, httpGet(80, weight2)],
+      ]);
+    const file = writeFile(`${ka.dir}/failover.conf`, config(1));
+    const both = table(svc(80), rs(80, rs1.address), rs(80, rs2.address));
+    let daemon = ka.startDaemon(impl, topo.director, file);
+    await ka.waitForTable(topo.director, both, 20_000, 'start: both real servers in', daemon);
+    assert.deepEqual(await fetchNames(topo, 10), { rs1: 5, rs2: 5 });
+    ka.step('started, traffic spread');
+
+    // one HTTP server stops: it leaves within the bound, every request reaches the other
+    await rs1.http.stop();
+    const left = await ka.waitForTable(topo.director, table(svc(80), rs(80, rs2.address)), LAB_FAILURE_MS, 'rs1 stopped: rs1 leaves', daemon);
+    process.stdout.write(`${impl}: rs1 left after ${left.ms} ms (bound ${LAB_FAILURE_MS} ms)\n`);
+    assert.deepEqual(await fetchNames(topo, 6), { rs2: 6 });
+    ka.step('rs1 out');
+
+    // both stop: the sorry server answers
+    await rs2.http.stop();
+    await ka.waitForTable(topo.director, table(svc(80), sorry(80)), LAB_FAILURE_MS, 'both stopped: sorry server in', daemon);
+    assert.deepEqual(await fetchNames(topo, 4), { sorry: 4 });
+    ka.step('sorry in');
+
+    // both start again: they come back, the sorry server leaves
+    await rs1.http.start();
+    await rs2.http.start();
+    await ka.waitForTable(topo.director, both, LAB_RECOVERY_MS, 'both started: back, sorry server out', daemon);
+    assert.deepEqual(await fetchNames(topo, 4), { rs1: 2, rs2: 2 });
+    ka.step('both back');
+
+    // SIGHUP with rs2's weight changed: only that weight changes
+    writeFile(file, config(2));
+    daemon.reload();
+    const reloaded = table(svc(80), rs(80, rs1.address), rs(80, rs2.address, 2));
+    await ka.waitForTable(topo.director, reloaded, 5000, 'SIGHUP: rs2 weight 2', daemon);
+    ka.step('reloaded');
+
+    // a connection held open across a restart of the daemon still reaches its server
+    const held = ka.hold(topo.client, `http://${VIP}`);
+    const first = await held.first;
+    assert.ok(first === 'rs1' || first === 'rs2', `held connection answered by ${first}`);
+    const stopped = await daemon.stop();
+    const afterStop = ka.table(topo.director);
+    process.stdout.write(`${impl}: SIGTERM: exit ${stopped.code ?? stopped.signal}, table after:\n${afterStop}`);
+    if (impl === 'debian') assert.equal(afterStop.trim(), '', 'keepalived removes its services on SIGTERM');
+    else assert.ok(sameTable(afterStop, reloaded), 'tsipvs leaves the table as it is on SIGTERM');
+    daemon = ka.startDaemon(impl, topo.director, file);
+    await ka.waitForTable(topo.director, reloaded, 10_000, 'restarted: same table', daemon);
+    assert.equal(await held.finish(), 'done', `the connection held open to ${first} did not survive the restart`);
+    ka.step('restarted, held connection done');
+
+    // a real server deleted by hand: tsipvs repairs it within a loop, keepalived never reads the table back
+    const removed = ka.lab.exec(topo.director, 'ipvsadm', ['-d', '-t', `${VIP}:80`, '-r', `${rs1.address}:80`]);
+    assert.equal(removed.status, 0, removed.stderr);
+    if (impl === 'tsipvs') await ka.waitForTable(topo.director, reloaded, LAB_RECOVERY_MS, 'ipvsadm -d: repaired', daemon);
+    else {
+      await sleep(3000);
+      assert.equal(ka.table(topo.director).includes(`${rs1.address}:80`), false, 'keepalived put back a server deleted by hand');
+    }
+    ka.step('ipvsadm -d');
+    await daemon.stop();
+    await operatorConfig(ka, topo, impl);
+    ka.step('done');
+    process.stdout.write(await ka.logs());
+  }));
+
+implCase('inhibit_on_failure, quorum with hysteresis, MISC_CHECK misc_dynamic', (_t, impl) =>
+  withKeepalivedLab(async (ka) => {
+    const topo = await ka.drCluster(['10.0.0.10', '10.0.0.20', '10.0.0.30'], [80, 81]);
+    ka.step('cluster ready');
+    const [a, b, c] = topo.servers.map((s) => s.address) as [string, string, string];
+    const [rs1, rs2, rs3] = topo.servers as [(typeof topo.servers)[0], (typeof topo.servers)[0], (typeof topo.servers)[0]];
+    // MISC_CHECK: the script exits with the code written in misc-<address>
+    const script = writeFile(`${ka.dir}/misc.sh`, `#!/bin/sh\nexit $(cat ${ka.dir}/misc-$1)\n`);
+    ka.sh(topo.director, `chmod 755 ${script}`);
+    const misc = (address: string, code: number) => writeFile(`${ka.dir}/misc-${address}`, `${code}\n`);
+    misc(a, 0);
+    misc(b, 0);
+    const tcp = `    real_server REAL 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }`;
+    const miscBlock = `    real_server REAL 82 {
+        weight 1
+        MISC_CHECK {
+            misc_path "${script} REAL"
+            misc_timeout 2
+            misc_dynamic
+        }
+    }`;
+    const file = writeFile(
+      `${ka.dir}/mixed.conf`,
+      virtualServer(80, ['quorum 2', 'hysteresis 1', 'sorry_server 127.0.0.1 80'], [[a, tcp], [b, tcp], [c, tcp]]) +
+        virtualServer(81, [], [[a, httpGet(81, 1, '\n        inhibit_on_failure')], [b, httpGet(81, 1, '\n        inhibit_on_failure')]]) +
+        virtualServer(82, [], [[a, miscBlock.replaceAll('REAL', a)], [b, miscBlock.replaceAll('REAL', b)]]),
+    );
+    const vs80 = (...lines: string[]) => [svc(80), ...lines];
+    const vs81 = (wa: number, wb: number) => [svc(81), rs(81, a, wa), rs(81, b, wb)];
+    const vs82 = (...lines: string[]) => [svc(82), ...lines];
+    const all3 = vs80(rs(80, a), rs(80, b), rs(80, c));
+    const daemon = ka.startDaemon(impl, topo.director, file);
+    await ka.waitForTable(topo.director, table(...all3, ...vs81(1, 1), ...vs82(rs(82, a), rs(82, b))), 20_000, 'start: all in', daemon);
+    ka.step('started');
+
+    // misc_dynamic: exit 5 → weight 3, exit 1 → down; inhibit_on_failure: weight 0 instead of removal;
+    // quorum 2 hysteresis 1: two of three down leaves weight 1, not below quorum - hysteresis = 1
+    misc(a, 5);
+    misc(b, 1);
+    await rs1.http.stop(81);
+    await rs1.http.stop(80);
+    await rs2.http.stop(80);
+    const quorumKept = table(...vs80(rs(80, c)), ...vs81(0, 1), ...vs82(rs(82, a, 3)));
+    await ka.waitForTable(topo.director, quorumKept, LAB_FAILURE_MS, 'misc 5/1, rs1:81 inhibited, two of three down: quorum kept', daemon);
+    assert.deepEqual(await fetchNames(topo, 3), { rs3: 3 });
+    ka.step('quorum kept');
+
+    // the last one down: quorum lost (0 < 1), the sorry server answers
+    await rs3.http.stop(80);
+    const quorumLost = table(...vs80(sorry(80)), ...vs81(0, 1), ...vs82(rs(82, a, 3)));
+    await ka.waitForTable(topo.director, quorumLost, LAB_FAILURE_MS, 'all down: quorum lost, sorry server in', daemon);
+    assert.deepEqual(await fetchNames(topo, 2), { sorry: 2 });
+    ka.step('quorum lost');
+
+    // two back: weight 2 < quorum + hysteresis = 3, still lost; inhibited rs1:81 back at weight 1; misc exit 12 → weight 10, exit 0 → up
+    await rs1.http.start(80);
+    await rs2.http.start(80);
+    await rs1.http.start(81);
+    misc(a, 12);
+    misc(b, 0);
+    await ka.waitForTable(topo.director, table(...vs80(sorry(80)), ...vs81(1, 1), ...vs82(rs(82, a, 10), rs(82, b))), LAB_RECOVERY_MS + 1000, 'two back: quorum still lost', daemon);
+    await sleep(2000); // two more loops: the two servers are up by now, the quorum must still be lost
+    assert.equal(
+      ka.table(topo.director).includes(`-r ${a}:80 `) || ka.table(topo.director).includes(`-r ${b}:80 `),
+      false,
+      `quorum regained below quorum + hysteresis:\n${ka.table(topo.director)}`,
+    );
+
+    ka.step('quorum still lost with two');
+    // the third back: weight 3 regains the quorum, all in, the sorry server out
+    await rs3.http.start(80);
+    await ka.waitForTable(topo.director, table(...all3, ...vs81(1, 1), ...vs82(rs(82, a, 10), rs(82, b))), LAB_RECOVERY_MS, 'all back: quorum regained', daemon);
+    assert.deepEqual(await fetchNames(topo, 3), { rs1: 1, rs2: 1, rs3: 1 });
+    ka.step('done');
+    process.stdout.write(await ka.logs());
+  }));
+
+/** The operator's files (../shared/docs/keepalived-ha-example.txt, MASTER), byte for byte. */
+const OPERATOR_MAIN = `! Configuration File for keepalived
+global_defs {
+notification_email {
+acassen@firewall.loc
+failover@firewall.loc
+sysadmin@firewall.loc
+}
+notification_email_from Alexandre.Cassen@firewall.loc
+smtp_server 192.168.200.1
+smtp_connect_timeout 30
+router_id node1.qinglin.com #修改处:自定义为主机名或域名。
+vrrp_skip_check_adv_addr
+#vrrp_strict
+#vrrp_garp_interval 0
+#vrrp_gna_interval 0
+vrrp_mcast_group4 233.6.6.6 #修改处:组播地址,用于状态是MASTER的节点发送相关信息给状态是BAKCUP的节点(如健康信息等)
+}
+include /etc/keepalived/conf.d/*.conf #增加处:定义包含子配置文件的目录,VIP和LVS的配置一般作为子配置文件单独建立。好处:便于管理。
+`;
+const OPERATOR_VIP = `vrrp_instance VI_1 { #修改处:实例名称,每个实例一个独有的名称
+state MASTER #修改处:此项决定模式,延时抢占式、非抢占式此项都必须为BAKCUP,生产中模式推荐:延时抢占式>抢占式>非抢占式。当前为测试环境因此MASTER节点此项设置MASTER。细节不说
+interface eth0 #修改处:绑定为当前虚拟路由器使用的物理接口,如:eth0,bond0,br0,可以和VIP不在一个网卡
+virtual_router_id 50 #修改处:虚拟路由ID,每一个实例一个虚拟路由ID不可与其他实例冲突。
+priority 100 #修改处:优先级,此项才是真正决定初始启动时,节点状态为MASTER还是BAKCUP,值越高优先级越高
+advert_int 1
+authentication {
+auth_type PASS #修改处:明文密码:实例间建立练习的密码。
+auth_pass 1111
+}
+virtual_ipaddress {
+10.0.0.100/24 dev eth0 label eth0:1 #修改处:VIP:指定VIP浮动的网卡并打上标签,以便区分
+}
+}
+notify_master "/etc/keepalived/notify.sh master" #通过Keepalive的节点状态监测功能,当前节点倘若发生变化则向脚本进行传参,根据脚本逻辑执行某些命令、功能(此案例用不上)
+notify_backup "/etc/keepalived/notify.sh backup"
+notify_fault "/etc/keepalived/notify.sh fault"
+`;
+const OPERATOR_LVS = `virtual_server 10.0.0.100 80 { #修改处:基于虚拟路由器的VIP创建服务集群
+delay_loop 3
+lb_algo rr #修改处:调度算法
+lb_kind DR #RS的工作模式
+protocol TCP
+sorry_server 127.0.0.1 80 #修改处:道歉服务器,也会加入到服务集群中,因此需指向本节点(带有VIP),如果指向其他地址需配置VIP否则Client会因相应报文的src不是VIP而拒绝。
+real_server 10.0.0.10 80 { #修改处:加入集群的RS服务器
+weight 1 #修改处:权重:性能高的服务器一般权重设置高点
+HTTP_GET { #修改处:七层健康性检查,检测RS的URL路径是否可达
+url {
+path /index.html
+status_code 200
+}
+connect_timeout 1
+nb_get_retry 3
+delay_before_retry 1
+}
+}
+real_server 10.0.0.20 80 { #RS服务器地址及端口,注:DR模式请求是二层转发个RS之所以要添加端口是用于健康性检查(如四层的TCP检查)
+weight 1
+HTTP_GET {
+url {
+path /index.html
+status_code 200
+}
+connect_timeout 1
+nb_get_retry 3
+delay_before_retry 1
+}
+}
+}
+`;
+
+/**
+ * The operator's files at their paths, on the same cluster, from an empty table: both real servers in
+ * at start, one failure removes it within its own bound (delay_loop 3, nb_get_retry 3).
+ */
+async function operatorConfig(ka: KeepalivedLab, topo: DrTopology, impl: Implementation): Promise<void> {
+  ka.lab.exec(topo.director, 'ipvsadm', ['-C']);
+  // the same files for both implementations (and for any case running beside this one)
+  const main = writeFile('/etc/keepalived/keepalived.conf', OPERATOR_MAIN);
+  writeFile('/etc/keepalived/conf.d/vip_nginx.conf', OPERATOR_VIP);
+  writeFile('/etc/keepalived/conf.d/lvs_nginx.conf', OPERATOR_LVS);
+  const both = table(svc(80), rs(80, '10.0.0.10'), rs(80, '10.0.0.20'));
+  const daemon = ka.startDaemon(impl, topo.director, main);
+  await ka.waitForTable(topo.director, both, 20_000, "operator's config: both real servers in", daemon);
+  assert.deepEqual(await fetchNames(topo, 4), { rs1: 2, rs2: 2 });
+  await topo.servers[1]!.http.stop();
+  const bound = failureBound(3, 3, 1, 1);
+  const left = await ka.waitForTable(topo.director, table(svc(80), rs(80, '10.0.0.10')), bound, "operator's config: rs2 stopped, rs2 leaves", daemon);
+  process.stdout.write(`${impl}: operator's config: rs2 left after ${left.ms} ms (bound ${bound} ms)\n`);
+  assert.deepEqual(await fetchNames(topo, 4), { rs1: 4 });
+}
