@@ -193,6 +193,14 @@ export class Daemon {
     return this.output.trimEnd().split('\n').slice(-lines).join('\n');
   }
 
+  /** Waits until the log shows `pattern` (a daemon started on a loaded emulated CPU takes seconds). */
+  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
+    for (let waited = 0; !pattern.test(this.output); waited += 100) {
+      if (waited > timeoutMs || !this.running) throw new Error(`${this.impl}: no ${pattern} in its log after ${waited} ms${this.running ? '' : ' (it exited)'}\n${this.tail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Reload: SIGHUP. */
   reload(): void {
     this.child.kill('SIGHUP');

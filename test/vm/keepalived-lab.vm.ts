@@ -125,6 +125,8 @@ implCase("failover, sorry server, recovery, reload of a weight, restart with an 
     else assert.ok(sameTable(afterStop, reloaded), 'tsipvs leaves the table as it is on SIGTERM');
     daemon = ka.startDaemon(impl, topo.director, file);
     await ka.waitForTable(topo.director, reloaded, 10_000, 'restarted: same table', daemon);
+    // the table is the one left behind: wait until the new daemon runs before changing it by hand
+    if (impl === 'tsipvs') await daemon.waitForLog(/running: status on/, 30_000);
     assert.equal(await held.finish(), 'done', `the connection held open to ${first} did not survive the restart`);
     ka.step('restarted, held connection done');
 
