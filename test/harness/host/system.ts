@@ -31,7 +31,7 @@ export const HOST_PACKAGES: ReadonlyArray<{ readonly name: string; readonly prov
   { name: 'cpio', provides: '/usr/bin/cpio' },
   { name: 'kmod', provides: '/usr/sbin/depmod' },
   { name: 'iptables', provides: '/usr/sbin/xtables-nft-multi' },
-  // the reference for `tsipvs keepalived` (docs/keepalived-vm.md); Debian ships no keepalived.conf, and its
+  // the reference for `tsipvs keepalived` (docs/keepalived.md); Debian ships no keepalived.conf, and its
   // unit needs one (ConditionFileNotEmpty), so installing it starts no service
   { name: 'keepalived', provides: '/usr/sbin/keepalived' },
 ];

@@ -3,7 +3,7 @@
  * and the health of the real servers want. It does not replay events: on every health change, every
  * delay_loop and on demand it computes the wanted table (wanted.ts), reads the owned services fresh
  * and applies the minimal plan all-or-nothing (reconcile.ts). Reconciles are coalesced and never
- * overlap; a failed one is reported and the next trigger tries again. docs/keepalived-director.md
+ * overlap; a failed one is reported and the next trigger tries again. docs/keepalived.md
  * tells the rules (adoption at start, reload, drain, flush).
  */
 import { spawn } from 'node:child_process';

@@ -3,7 +3,7 @@
  * servers) and, when a director is given, its status, and renders them with prom-client. Names and
  * labels follow node_exporter's IPVS collector (`local_address`, `local_port`, `remote_address`,
  * `remote_port`, `proto`, `local_mark`) with the `ipvs_` prefix and one label more, `family`, so that
- * every series names one service and one real server (docs/keepalived-ops.md lists them all).
+ * every series names one service and one real server (docs/keepalived.md lists them all).
  *
  * The 64-bit counters are printed exact, as `ipvsadm -Ln --stats --exact` prints them: prom-client
  * formats numbers (exact only up to 2^53), so each counter series is registered with its index as a
