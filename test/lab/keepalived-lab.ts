@@ -1,5 +1,5 @@
 /**
- * The keepalived lab, in the VM: an LVS-DR cluster as in the operator's setup (docs/keepalived-vm.md)
+ * The keepalived lab, in the VM: an LVS-DR cluster as in the operator's setup (docs/keepalived.md)
  * with a client, a director and real servers on one bridge, HTTP servers that can be stopped and
  * started, the sorry server on the director, and a keepalived implementation running in the director's
  * namespace: Debian's `keepalived` (the reference) or `tsipvs keepalived`. Tests drive events and wait

@@ -1,7 +1,7 @@
 /**
  * keepalived's checker half with real traffic, for Debian's keepalived (the reference) and for
  * `tsipvs keepalived`: the same configs, the same events, the same expected tables (`ipvsadm -S -n`,
- * compared sorted) after each event, except where the two deliberately differ (docs/keepalived-vm.md).
+ * compared sorted) after each event, except where the two deliberately differ (docs/keepalived.md).
  * Each case builds its own namespaces (client, director, real servers on one bridge; LVS-DR as in the
  * operator's setup), so they need not run alone. Lab timings: delay_loop 1, connect_timeout 1, retry 1,
  * delay_before_retry 1 (the operator's file keeps its own).
