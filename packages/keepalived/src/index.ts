@@ -15,3 +15,7 @@ export { loadKeepalivedConfig, parseKeepalivedText, parseJsonText, checkKeepaliv
 export { ConfigError } from './config/errors';
 export { nodeFileSystem, memoryFileSystem, type ConfigFileSystem } from './config/reader';
 export { virtualServerName } from './config/finalize';
+export { VRRP_DEFAULTS } from './vrrp/config';
+export type {
+  VrrpConfig, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig, VrrpNotify, VirtualAddress, TrackedInterface, TrackedScript, LvsSyncDaemonConfig,
+} from './vrrp/config';
