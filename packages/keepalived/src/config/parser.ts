@@ -369,8 +369,9 @@ class Grammar {
   }
 
   private readonly globalLevel: Level<undefined> = (() => {
+    // keepalived: delays up to UINT_MAX microseconds (4294 s), refresh periods up to UINT_MAX seconds
     const seconds = (key: 'garpDelay' | 'garpRefresh' | 'garpLowerPrioDelay'): KeywordSpec<undefined> => ({
-      args: [1, 1], run: (st) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, 4294), (v) => (this.vrrp[key] = v)),
+      args: [1, 1], run: (st) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, key === 'garpRefresh' ? 0xffffffff : 4294), (v) => (this.vrrp[key] = v)),
     });
     const level: Record<string, KeywordSpec<undefined>> = {
       router_id: { args: [1, 1], run: (st) => (this.vrrp.routerId = st.args[0]!.text) },
@@ -451,7 +452,7 @@ class Grammar {
 
   private readonly instanceLevel: Level<DraftVrrpInstance> = (() => {
     const seconds = (key: 'garpDelay' | 'garpRefresh' | 'garpLowerPrioDelay'): KeywordSpec<DraftVrrpInstance> => ({
-      args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, 4294), (x) => (v[key] = x)),
+      args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, key === 'garpRefresh' ? 0xffffffff : 4294), (x) => (v[key] = x)),
     });
     const source: KeywordSpec<DraftVrrpInstance> = {
       args: [1, 1], run: (st, v) => this.set(this.ipv4(st.args[0]!, st.keyword.text), (x) => {
