@@ -87,7 +87,7 @@ async function loadConfig(file: string): Promise<KeepalivedConfig> {
     }
   });
   if (errors.length > 0) throw Object.assign(new Error('configuration errors'), { messages: errors });
-  return { file, virtualServers, groups: new Map(), messages };
+  return { file, virtualServers, groups: new Map(), messages, vrrp: { instances: [], scripts: new Map(), syncGroups: [] } };
 }
 
 function keyOf(vs: VirtualServer): ServiceKey {

@@ -27,3 +27,7 @@ export {
 } from './director/wanted';
 export { initialQuorum, nextQuorum, type QuorumSettings } from './director/quorum';
 export { drainRealServer, drainVerdict, DrainError, type DrainOptions, type DrainResult, type DrainTarget } from './director/drain';
+export { VRRP_DEFAULTS } from './vrrp/config';
+export type {
+  VrrpConfig, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig, VrrpNotify, VirtualAddress, TrackedInterface, TrackedScript, LvsSyncDaemonConfig,
+} from './vrrp/config';

@@ -367,15 +367,14 @@ describe('errors name the file and line; everything is reported at once', () => 
     expect(config.messages.map((m) => m.text)).toContain('virtual server 10.0.0.1:80 has no real servers - ignored (as keepalived does)');
   });
 
-  test('the top-level blocks of other daemons are noted once each, whatever they hold', async () => {
-    const messages = await warnings(`global_defs {\n  router_id x\n}\nvrrp_instance VI {\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\nvrrp_sync_group G {\n  group {\n    VI\n  }\n}\nstatic_ipaddress {\n  1.2.3.4/32 dev lo\n}\nSSL {\n  ca /x\n}\nlinkbeat_use_polling\n${vs('')}`);
+  test('global_defs, vrrp_* blocks are read (VRRP half); blocks we do not support are warned about or noted once each', async () => {
+    const messages = await warnings(`global_defs {\n  router_id x\n  smtp_server 10.0.0.9\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\nvrrp_sync_group G {\n  group {\n    VI\n  }\n}\nstatic_ipaddress {\n  1.2.3.4/32 dev lo\n}\nSSL {\n  ca /x\n}\nlinkbeat_use_polling\n${vs('')}`);
     expect(messages).toEqual([
-      `${MAIN}:1: note: global_defs: global settings are not used by the checker half: ignored`,
-      `${MAIN}:4: note: vrrp_instance: VRRP is not part of the checker half: ignored`,
-      `${MAIN}:9: note: vrrp_sync_group: VRRP is not part of the checker half: ignored`,
-      `${MAIN}:14: note: static_ipaddress: VRRP is not part of the checker half: ignored`,
-      `${MAIN}:17: note: SSL: not used: SSL_GET checks connect without a client certificate`,
-      `${MAIN}:20: note: linkbeat_use_polling: global settings are not used by the checker half: ignored`,
+      `${MAIN}:1: note: global_defs: smtp_server: not used by tsipvs keepalived: ignored`,
+      `${MAIN}:17: warning: static_ipaddress: not supported by tsipvs keepalived: ignored`,
+      `${MAIN}:20: note: SSL: not used: SSL_GET checks connect without a client certificate`,
+      `${MAIN}:23: note: linkbeat_use_polling: not used by tsipvs keepalived: ignored`,
+      `${MAIN}:12: warning: Sync group G has only one member: it behaves as the instance alone`,
     ]);
   });
 

@@ -19,10 +19,9 @@ describe("the operator's keepalived.conf", () => {
   test('MASTER: the ip:port cluster as keepalived reads it, with the notify lines after the closing brace as unknown top-level keywords', async () => {
     const config = await load('master');
     expect(config.messages.map(formatConfigMessage)).toEqual([
-      `${MAIN}:2: note: global_defs: global settings are not used by the checker half: ignored`,
+      `${MAIN}:2: note: global_defs: notification_email, notification_email_from, smtp_server, smtp_connect_timeout: not used by tsipvs keepalived: ignored`,
       `${CONF_D}/lvs_nginx.conf:15: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
       `${CONF_D}/lvs_nginx.conf:27: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
-      `${CONF_D}/vip_nginx.conf:1: note: vrrp_instance: VRRP is not part of the checker half: ignored`,
       `${CONF_D}/vip_nginx.conf:15: warning: unknown keyword 'notify_master' in top level`,
       `${CONF_D}/vip_nginx.conf:16: warning: unknown keyword 'notify_backup' in top level`,
       `${CONF_D}/vip_nginx.conf:17: warning: unknown keyword 'notify_fault' in top level`,
@@ -53,13 +52,13 @@ describe("the operator's keepalived.conf", () => {
     }
   });
 
-  test('BACKUP: the notify lines inside vrrp_instance are skipped with it', async () => {
+  test('BACKUP: the notify lines are inside vrrp_instance; the misspelt state is a warning', async () => {
     const config = await load('backup');
     expect(config.messages.map(formatConfigMessage)).toEqual([
-      `${MAIN}:2: note: global_defs: global settings are not used by the checker half: ignored`,
+      `${MAIN}:2: note: global_defs: notification_email, notification_email_from, smtp_server, smtp_connect_timeout: not used by tsipvs keepalived: ignored`,
       `${CONF_D}/lvs_nginx.conf:15: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
       `${CONF_D}/lvs_nginx.conf:27: warning: nb_get_retry is deprecated - use 'retry' (as keepalived says)`,
-      `${CONF_D}/vip_nginx.conf:1: note: vrrp_instance: VRRP is not part of the checker half: ignored`,
+      `${CONF_D}/vip_nginx.conf:2: warning: (VI_1) unknown state 'BAKCUP', defaulting to BACKUP (as keepalived does)`,
     ]);
     expect(config.virtualServers.map((v) => v.realServers.length)).toEqual([2]);
   });
@@ -70,7 +69,7 @@ describe("the operator's keepalived.conf", () => {
     expect(vs.target).toEqual({ kind: 'fwmark', family: AddressFamily.IPv4, mark: 50 });
     expect(vs.realServers.map((rs) => [rs.address, rs.port, rs.checkers[0]!.connectPort])).toEqual([['10.0.0.10', 0, 80], ['10.0.0.20', 0, 80]]);
     expect(vs.sorryServer).toMatchObject({ address: '127.0.0.1', port: 0 });
-    expect(config.messages.map(formatConfigMessage).slice(7)).toEqual([
+    expect(config.messages.map(formatConfigMessage).slice(6)).toEqual([
       `${CONF_D}/lvs_nginx.conf:1: warning: virtual server FWM 50: protocol specified for fwmark - protocol will be ignored`,
       `${CONF_D}/lvs_nginx.conf:7: warning: virtual server FWM 50: real server 10.0.0.10:80 has port 80 specified - cleared for DR (its checkers still use it)`,
       `${CONF_D}/lvs_nginx.conf:19: warning: virtual server FWM 50: real server 10.0.0.20:80 has port 80 specified - cleared for DR (its checkers still use it)`,
@@ -78,22 +77,21 @@ describe("the operator's keepalived.conf", () => {
     ]);
   });
 
-  test('the nginx variant: vrrp_script and track_script are VRRP matters; no virtual server is left', async () => {
+  test('the nginx variant: a vrrp_script tracked by the instance; no virtual server', async () => {
     const config = await load('nginx');
     expect(config.virtualServers).toEqual([]);
     expect(config.messages.map(formatConfigMessage)).toEqual([
-      `${MAIN}:2: note: global_defs: global settings are not used by the checker half: ignored`,
-      `${CONF_D}/vip_nginx.conf:1: note: vrrp_instance: VRRP is not part of the checker half: ignored`,
-      `${MAIN}:19: note: vrrp_script: VRRP is not part of the checker half: ignored`,
-      `${MAIN}: warning: no virtual_server: the checker half has nothing to do`,
+      `${MAIN}:2: note: global_defs: notification_email, notification_email_from, smtp_server, smtp_connect_timeout: not used by tsipvs keepalived: ignored`,
     ]);
+    expect(config.vrrp.instances.map((i) => [i.name, i.trackScripts])).toEqual([['VI_1', [{ name: 'check_nginx' }]]]);
+    expect([...config.vrrp.scripts.keys()]).toEqual(['check_nginx']);
   });
 
   test('-t: ok with the line-numbered warnings', async () => {
     const result = await checkKeepalivedConfig(MAIN, rootedFileSystem(path.join(FIXTURES, 'operator', 'master')));
     expect(result.ok).toBe(true);
-    expect(result.lines).toHaveLength(7);
-    expect(result.lines[4]).toBe(`${CONF_D}/vip_nginx.conf:15: warning: unknown keyword 'notify_master' in top level`);
+    expect(result.lines).toHaveLength(6);
+    expect(result.lines[3]).toBe(`${CONF_D}/vip_nginx.conf:15: warning: unknown keyword 'notify_master' in top level`);
   });
 
   test('-t on a broken copy: not ok, every message with its line', async () => {

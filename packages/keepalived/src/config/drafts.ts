@@ -6,6 +6,7 @@
  */
 import type { AddressFamily } from '@tsipvs/ipvs-core';
 import type { Forwarding, GroupMember, Protocol, SourceRef } from './model';
+import type { VirtualAddress } from '../vrrp/config';
 
 export interface DraftServer {
   readonly at: SourceRef;
@@ -122,9 +123,104 @@ export interface DraftGroup {
   readonly members: DraftGroupMember[];
 }
 
+export interface DraftNotify {
+  master?: string;
+  backup?: string;
+  fault?: string;
+  stop?: string;
+  any?: string;
+}
+
+export interface DraftVrrpInstance {
+  readonly at: SourceRef;
+  readonly name: string;
+  state?: 'MASTER' | 'BACKUP';
+  interface?: string;
+  vrid?: number;
+  priority?: number;
+  /** Microseconds. */
+  advertInt?: number;
+  version?: 2 | 3;
+  nopreempt: boolean;
+  /** Microseconds. */
+  preemptDelay: number;
+  authType?: 'PASS';
+  authPass?: string;
+  readonly addresses: VirtualAddress[];
+  readonly excluded: VirtualAddress[];
+  source?: string;
+  /** A unicast keyword was written (`unicast_src_ip`, `unicast_peer`). */
+  unicast: boolean;
+  readonly peers: string[];
+  mcastGroup?: string;
+  readonly trackInterfaces: { at: SourceRef; name: string; weight: number }[];
+  readonly trackScripts: { at: SourceRef; name: string; weight?: number }[];
+  readonly notify: DraftNotify;
+  /** Seconds. */
+  garpDelay?: number;
+  garpRepeat?: number;
+  garpRefresh?: number;
+  garpRefreshRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  skipCheckAdvAddr?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  dontTrackPrimary: boolean;
+}
+
+export interface DraftVrrpScript {
+  readonly at: SourceRef;
+  readonly name: string;
+  script?: string;
+  /** Seconds. */
+  interval?: number;
+  timeout?: number;
+  weight?: number;
+  rise?: number;
+  fall?: number;
+  user?: string;
+  initFail: boolean;
+}
+
+export interface DraftSyncGroup {
+  readonly at: SourceRef;
+  readonly name: string;
+  readonly members: { at: SourceRef; name: string }[];
+  readonly notify: DraftNotify;
+}
+
+/** `global_defs` (the VRRP keywords) and the VRRP blocks. */
+export interface DraftVrrp {
+  routerId?: string;
+  mcastGroup4?: string;
+  version?: 2 | 3;
+  skipCheckAdvAddr?: boolean;
+  /** Seconds. */
+  garpDelay?: number;
+  garpRepeat?: number;
+  garpRefresh?: number;
+  garpRefreshRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  lowerPrioNoAdvert?: boolean;
+  lvsSync?: { at: SourceRef; interface: string; instance?: string; syncId?: number };
+  readonly instances: DraftVrrpInstance[];
+  readonly scripts: DraftVrrpScript[];
+  readonly syncGroups: DraftSyncGroup[];
+}
+
 export interface Drafts {
   readonly virtualServers: DraftVirtualServer[];
   readonly groups: DraftGroup[];
+  /** Absent in the JSON form (it has no VRRP half). */
+  readonly vrrp?: DraftVrrp;
+}
+
+export function newVrrpInstance(at: SourceRef, name: string): DraftVrrpInstance {
+  return {
+    at, name, nopreempt: false, preemptDelay: 0, addresses: [], excluded: [], unicast: false, peers: [],
+    trackInterfaces: [], trackScripts: [], notify: {}, dontTrackPrimary: false,
+  };
 }
 
 export const SECOND = 1_000_000;

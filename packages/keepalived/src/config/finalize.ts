@@ -11,6 +11,7 @@ import type {
 } from './model';
 import { SECOND, type DraftChecker, type DraftGroup, type DraftRealServer, type DraftVirtualServer, type Drafts, type DraftServer } from './drafts';
 import { hostPort, shellCommand } from './values';
+import { finalizeVrrp } from './finalize-vrrp';
 
 const NAT: Forwarding = { method: 'NAT' };
 const ms = (us: number) => us / 1000;
@@ -57,14 +58,15 @@ export function finalize(drafts: Drafts, file: string, log: MessageLog): Keepali
     if (group && vs.family !== undefined && !familyOfGroup.has(group.name)) familyOfGroup.set(group.name, vs.family);
     virtualServers.push(built);
   }
-  if (drafts.virtualServers.length === 0 && !log.failed) log.warning({ file, line: 0 }, 'no virtual_server: the checker half has nothing to do');
+  const vrrp = finalizeVrrp(drafts.vrrp, log);
+  if (drafts.virtualServers.length === 0 && vrrp.instances.length === 0 && !log.failed) log.warning({ file, line: 0 }, 'no virtual_server: the checker half has nothing to do');
   const finished = new Map<string, VirtualServerGroup>();
   for (const group of drafts.groups) {
     const family = familyOfGroup.get(group.name) ?? AddressFamily.IPv4;
     const members = group.members.map((m): GroupMember => (m.kind === 'fwmark' && m.family === undefined ? { kind: 'fwmark', family, mark: m.mark } : (m as GroupMember)));
     finished.set(group.name, { name: group.name, at: group.at, members });
   }
-  return { file, virtualServers, groups: finished, messages: log.messages.filter((m) => m.severity !== 'error') };
+  return { file, virtualServers, groups: finished, vrrp, messages: log.messages.filter((m) => m.severity !== 'error') };
 }
 
 function finalizeVirtualServer(vs: DraftVirtualServer, name: string, group: DraftGroup | undefined, log: MessageLog): VirtualServer {

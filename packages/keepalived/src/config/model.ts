@@ -4,6 +4,7 @@
  * check/check_data.c, check_parser.c); docs/keepalived.md lists them. Durations are milliseconds.
  */
 import type { AddressFamily } from '@tsipvs/ipvs-core';
+import type { VrrpConfig } from '../vrrp/config';
 
 /** Where a block or keyword was written: reported in messages and in `status`. */
 export interface SourceRef {
@@ -193,6 +194,8 @@ export interface KeepalivedConfig {
   readonly file: string;
   readonly virtualServers: readonly VirtualServer[];
   readonly groups: ReadonlyMap<string, VirtualServerGroup>;
+  /** The VRRP half (`global_defs`, `vrrp_instance`, `vrrp_script`, `vrrp_sync_group`); empty lists without VRRP blocks. */
+  readonly vrrp: VrrpConfig;
   /** Warnings and notes (errors make parsing fail). */
   readonly messages: readonly ConfigMessage[];
 }

@@ -1,6 +1,7 @@
 /**
  * keepalived.conf's grammar, keepalived 2.2.7's (check/check_parser.c, check_api.c, check_http.c,
- * check_misc.c): the item tree of reader.ts becomes drafts (drafts.ts). Where keepalived reports a
+ * check_misc.c; for the VRRP half vrrp/vrrp_parser.c, vrrp_ipaddress.c and core/global_parser.c):
+ * the item tree of reader.ts becomes drafts (drafts.ts). Where keepalived reports a
  * value it then ignores or a server it drops, this is an error (nothing half-understood runs);
  * unknown keywords are warnings, as in keepalived. Defaults are applied later, by finalize.ts.
  */
@@ -8,11 +9,13 @@ import { AddressFamily } from '@tsipvs/ipvs-core';
 import type { MessageLog } from './errors';
 import type { Block, Item, Word } from './reader';
 import { splitQuotedEscaped } from './reader';
-import type { Forwarding, Protocol, TunnelType } from './model';
+import type { Forwarding, Protocol, SourceRef, TunnelType } from './model';
 import {
-  SECOND, newChecker, newRealServer, newVirtualServer,
-  type DraftChecker, type DraftGroup, type DraftRealServer, type DraftUrl, type DraftVirtualServer, type Drafts,
+  SECOND, newChecker, newRealServer, newVirtualServer, newVrrpInstance,
+  type DraftChecker, type DraftGroup, type DraftNotify, type DraftRealServer, type DraftSyncGroup, type DraftUrl, type DraftVirtualServer,
+  type DraftVrrp, type DraftVrrpInstance, type DraftVrrpScript, type Drafts,
 } from './drafts';
+import type { VirtualAddress } from '../vrrp/config';
 import { SCHEDULERS, addressRange, prefixEnd, readAddress, shellCommand } from './values';
 
 /** One keyword with the words that belong to it and its block. */
@@ -39,7 +42,7 @@ export function parseTree(items: readonly Item[], log: MessageLog): Drafts {
 }
 
 class Grammar {
-  private readonly drafts: Drafts = { virtualServers: [], groups: [] };
+  private readonly drafts: Drafts = { virtualServers: [], groups: [], vrrp: { instances: [], scripts: [], syncGroups: [] } };
   constructor(private readonly log: MessageLog) {}
 
   parse(items: readonly Item[]): Drafts {
@@ -264,10 +267,460 @@ class Grammar {
       virtual_server_group: { args: [1, 1], block: 'required', run: (st) => this.group(st) },
       SSL: this.skipped('not used: SSL_GET checks connect without a client certificate'),
     };
-    const vrrp = 'VRRP is not part of the checker half: ignored';
-    for (const k of ['vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'garp_group', 'static_ipaddress', 'static_routes', 'static_rules', 'track_group', 'linkbeat_interfaces', 'interface_up_down_delays']) level[k] = this.skipped(vrrp);
-    for (const k of ['global_defs', 'linkbeat_use_polling', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time']) level[k] = this.skipped('global settings are not used by the checker half: ignored');
+    level.global_defs = { args: [0, 0], block: 'required', run: (st) => {
+      this.unusedGlobals = [];
+      this.block(st.block!.items, this.globalLevel, undefined, 'global_defs');
+      if (this.unusedGlobals.length > 0) this.log.note(st.keyword.at, `global_defs: ${this.unusedGlobals.join(', ')}: not used by tsipvs keepalived: ignored`);
+    } };
+    level.vrrp_instance = { args: [1, 1], block: 'required', run: (st) => this.vrrpInstance(st) };
+    level.vrrp_script = { args: [1, 1], block: 'required', run: (st) => this.vrrpScript(st) };
+    level.vrrp_sync_group = { args: [1, 1], block: 'required', run: (st) => this.syncGroup(st) };
+    for (const k of ['vrrp_track_process', 'garp_group', 'static_ipaddress', 'static_routes', 'static_rules', 'track_group', 'linkbeat_interfaces', 'interface_up_down_delays']) {
+      level[k] = this.unsupported('not supported by tsipvs keepalived: ignored', 'warning');
+    }
+    for (const k of ['linkbeat_use_polling', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time']) level[k] = this.skipped('not used by tsipvs keepalived: ignored');
     for (const k of ['bfd_instance', 'track_file', 'vrrp_track_file']) level[k] = this.skipped('not used by the checker half (BFD_CHECK and FILE_CHECK are not supported): ignored');
+    return level;
+  })();
+
+  // ---- VRRP (keepalived 2.2.7's vrrp/vrrp_parser.c, core/global_parser.c, vrrp/vrrp_ipaddress.c) ----
+
+  /** The keywords of the current global_defs that we accept and do not use (one note for all of them). */
+  private unusedGlobals: string[] = [];
+
+  private get vrrp(): DraftVrrp {
+    return this.drafts.vrrp!;
+  }
+
+  /** The lines of a block of lines (`virtual_ipaddress`, `unicast_peer`, `track_*`, `group`), each as its words. */
+  private lines(st: Statement): Word[][] {
+    const lines = new Map<number, Word[]>();
+    for (const item of st.block!.items) {
+      if (item.kind === 'block') {
+        this.log.error(item.at, `${st.keyword.text}: unexpected block`);
+        continue;
+      }
+      const line = lines.get(item.segment) ?? [];
+      line.push(item);
+      lines.set(item.segment, line);
+    }
+    return [...lines.values()];
+  }
+
+  /** A signed integer within [min, max]. */
+  private integer(word: Word, what: string, min: number, max: number): number | undefined {
+    if (!/^[-+]?\d+$/.test(word.text)) {
+      this.log.error(word.at, `${what}: invalid number '${word.text}'`);
+      return undefined;
+    }
+    const value = Number(word.text);
+    if (value < min || value > max) {
+      this.log.error(word.at, `${what}: ${word.text} is outside ${min} to ${max}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  /** An IPv4 address; IPv6 is refused (not supported yet), anything else is an error. */
+  private ipv4(word: Word, what: string): string | undefined {
+    const parsed = readAddress(word.text);
+    if (!parsed) this.log.error(word.at, `${what}: invalid address '${word.text}'`);
+    else if (parsed.family === AddressFamily.IPv6) this.log.error(word.at, `${what}: ${word.text}: IPv6 VRRP is not supported yet`);
+    else return parsed.address;
+    return undefined;
+  }
+
+  private multicast4(word: Word, what: string): string | undefined {
+    const address = this.ipv4(word, what);
+    if (address === undefined) return undefined;
+    const first = Number(address.split('.')[0]);
+    if (first < 224 || first > 239) {
+      this.log.error(word.at, `${what}: ${address} is not a multicast address`);
+      return undefined;
+    }
+    return address;
+  }
+
+  /** keepalived's `repeat` settings: 0 is taken as 1, with its warning. */
+  private repeats(st: Statement, what: string): number | undefined {
+    const value = this.unsigned(st.args[0]!, what, 0, 0xffffffff);
+    if (value === 0) {
+      this.log.warning(st.args[0]!.at, `${what} must be greater than 0, setting to 1 (as keepalived does)`);
+      return 1;
+    }
+    return value;
+  }
+
+  private unsupported(text: string, severity: 'error' | 'warning' = 'error'): KeywordSpec<unknown> {
+    return {
+      args: 'line', block: 'optional',
+      run: (st) => (severity === 'error'
+        ? this.log.error(st.keyword.at, `${st.keyword.text}: ${text}`)
+        : this.log.warning(st.keyword.at, `${st.keyword.text}: ${text}`)),
+    };
+  }
+
+  private notifyLevel<C extends { notify: DraftNotify }>(): Level<C> {
+    const one = (key: keyof DraftNotify): KeywordSpec<C> => ({
+      args: 'line',
+      run: (st, ctx) => this.set(this.notifyScript(st), (v) => (ctx.notify[key] = v)),
+    });
+    return { notify_master: one('master'), notify_backup: one('backup'), notify_fault: one('fault'), notify_stop: one('stop'), notify: one('any') };
+  }
+
+  private readonly globalLevel: Level<undefined> = (() => {
+    // keepalived: delays up to UINT_MAX microseconds (4294 s), refresh periods up to UINT_MAX seconds
+    const seconds = (key: 'garpDelay' | 'garpRefresh' | 'garpLowerPrioDelay'): KeywordSpec<undefined> => ({
+      args: [1, 1], run: (st) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, key === 'garpRefresh' ? 0xffffffff : 4294), (v) => (this.vrrp[key] = v)),
+    });
+    const level: Record<string, KeywordSpec<undefined>> = {
+      router_id: { args: [1, 1], run: (st) => (this.vrrp.routerId = st.args[0]!.text) },
+      vrrp_mcast_group4: { args: [1, 1], run: (st) => this.set(this.multicast4(st.args[0]!, 'vrrp_mcast_group4'), (v) => (this.vrrp.mcastGroup4 = v)) },
+      vrrp_mcast_group6: this.unsupported('IPv6 VRRP is not supported yet: ignored', 'warning'),
+      vrrp_version: { args: [1, 1], run: (st) => this.set(this.unsigned(st.args[0]!, 'vrrp_version', 2, 3), (v) => (this.vrrp.version = v as 2 | 3)) },
+      vrrp_skip_check_adv_addr: { args: [0, 1], run: (st) => this.set(this.flag(st), (v) => (this.vrrp.skipCheckAdvAddr = v)) },
+      vrrp_lower_prio_no_advert: { args: [0, 1], run: (st) => this.set(this.flag(st), (v) => (this.vrrp.lowerPrioNoAdvert = v)) },
+      vrrp_garp_master_delay: seconds('garpDelay'),
+      vrrp_garp_master_refresh: seconds('garpRefresh'),
+      vrrp_garp_lower_prio_delay: seconds('garpLowerPrioDelay'),
+      vrrp_garp_master_repeat: { args: [1, 1], run: (st) => this.set(this.repeats(st, 'vrrp_garp_master_repeat'), (v) => (this.vrrp.garpRepeat = v)) },
+      vrrp_garp_master_refresh_repeat: { args: [1, 1], run: (st) => this.set(this.repeats(st, 'vrrp_garp_master_refresh_repeat'), (v) => (this.vrrp.garpRefreshRepeat = v)) },
+      vrrp_garp_lower_prio_repeat: { args: [1, 1], run: (st) => this.set(this.unsigned(st.args[0]!, 'vrrp_garp_lower_prio_repeat', 0, 0x7fffffff), (v) => (this.vrrp.garpLowerPrioRepeat = v)) },
+      lvs_sync_daemon: { args: 'line', run: (st) => this.lvsSyncDaemon(st) },
+    };
+    // change how VRRP behaves in ways tsipvs keepalived does not follow
+    for (const k of ['vrrp_strict', 'vrrp_check_unicast_src', 'vrrp_garp_interval', 'vrrp_gna_interval', 'vrrp_min_garp', 'vrrp_higher_prio_send_advert', 'vrrp_down_timer_adverts', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'vmac_prefix', 'vmac_addr_prefix', 'dynamic_interfaces', 'default_interface', 'max_auto_priority', 'vrrp_startup_delay', 'log_unknown_vrids']) {
+      level[k] = this.unsupported('not supported by tsipvs keepalived: ignored', 'warning');
+    }
+    // process, e-mail, SNMP, D-Bus and FIFO settings keepalived has and we have no use for
+    for (const k of [
+      'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'notification_email_from', 'smtp_server',
+      'smtp_helo_name', 'smtp_connect_timeout', 'notification_email', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'no_email_faults', 'startup_script',
+      'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout', 'min_auto_priority_delay', 'checker_log_all_failures', 'disable_local_igmp', 'lvs_timeouts',
+      'lvs_flush', 'lvs_flush_on_stop', 'lvs_flush_onstop', 'nftables_priority', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+      'nftables_counters', 'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime', 'vrrp_rlimit_rtime', 'notify_fifo', 'notify_fifo_script',
+      'vrrp_notify_fifo', 'vrrp_notify_fifo_script', 'vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload', 'lvs_notify_fifo', 'lvs_notify_fifo_script',
+      'checker_priority', 'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_rlimit_rttime', 'checker_rlimit_rtime', 'bfd_priority', 'bfd_no_swap',
+      'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_rfc',
+      'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_snmp_checker', 'enable_dbus', 'dbus_service_name', 'script_user', 'enable_script_security', 'vrrp_netlink_cmd_rcv_bufs',
+      'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force', 'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force',
+      'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force', 'rs_init_notifies', 'no_checker_emails',
+      'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'umask', 'random_seed', 'reload_check_config', 'reload_time_file', 'reload_repeat', 'reload_file', 'include_check',
+      'config_save_dir', 'tmp_config_directory', 'data_use_instance',
+    ]) level[k] = { args: 'line', block: 'optional', run: (st) => this.unusedGlobals.push(st.keyword.text) };
+    return level;
+  })();
+
+  /** `lvs_sync_daemon IFACE [INSTANCE [SYNCID]] | [inst INSTANCE] [id SYNCID]` (lvs_syncd_handler). */
+  private lvsSyncDaemon(st: Statement): void {
+    const words = st.args;
+    if (this.vrrp.lvsSync) return this.log.error(st.keyword.at, `lvs_sync_daemon: already given (at ${this.vrrp.lvsSync.at.file}:${this.vrrp.lvsSync.at.line})`);
+    if (words.length === 0) return this.log.error(st.keyword.at, 'lvs_sync_daemon requires interface');
+    const sync: NonNullable<DraftVrrp['lvsSync']> = { at: st.keyword.at, interface: words[0]!.text };
+    if (sync.interface.length >= 16) return this.log.error(words[0]!.at, `lvs_sync_daemon: interface name '${sync.interface}' is too long`);
+    for (let i = 1; i < words.length; i++) {
+      const word = words[i]!;
+      const value = words[i + 1];
+      if (word.text === 'inst' || word.text === 'id') {
+        if (!value) return this.log.error(word.at, `lvs_sync_daemon: no value after '${word.text}'`);
+        i++;
+        if (word.text === 'inst') sync.instance = value.text;
+        else {
+          sync.syncId = this.unsigned(value, 'lvs_sync_daemon id', 0, 255);
+          if (sync.syncId === undefined) return;
+        }
+      } else if (['maxlen', 'port', 'ttl', 'group'].includes(word.text)) {
+        return this.log.error(word.at, `lvs_sync_daemon: '${word.text}' is not supported by tsipvs keepalived yet`);
+      } else if (i === 1) sync.instance = word.text;
+      else if (i === 2) {
+        sync.syncId = this.unsigned(word, 'lvs_sync_daemon id', 0, 255);
+        if (sync.syncId === undefined) return;
+      } else return this.log.error(word.at, `lvs_sync_daemon: unknown option '${word.text}'`);
+    }
+    this.vrrp.lvsSync = sync;
+  }
+
+  private vrrpInstance(st: Statement): void {
+    const name = st.args[0]!.text;
+    const first = this.vrrp.instances.find((i) => i.name === name);
+    if (first) return this.log.error(st.keyword.at, `vrrp_instance ${name} is defined twice (first at ${first.at.file}:${first.at.line})`);
+    const instance = newVrrpInstance(st.keyword.at, name);
+    const errors = this.log.errorCount;
+    this.block(st.block!.items, this.instanceLevel, instance, `vrrp_instance ${name}`);
+    if (this.log.errorCount === errors) this.vrrp.instances.push(instance);
+  }
+
+  private readonly instanceLevel: Level<DraftVrrpInstance> = (() => {
+    const seconds = (key: 'garpDelay' | 'garpRefresh' | 'garpLowerPrioDelay'): KeywordSpec<DraftVrrpInstance> => ({
+      args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, st.keyword.text, 0, key === 'garpRefresh' ? 0xffffffff : 4294), (x) => (v[key] = x)),
+    });
+    const source: KeywordSpec<DraftVrrpInstance> = {
+      args: [1, 1], run: (st, v) => this.set(this.ipv4(st.args[0]!, st.keyword.text), (x) => {
+        v.source = x;
+        if (st.keyword.text === 'unicast_src_ip') v.unicast = true;
+      }),
+    };
+    const level: Record<string, KeywordSpec<DraftVrrpInstance>> = {
+      ...this.notifyLevel<DraftVrrpInstance>(),
+      state: { args: [1, 1], run: (st, v) => {
+        const text = st.args[0]!.text;
+        if (text === 'MASTER') v.state = 'MASTER';
+        else if (text === 'BACKUP') {
+          if (v.state === 'MASTER') this.log.warning(st.keyword.at, `(${v.name}) state previously set as MASTER - ignoring BACKUP (as keepalived does)`);
+          else v.state = 'BACKUP';
+        } else {
+          this.log.warning(st.args[0]!.at, `(${v.name}) unknown state '${text}', defaulting to BACKUP (as keepalived does)`);
+          v.state = 'BACKUP';
+        }
+      } },
+      interface: { args: [1, 1], run: (st, v) => {
+        const text = st.args[0]!.text;
+        if (text.length >= 16) return this.log.error(st.args[0]!.at, `interface: name '${text}' is too long (at most 15 characters)`);
+        v.interface = text;
+      } },
+      virtual_router_id: { args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, 'virtual_router_id', 1, 255), (x) => (v.vrid = x)) },
+      priority: { args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, 'priority', 1, 255), (x) => (v.priority = x)) },
+      advert_int: { args: [1, 1], run: (st, v) => this.set(this.timer(st.args[0]!, 'advert_int', 1), (x) => {
+        if (x < 10_000 || x > 255 * SECOND) this.log.error(st.args[0]!.at, `advert_int: ${st.args[0]!.text} is outside 0.01-255 seconds`);
+        else v.advertInt = x;
+      }) },
+      version: { args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, 'version', 2, 3), (x) => (v.version = x as 2 | 3)) },
+      nopreempt: { args: [0, 0], run: (_st, v) => (v.nopreempt = true) },
+      preempt: { args: [0, 0], run: (_st, v) => (v.nopreempt = false) },
+      preempt_delay: { args: [1, 1], run: (st, v) => this.set(this.timer(st.args[0]!, 'preempt_delay', 0), (x) => {
+        if (x > 1000 * SECOND) this.log.error(st.args[0]!.at, `preempt_delay: ${st.args[0]!.text} is outside 0-1000 seconds`);
+        else v.preemptDelay = x;
+      }) },
+      authentication: { args: [0, 0], block: 'required', run: (st, v) => this.block(st.block!.items, this.authLevel, v, 'authentication') },
+      virtual_ipaddress: { args: [0, 0], block: 'required', run: (st, v) => this.virtualAddresses(st, v, v.addresses) },
+      virtual_ipaddress_excluded: { args: [0, 0], block: 'required', run: (st, v) => this.virtualAddresses(st, v, v.excluded) },
+      unicast_src_ip: source,
+      mcast_src_ip: source,
+      mcast_dst_ip: { args: [1, 1], run: (st, v) => this.set(this.multicast4(st.args[0]!, 'mcast_dst_ip'), (x) => (v.mcastGroup = x)) },
+      unicast_peer: { args: [0, 0], block: 'required', run: (st, v) => {
+        v.unicast = true;
+        for (const [address, ...rest] of this.lines(st)) {
+          if (rest.length > 0) this.log.warning(rest[0]!.at, `unicast_peer: '${rest.map((w) => w.text).join(' ')}' is not supported by tsipvs keepalived: ignored`);
+          this.set(this.ipv4(address!, 'unicast_peer'), (x) => {
+            if (v.peers.includes(x)) this.log.warning(address!.at, `(${v.name}) duplicate unicast peer ${x} - ignoring`);
+            else v.peers.push(x);
+          });
+        }
+      } },
+      track_interface: { args: [0, 0], block: 'required', run: (st, v) => {
+        for (const [name, ...rest] of this.lines(st)) {
+          const weight = this.trackWeight(rest, `track_interface ${name!.text}`);
+          if (weight === undefined) continue;
+          if (v.trackInterfaces.some((t) => t.name === name!.text)) this.log.warning(name!.at, `(${v.name}) duplicate track_interface ${name!.text} - ignoring`);
+          else v.trackInterfaces.push({ at: name!.at, name: name!.text, weight: weight ?? 0 });
+        }
+      } },
+      track_script: { args: [0, 0], block: 'required', run: (st, v) => {
+        for (const [name, ...rest] of this.lines(st)) {
+          const weight = this.trackWeight(rest, `track_script ${name!.text}`);
+          if (weight === undefined) continue;
+          if (v.trackScripts.some((t) => t.name === name!.text)) this.log.warning(name!.at, `(${v.name}) duplicate track_script ${name!.text} - ignoring`);
+          else v.trackScripts.push({ at: name!.at, name: name!.text, ...(weight !== null ? { weight } : {}) });
+        }
+      } },
+      garp_master_delay: seconds('garpDelay'),
+      garp_master_refresh: seconds('garpRefresh'),
+      garp_lower_prio_delay: seconds('garpLowerPrioDelay'),
+      garp_master_repeat: { args: [1, 1], run: (st, v) => this.set(this.repeats(st, 'garp_master_repeat'), (x) => (v.garpRepeat = x)) },
+      garp_master_refresh_repeat: { args: [1, 1], run: (st, v) => this.set(this.repeats(st, 'garp_master_refresh_repeat'), (x) => (v.garpRefreshRepeat = x)) },
+      garp_lower_prio_repeat: { args: [1, 1], run: (st, v) => this.set(this.unsigned(st.args[0]!, 'garp_lower_prio_repeat', 0, 0x7fffffff), (x) => (v.garpLowerPrioRepeat = x)) },
+      lower_prio_no_advert: { args: [0, 1], run: (st, v) => this.set(this.flag(st), (x) => (v.lowerPrioNoAdvert = x)) },
+      skip_check_adv_addr: { args: [0, 1], run: (st, v) => this.set(this.flag(st), (x) => (v.skipCheckAdvAddr = x)) },
+      dont_track_primary: { args: [0, 0], run: (_st, v) => (v.dontTrackPrimary = true) },
+      lvs_sync_daemon_interface: { args: [1, 1], run: (st, v) => {
+        this.log.warning(st.keyword.at, `(${v.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon (as keepalived says)`);
+        const sync = this.vrrp.lvsSync;
+        if (sync) return this.log.error(st.keyword.at, `(${v.name}) lvs_sync_daemon_interface: the sync daemon is already given (at ${sync.at.file}:${sync.at.line})`);
+        this.vrrp.lvsSync = { at: st.keyword.at, interface: st.args[0]!.text, instance: v.name };
+      } },
+      native_ipv6: this.unsupported('IPv6 VRRP is not supported yet'),
+    };
+    for (const k of ['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'vrf', 'track_file', 'track_process', 'track_bfd', 'virtual_routes', 'virtual_rules', 'strict_mode', 'unicast_ttl']) {
+      level[k] = this.unsupported('not supported by tsipvs keepalived');
+    }
+    for (const k of ['debug', 'smtp_alert', 'notify_priority_changes', 'notify_deleted', 'notify_master_rx_lower_pri', 'promote_secondaries', 'linkbeat_use_polling', 'kernel_rx_buf_size', 'accept', 'no_accept', 'higher_prio_send_advert', 'down_timer_adverts', 'garp_extra_if', 'vmac_garp_intvl', 'old_unicast_checksum', 'check_unicast_src', 'unicast_fault_no_peer', 'track_src_ip']) {
+      level[k] = this.unsupported('not supported by tsipvs keepalived: ignored', 'warning');
+    }
+    return level;
+  })();
+
+  /** `[weight N]` after a tracked name: null when absent, undefined on an error. keepalived takes ±254 as ±253. */
+  private trackWeight(rest: readonly Word[], what: string): number | null | undefined {
+    if (rest.length === 0) return null;
+    if (rest[0]!.text !== 'weight') {
+      this.log.error(rest[0]!.at, `${what}: unknown option '${rest[0]!.text}' (weight N)`);
+      return undefined;
+    }
+    if (!rest[1]) {
+      this.log.error(rest[0]!.at, `${what}: weight without value`);
+      return undefined;
+    }
+    if (rest[2]) {
+      this.log.error(rest[2].at, rest[2].text === 'reverse' ? `${what}: 'weight ... reverse' is not supported by tsipvs keepalived yet` : `${what}: unknown weight option '${rest[2].text}'`);
+      return undefined;
+    }
+    const weight = this.integer(rest[1], `${what} weight`, -254, 254);
+    if (weight === -254 || weight === 254) {
+      this.log.warning(rest[1].at, `${what}: weight cannot be +/-254, setting to ${weight > 0 ? 253 : -253} (as keepalived does)`);
+      return weight > 0 ? 253 : -253;
+    }
+    return weight;
+  }
+
+  private readonly authLevel: Level<DraftVrrpInstance> = {
+    auth_type: { args: [1, 1], run: (st, v) => {
+      const text = st.args[0]!.text;
+      if (text === 'PASS') v.authType = 'PASS';
+      else if (text === 'AH') this.log.error(st.args[0]!.at, `(${v.name}) auth_type AH (IPsec authentication header) is not supported by tsipvs keepalived: use PASS or none`);
+      else this.log.error(st.args[0]!.at, `(${v.name}) unknown authentication type '${text}' (PASS or AH)`);
+    } },
+    auth_pass: { args: [1, 1], run: (st, v) => {
+      const text = st.args[0]!.text;
+      if (Buffer.byteLength(text, 'latin1') > 8) this.log.warning(st.args[0]!.at, `(${v.name}) Truncating auth_pass to 8 characters (as keepalived does)`);
+      v.authPass = text.slice(0, 8);
+    } },
+  };
+
+  /** `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope SCOPE] [label LABEL] ...` (alloc_ipaddress). */
+  private virtualAddresses(st: Statement, v: DraftVrrpInstance, into: VirtualAddress[]): void {
+    const what = st.keyword.text;
+    for (const [first, ...rest] of this.lines(st)) {
+      const text = first!.text;
+      const slash = text.indexOf('/');
+      const address = this.ipv4({ ...first!, text: slash >= 0 ? text.slice(0, slash) : text }, what);
+      if (address === undefined) continue;
+      let prefixLength = 32;
+      if (slash >= 0) {
+        const prefix = text.slice(slash + 1);
+        if (!/^\d+$/.test(prefix) || Number(prefix) > 32) {
+          this.log.error(first!.at, `${what}: invalid prefix length in '${text}' (0-32)`);
+          continue;
+        }
+        prefixLength = Number(prefix);
+      }
+      const vip: { at: SourceRef; address: string; prefixLength: number; dev?: string; label?: string; broadcast?: string; scope?: string } = { at: first!.at, address, prefixLength };
+      let ok = true;
+      for (let i = 0; i < rest.length && ok; i++) {
+        const option = rest[i]!;
+        const value = rest[i + 1];
+        if (['dev', 'brd', 'broadcast', 'scope', 'label'].includes(option.text)) {
+          if (!value) {
+            this.log.error(option.at, `${what}: no ${option.text} value given for ${text}`);
+            ok = false;
+            break;
+          }
+          i++;
+          if (option.text === 'dev') {
+            if (vip.dev !== undefined) {
+              this.log.error(option.at, `${what}: cannot specify the device more than once for ${text}`);
+              ok = false;
+            } else vip.dev = value.text;
+          } else if (option.text === 'scope') {
+            if (!['global', 'site', 'link', 'host', 'nowhere'].includes(value.text) && !/^\d+$/.test(value.text)) {
+              this.log.error(value.at, `${what}: invalid scope '${value.text}' for ${text} (global, site, link, host or nowhere)`);
+              ok = false;
+            } else vip.scope = value.text;
+          } else if (option.text === 'label') {
+            if (value.text.length > 15) {
+              this.log.error(value.at, `${what}: label '${value.text}' is longer than 15 characters`);
+              ok = false;
+            } else vip.label = value.text;
+          } else if (value.text === '-' || value.text === '+') {
+            this.log.error(value.at, `${what}: 'brd ${value.text}' is not supported by tsipvs keepalived: write the broadcast address`);
+            ok = false;
+          } else {
+            const brd = this.ipv4(value, `${what} brd`);
+            if (brd === undefined) ok = false;
+            else vip.broadcast = brd;
+          }
+        } else if (option.text === 'no_track' || option.text === 'preferred_lft' || option.text === 'noprefixroute' || option.text === 'home' || option.text === '-nodad' || option.text === 'mngtmpaddr' || option.text === 'autojoin') {
+          if (option.text === 'preferred_lft') i++;
+          this.log.warning(option.at, `${what}: '${option.text}' is not supported by tsipvs keepalived: ignored`);
+        } else if (option.text === 'peer' || option.text === 'use_vmac') {
+          this.log.error(option.at, `${what}: '${option.text}' is not supported by tsipvs keepalived`);
+          ok = false;
+        } else this.log.warning(option.at, `${what}: unknown option '${option.text}' for ${text} - ignoring (as keepalived does)`);
+      }
+      if (!ok) continue;
+      if (v.addresses.some((a) => a.address === address) || v.excluded.some((a) => a.address === address)) {
+        this.log.warning(first!.at, `(${v.name}) ${address} is listed twice - ignoring this one`);
+        continue;
+      }
+      into.push(vip);
+    }
+  }
+
+  private vrrpScript(st: Statement): void {
+    const name = st.args[0]!.text;
+    const first = this.vrrp.scripts.find((s) => s.name === name);
+    if (first) return this.log.error(st.keyword.at, `vrrp_script ${name} is defined twice (first at ${first.at.file}:${first.at.line})`);
+    const script: DraftVrrpScript = { at: st.keyword.at, name, initFail: false };
+    const errors = this.log.errorCount;
+    this.block(st.block!.items, this.scriptLevel, script, `vrrp_script ${name}`);
+    if (this.log.errorCount !== errors) return;
+    if (script.script === undefined) return this.log.error(st.keyword.at, `vrrp_script ${name}: no script given (keepalived would remove it)`);
+    this.vrrp.scripts.push(script);
+  }
+
+  private readonly scriptLevel: Level<DraftVrrpScript> = {
+    script: { args: 'line', run: (st, s) => {
+      const script = this.script(st);
+      if (!script) return;
+      s.script = shellCommand(script.args);
+      if (script.user !== undefined) s.user = script.user;
+    } },
+    interval: { args: [1, 1], run: (st, s) => this.set(this.unsigned(st.args[0]!, 'interval', 0, 4294), (v) => {
+      if (v === 0) this.log.warning(st.args[0]!.at, `(${s.name}): vrrp script interval must be greater than 0, setting to 1 (as keepalived does)`);
+      s.interval = Math.max(1, v);
+    }) },
+    timeout: { args: [1, 1], run: (st, s) => this.set(this.unsigned(st.args[0]!, 'timeout', 0, 4294), (v) => {
+      if (v === 0) this.log.warning(st.args[0]!.at, `(${s.name}): vrrp script timeout must be greater than 0, setting to 1 (as keepalived does)`);
+      s.timeout = Math.max(1, v);
+    }) },
+    weight: { args: [1, 2], run: (st, s) => {
+      if (st.args[1]) {
+        return this.log.error(st.args[1].at, st.args[1].text === 'reverse' ? `vrrp_script ${s.name}: 'weight ... reverse' is not supported by tsipvs keepalived yet` : `vrrp_script ${s.name}: unknown weight option '${st.args[1].text}'`);
+      }
+      this.set(this.integer(st.args[0]!, `vrrp_script ${s.name} weight`, -253, 253), (v) => (s.weight = v));
+    } },
+    rise: { args: [1, 1], run: (st, s) => this.set(this.unsigned(st.args[0]!, 'rise', 1, 0x7fffffff), (v) => (s.rise = v)) },
+    fall: { args: [1, 1], run: (st, s) => this.set(this.unsigned(st.args[0]!, 'fall', 1, 0x7fffffff), (v) => (s.fall = v)) },
+    user: { args: [1, 2], run: (st, s) => {
+      if (st.args[1]) this.log.warning(st.args[1].at, `vrrp_script ${s.name}: the group '${st.args[1].text}' is not supported: the script runs with the user's group`);
+      s.user = st.args[0]!.text;
+    } },
+    init_fail: { args: [0, 0], run: (_st, s) => (s.initFail = true) },
+  };
+
+  private syncGroup(st: Statement): void {
+    const name = st.args[0]!.text;
+    const first = this.vrrp.syncGroups.find((g) => g.name === name);
+    if (first) return this.log.error(st.keyword.at, `vrrp_sync_group ${name} is defined twice (first at ${first.at.file}:${first.at.line})`);
+    const group: DraftSyncGroup = { at: st.keyword.at, name, members: [], notify: {} };
+    const errors = this.log.errorCount;
+    this.block(st.block!.items, this.syncGroupLevel, group, `vrrp_sync_group ${name}`);
+    if (this.log.errorCount === errors) this.vrrp.syncGroups.push(group);
+  }
+
+  private readonly syncGroupLevel: Level<DraftSyncGroup> = (() => {
+    const level: Record<string, KeywordSpec<DraftSyncGroup>> = {
+      ...this.notifyLevel<DraftSyncGroup>(),
+      group: { args: [0, 0], block: 'required', run: (st, g) => {
+        for (const words of this.lines(st)) {
+          for (const word of words) {
+            if (g.members.some((m) => m.name === word.text)) this.log.warning(word.at, `vrrp_sync_group ${g.name}: ${word.text} is listed twice - ignoring`);
+            else g.members.push({ at: word.at, name: word.text });
+          }
+        }
+      } },
+    };
+    for (const k of ['track_interface', 'track_script', 'track_file', 'track_process', 'track_bfd', 'global_tracking', 'sync_group_tracking_weight']) level[k] = this.unsupported('on a sync group is not supported by tsipvs keepalived (track in each vrrp_instance)');
+    for (const k of ['smtp_alert', 'notify_priority_changes']) level[k] = this.unsupported('not supported by tsipvs keepalived: ignored', 'warning');
     return level;
   })();
 

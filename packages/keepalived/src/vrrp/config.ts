@@ -31,6 +31,8 @@ export interface VirtualAddress {
   readonly dev?: string;
   readonly label?: string;
   readonly broadcast?: string;
+  /** `scope global|site|link|host|nowhere` (or a number); default global. */
+  readonly scope?: string;
 }
 
 export interface TrackedInterface {
@@ -57,6 +59,8 @@ export interface VrrpScriptConfig {
   readonly rise: number;
   readonly fall: number;
   readonly user?: string;
+  /** `init_fail`: the script starts failed instead of succeeded (the config loader always sets it). */
+  readonly initFail?: boolean;
 }
 
 export interface VrrpNotify {
@@ -97,6 +101,11 @@ export interface VrrpInstanceConfig {
   readonly garpMasterRefreshRepeat: number;
   readonly skipCheckAdvAddr: boolean;
   readonly lowerPriorityNoAdvert: boolean;
+  /** `garp_lower_prio_delay` / `garp_lower_prio_repeat` (default: the global `vrrp_garp_lower_prio_*`, else none). The config loader always sets them. */
+  readonly garpLowerPrioDelayMs?: number;
+  readonly garpLowerPrioRepeat?: number;
+  /** `dont_track_primary`: the interface's link state does not force FAULT (the config loader always sets it). */
+  readonly dontTrackPrimary?: boolean;
 }
 
 export interface VrrpSyncGroupConfig {
