@@ -35,7 +35,7 @@ export function vip(address: string, port: number): VirtualServer['target'] {
 }
 
 export function config(virtualServers: readonly VirtualServer[], groups: readonly VirtualServerGroup[] = []): KeepalivedConfig {
-  return { file: 'test.conf', virtualServers, groups: new Map(groups.map((g) => [g.name, g])), messages: [] };
+  return { file: 'test.conf', virtualServers, groups: new Map(groups.map((g) => [g.name, g])), messages: [], vrrp: { instances: [], scripts: new Map(), syncGroups: [] } };
 }
 
 export const TCP_VIP: ServiceKey = { family: AddressFamily.IPv4, protocol: 6, address: '10.0.0.100', port: 80 };
