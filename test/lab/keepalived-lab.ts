@@ -333,7 +333,7 @@ export class KeepalivedLab {
     const argv =
       impl === 'debian'
         ? [DEBIAN_KEEPALIVED, ...debianArgs(config, `/run/${this.lab.prefix}-ka${n}`), ...extraArgs]
-        : [process.execPath, TSIPVS_BIN, 'keepalived', '-f', config, '-D', ...extraArgs];
+        : [process.execPath, TSIPVS_BIN, 'keepalived', '-C', '-f', config, '-D', ...extraArgs];
     const limited = fileLimit ? ['sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...argv] : argv;
     const child = spawn(IP, ['netns', 'exec', ns, ...limited], { stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new Daemon(impl, child);

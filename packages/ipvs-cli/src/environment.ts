@@ -1,5 +1,5 @@
 import type { Info, IpvsApi, IpvsTableLock, LockOptions, NetnsHandle } from '@tsipvs/ipvs-core';
-import type { ConfigMessage, Director, KeepalivedConfig, MonitorFactory } from '@tsipvs/keepalived';
+import type { ConfigMessage, Director, KeepalivedConfig, MonitorFactory, VrrpOptions, VrrpRuntime } from '@tsipvs/keepalived';
 import type { NetworkInterfaces, SysctlTree } from '@tsipvs/sysctl';
 import { CliError, EXIT_USAGE, messageOf } from './errors';
 import type { NameResolver } from './names/resolver';
@@ -55,6 +55,8 @@ export interface KeepalivedDaemonDeps {
   formatMessage(message: ConfigMessage): string;
   createDirector(ipvs: IpvsApi, config: KeepalivedConfig, options: { readonly monitorFactory: MonitorFactory; readonly drainTimeoutMs?: number }): Director;
   monitorFactory: MonitorFactory;
+  /** Starts the VRRP instances of the configuration (raw sockets, rtnetlink). */
+  startVrrp(config: KeepalivedConfig['vrrp'], options: VrrpOptions): VrrpRuntime;
 }
 
 /** Everything the CLI touches outside itself; injected so tests run without a kernel. */

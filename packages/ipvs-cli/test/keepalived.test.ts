@@ -195,6 +195,10 @@ describe('tsipvs keepalived', () => {
         return director;
       },
       monitorFactory: () => new FakeMonitor(),
+      // these files have no vrrp_instance: VRRP must never start
+      startVrrp: () => {
+        throw new Error('VRRP started for a file without vrrp_instance');
+      },
     };
   }
 
@@ -227,9 +231,9 @@ describe('tsipvs keepalived', () => {
     expect(kernel.services()).toEqual([]);
   });
 
-  test('-P: VRRP is refused with exit 1; a build without the parser and director says so', async () => {
-    const vrrp = await run(['keepalived', '-P', '-f', conf]);
-    expect(vrrp).toEqual({ status: 1, stdout: '', stderr: '-P/--vrrp: VRRP is not implemented yet; tsipvs keepalived runs the checkers only (-C, the default)\n' });
+  test('-P with -C is a usage error; a build without the parser and director says so', async () => {
+    const both = await run(['keepalived', '-P', '-C', '-f', conf]);
+    expect(both).toEqual({ status: 2, stdout: '', stderr: '-P/--vrrp and -C/--check exclude each other (neither runs both halves)\n' });
     const bare = await runWithFake(kernel, ['keepalived', '-f', conf]);
     expect(bare).toEqual({ status: 1, stdout: '', stderr: 'tsipvs keepalived: this build has no configuration parser, checkers and director\n' });
     expect((await run(['keepalived', '--drain-timeout', 'x'])).stderr).toBe('--drain-timeout: expected whole seconds up to 86400, got "x"\n');

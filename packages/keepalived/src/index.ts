@@ -31,3 +31,6 @@ export { VRRP_DEFAULTS } from './vrrp/config';
 export type {
   VrrpConfig, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig, VrrpNotify, VirtualAddress, TrackedInterface, TrackedScript, LvsSyncDaemonConfig,
 } from './vrrp/config';
+export { startVrrp, rtnetlinkAddresses, type VrrpRuntime, type VrrpStatus, type VrrpOptions, type VrrpLog } from './vrrp/runtime';
+export type { InstanceStatus, Transition } from './vrrp/instance';
+export type { VrrpState } from './vrrp/machine';

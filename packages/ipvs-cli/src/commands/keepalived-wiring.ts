@@ -1,5 +1,5 @@
 /** The real parser, checkers and director of `tsipvs keepalived` (process.ts loads this lazily). */
-import { createDirector, createHealthMonitor, formatConfigMessage, loadKeepalivedConfig } from '@tsipvs/keepalived';
+import { createDirector, createHealthMonitor, formatConfigMessage, loadKeepalivedConfig, startVrrp } from '@tsipvs/keepalived';
 import type { KeepalivedDaemonDeps } from '../environment';
 
 export const KEEPALIVED_DEPS: KeepalivedDaemonDeps = {
@@ -7,4 +7,5 @@ export const KEEPALIVED_DEPS: KeepalivedDaemonDeps = {
   formatMessage: formatConfigMessage,
   createDirector,
   monitorFactory: createHealthMonitor,
+  startVrrp,
 };

@@ -12,7 +12,7 @@ import { rmSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IpvsApi } from '@tsipvs/ipvs-core';
 import {
   DEFAULT_STATUS_SOCKET, formatStatus, IpvsExporter, readStatus, startMetricsServer, startStatusServer, StatusUnavailableError,
-  type ConfigMessage, type Director, type HealthMonitor, type KeepalivedConfig, type MonitorFactory, type MetricsServer, type StatusServer,
+  type ConfigMessage, type Director, type HealthMonitor, type KeepalivedConfig, type MonitorFactory, type MetricsServer, type StatusServer, type VrrpRuntime,
 } from '@tsipvs/keepalived';
 import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
@@ -56,8 +56,8 @@ export function defineKeepalivedCommand(program: Command): Command {
     .option('-f, --use-file <file>', 'the configuration file', DEFAULT_CONFIG_FILE)
     .option('-t, --config-test', 'check the configuration file and exit: 0 when it is valid, else 1 with its messages')
     .option('-D, --log-detail', 'also log every check result and every reconcile')
-    .option('-C, --check', 'run the checkers only (the default: VRRP is not implemented yet)')
-    .option('-P, --vrrp', 'run VRRP: not implemented yet (exits 1)')
+    .option('-C, --check', 'run the checkers only (default: both halves, VRRP when the file has vrrp_instance blocks)')
+    .option('-P, --vrrp', 'run VRRP only (the vrrp_instance blocks)')
     .option('-n, --dont-fork', 'accepted: tsipvs keepalived always runs in the foreground')
     .option('-l, --log-console', 'accepted: tsipvs keepalived always logs to stderr')
     .option('-S, --log-facility <facility>', 'accepted and ignored: the log goes to stderr (the journal under systemd)')
@@ -131,7 +131,7 @@ function counts(config: KeepalivedConfig): string {
 async function daemon(flags: DaemonFlags, context: CommandContext): Promise<number> {
   const { env } = context;
   if (flags.dontReleaseIpvs && flags.flushOnExit) throw new CliError('-I/--dont-release-ipvs and --flush-on-exit exclude each other', 2);
-  if (flags.vrrp) throw new CliError('-P/--vrrp: VRRP is not implemented yet; tsipvs keepalived runs the checkers only (-C, the default)', 1);
+  if (flags.vrrp && flags.check) throw new CliError('-P/--vrrp and -C/--check exclude each other (neither runs both halves)', 2);
   const drainTimeoutMs = flags.drainTimeout === undefined ? undefined : secondsOption('--drain-timeout', flags.drainTimeout) * 1000;
   const listen = flags.metricsListen === undefined ? undefined : listenOption('--metrics-listen', flags.metricsListen);
   const deps = await loadDeps(context);
@@ -143,10 +143,17 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
   const hooks = daemonHooks(env, 'keepalived');
   const log = makeLog(hooks, env.clock, flags.logDetail ?? false);
   const warn = (m: ConfigMessage) => log(m.severity === 'note' ? 'info' : m.severity === 'error' ? 'error' : 'warning', deps.formatMessage(m));
+  // -P: VRRP only (the director owns nothing); -C: the checkers only
+  const checkersOf = (c: KeepalivedConfig): KeepalivedConfig => (flags.vrrp ? { ...c, virtualServers: [] } : c);
+  const vrrpOf = (c: KeepalivedConfig): KeepalivedConfig['vrrp'] | undefined => (flags.check || c.vrrp.instances.length === 0 ? undefined : c.vrrp);
   const config = await loadConfig(deps, flags.useFile, warn);
   const api = await context.api();
+  const writes = lockedWrites(api, context);
   const monitorFactory = flags.logDetail ? loggingResults(deps.monitorFactory, log) : deps.monitorFactory;
-  const director = deps.createDirector(lockedWrites(api, context), config, {
+  const vrrpLog = (level: 'info' | 'detail' | 'warning', text: string) => log(level, text);
+  let vrrpConfig = vrrpOf(config);
+  let vrrp: VrrpRuntime | undefined;
+  const director = deps.createDirector(writes, checkersOf(config), {
     monitorFactory,
     ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
   });
@@ -157,7 +164,15 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
     log('info', `SIGHUP: reloading ${flags.useFile}`);
     try {
       const next = await loadConfig(deps, flags.useFile, warn);
-      await director.reload(next);
+      await director.reload(checkersOf(next));
+      const nextVrrp = vrrpOf(next);
+      if (vrrpIdentity(nextVrrp) !== vrrpIdentity(vrrpConfig)) {
+        // VRRP has no partial reload here: its instances restart (a master hands over and takes back)
+        log('warning', 'the VRRP configuration changed: restarting the VRRP instances');
+        await vrrp?.stop();
+        vrrp = nextVrrp ? deps.startVrrp(nextVrrp, { ipvs: writes, log: vrrpLog }) : undefined;
+        vrrpConfig = nextVrrp;
+      }
       log('info', `reloaded ${flags.useFile}: ${counts(next)}`);
     } catch (error) {
       log('error', messageOf(error));
@@ -170,10 +185,11 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
   let running = false;
   try {
     // the socket first: a second daemon on it stops here, before touching the table
-    status = await startStatusServer(flags.statusSocket, env.pid, () => director.status()).catch((error: unknown) => {
+    status = await startStatusServer(flags.statusSocket, env.pid, () => director.status(), () => vrrp?.status()).catch((error: unknown) => {
       throw new CliError(`--status-socket: ${messageOf(error)}`, 1);
     });
-    log('info', `starting: ${flags.useFile}: ${counts(config)}`);
+    log('info', `starting: ${flags.useFile}: ${flags.vrrp ? 'VRRP only' : counts(config)}${vrrpConfig ? `, ${vrrpConfig.instances.length} VRRP instance${vrrpConfig.instances.length === 1 ? '' : 's'}` : ''}`);
+    if (vrrpConfig) vrrp = deps.startVrrp(vrrpConfig, { ipvs: writes, log: vrrpLog });
     await director.start();
     if (listen) {
       metrics = await startMetricsServer(new IpvsExporter(api, { director }), listen).catch((error: unknown) => {
@@ -190,6 +206,8 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
     return 0;
   } finally {
     signals.release();
+    // VRRP first: a master's priority-0 advert lets the backup take over at once
+    await vrrp?.stop();
     await status?.close();
     await metrics?.close();
     // a start that failed half-way leaves the table to the next start, whatever --flush-on-exit says
@@ -197,6 +215,11 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
     if (flags.pid) removePidFile(flags.pid, env.pid);
     log('info', 'stopped');
   }
+}
+
+/** The VRRP configuration without source positions: equal when a reload changes nothing of VRRP. */
+function vrrpIdentity(config: KeepalivedConfig['vrrp'] | undefined): string {
+  return JSON.stringify(config ?? null, (key, value: unknown) => (key === 'at' ? undefined : value instanceof Map ? [...value.entries()] : value));
 }
 
 /** Removes the pid file if it still names this process. */

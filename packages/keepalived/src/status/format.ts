@@ -48,6 +48,22 @@ function virtualServerBlock(vs: VirtualServerReport): string {
   return head + columns([['REAL SERVER', 'STATE', 'WEIGHT', 'FAILURES', 'LAST CHECK'], ...vs.realServers.map(realServerRow)], '  ');
 }
 
+type VrrpReport = NonNullable<StatusReport['vrrp']>;
+
+/** One row per VRRP instance: state, priorities, master, last advert, last transition. */
+function vrrpBlock(vrrp: VrrpReport): string {
+  const rows = vrrp.instances.map((i) => {
+    const last = i.transitions.at(-1);
+    const dropped = Object.entries(i.dropped).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    return [
+      i.name, i.state, `${i.effectivePriority}/${i.configuredPriority}`, i.masterAddress ?? '-', time(i.lastAdvertAt),
+      last ? `${time(last.at)} ${last.from}->${last.to} (${last.reason})` : '-', dropped || '-',
+    ];
+  });
+  const groups = vrrp.syncGroups.map((g) => `sync group ${g.name}: ${g.state}\n`).join('');
+  return `\nVRRP\n${columns([['INSTANCE', 'STATE', 'PRIORITY', 'MASTER', 'LAST ADVERT', 'LAST TRANSITION', 'DROPPED'], ...rows], '  ')}${groups}`;
+}
+
 /** The whole report as text. */
 export function formatStatus(report: StatusReport): string {
   const { status } = report;
@@ -56,6 +72,7 @@ export function formatStatus(report: StatusReport): string {
     ? `last reconcile ${time(last.at)}: ${last.error ? `FAILED (${last.error})` : `${last.changes} change${last.changes === 1 ? '' : 's'}`}`
     : 'not reconciled yet';
   const head = `tsipvs keepalived (pid ${report.pid}), ${status.configFile}, running since ${time(status.startedAt)}, ${reconcile}\n`;
-  if (status.virtualServers.length === 0) return `${head}no virtual servers\n`;
-  return [head, ...status.virtualServers.map((vs) => `\n${virtualServerBlock(vs)}`)].join('');
+  const vrrp = report.vrrp && report.vrrp.instances.length > 0 ? vrrpBlock(report.vrrp) : '';
+  if (status.virtualServers.length === 0) return `${head}no virtual servers\n${vrrp}`;
+  return [head, ...status.virtualServers.map((vs) => `\n${virtualServerBlock(vs)}`), vrrp].join('');
 }

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import type { DirectorStatus } from '../director/types';
+import type { VrrpStatus } from '../vrrp/runtime';
 
 export const DEFAULT_STATUS_SOCKET = '/run/tsipvs/keepalived.sock';
 
@@ -14,6 +15,8 @@ export interface StatusDocument {
   readonly version: 1;
   readonly pid: number;
   readonly status: DirectorStatus;
+  /** The VRRP instances, when the daemon runs them. */
+  readonly vrrp?: VrrpStatus;
 }
 
 /** A value as it comes back from JSON: dates become ISO strings. */
@@ -49,7 +52,7 @@ function answers(path: string): Promise<boolean> {
  * Listens on `path` (its folder is made when missing). A socket file left by a daemon that is gone is
  * replaced; one that still answers is another daemon's: that is an error.
  */
-export async function startStatusServer(path: string, pid: number, status: () => DirectorStatus): Promise<StatusServer> {
+export async function startStatusServer(path: string, pid: number, status: () => DirectorStatus, vrrp?: () => VrrpStatus | undefined): Promise<StatusServer> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   if (await answers(path)) throw new Error(`another daemon answers on the status socket ${path} (--status-socket names another)`);
   rmSync(path, { force: true });
@@ -57,7 +60,8 @@ export async function startStatusServer(path: string, pid: number, status: () =>
     socket.on('error', () => undefined); // a client that went away
     let text: string;
     try {
-      text = JSON.stringify({ version: 1, pid, status: status() } satisfies StatusDocument);
+      const instances = vrrp?.();
+      text = JSON.stringify({ version: 1, pid, status: status(), ...(instances ? { vrrp: instances } : {}) } satisfies StatusDocument);
     } catch (error) {
       text = JSON.stringify({ version: 1, pid, error: error instanceof Error ? error.message : String(error) });
     }
