@@ -73,7 +73,13 @@ function watchSignals(): SignalWatch {
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
     program: 'tsipvs',
-    openApi: async () => (await import('@tsipvs/ipvs-core')).openIpvs(),
+    // One-shot commands block on the kernel anyway: the blocking transport (koffi) skips a round of
+    // libuv callbacks per datagram and never loads npm `netlink`. TSIPVS_TRANSPORT=async picks the
+    // library's default transport instead (benchmarks compare the two).
+    openApi: async () => {
+      const core = await import('@tsipvs/ipvs-core');
+      return process.env['TSIPVS_TRANSPORT'] === 'async' ? core.openIpvs() : core.openIpvsSync();
+    },
     loadIpvsModule,
     resolver: new FilesResolver({ systemLookup: true }),
     readStdin,
