@@ -17,6 +17,8 @@ const CORE = path.resolve(__dirname, '../../../packages/ipvs-core/dist/src/index
 /** The moby/ipvs peers, built by run-bench on the host (absent: their rows are left out). */
 const PEERS = path.resolve(__dirname, 'peers-bin');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Single calls per row of the single-call table. */
+const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 
 interface Measure {
   readonly wall: number;
@@ -223,16 +225,16 @@ function benchWrites(): void {
   printTable('restore of 2,000 x 10 (22,000 lines) on fresh tables, runs in a row', ['run', 'ipvsadm -R', 'tsipvs -R (sync)', 'tsipvs -R (async)', 'moby/ipvs one by one'], body);
 }
 
-/** 40 single `-A` calls in a row, and what a call's start-up is made of (each 40 times). */
+/** `CALLS` single `-A` calls in a row (40 unless BENCH_CALLS), and what a call's start-up is made of (each as often). */
 function benchSingleCalls(): void {
   const ns = freshNamespace('bench-single');
   const each = (argv: (i: number) => string[], env: Record<string, string> = {}): number => {
     const started = process.hrtime.bigint();
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < CALLS; i++) {
       const r = spawnSync(IP, ['netns', 'exec', ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv(i)], { encoding: 'latin1' });
       if (r.status !== 0) throw new Error(`${argv(i).join(' ')} exited ${r.status}: ${r.stderr}`);
     }
-    return Number(process.hrtime.bigint() - started) / 1e6 / 40;
+    return Number(process.hrtime.bigint() - started) / 1e6 / CALLS;
   };
   const bare = each(() => [process.execPath, '-e', '0']);
   const ipvsadm = each((i) => ['ipvsadm', '-A', '-t', `10.1.0.${i + 1}:80`]);
@@ -247,7 +249,7 @@ function benchSingleCalls(): void {
     ['load commander', alone("require('commander')")],
     ['core library (dist modules) + openIpvsSync(): socket, family lookup', alone(`require(${JSON.stringify(CORE)}).openIpvsSync().close()`)],
   ];
-  printTable('40 single calls in a row (ms per call)', ['call', 'ms', 'x node -e 0'], [
+  printTable(`${CALLS} single calls in a row (ms per call)`, ['call', 'ms', 'x node -e 0'], [
     ['ipvsadm -A', ipvsadm, bare], ['tsipvs -A', tsipvs, bare], ['tsipvs -A, async transport', pipelined, bare], ['node -e 0', bare, bare],
   ].map(([label, ms, base]) => [label as string, (ms as number).toFixed(1), `${((ms as number) / (base as number)).toFixed(2)}x`]));
   printTable('start-up: each step alone, in a fresh node (ms per process; minus node -e 0 is its cost)', ['step', 'ms', 'cost'],

@@ -11,7 +11,7 @@ try {
   process.stderr.write(`[bench] moby/ipvs peers not built (${(error as Error).message.split('\n')[0]}): their rows are left out\n`);
 }
 
-const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITES']
+const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITES', 'BENCH_CALLS']
   .filter((name) => process.env[name])
   .map((name) => `${name}='${process.env[name]!.replace(/'/g, '')}' `)
   .join('');
