@@ -121,9 +121,9 @@ export class SyncTableReader {
 
 /**
  * The whole table (services with their counters, each with its real servers) read at once, through
- * a socket of its own. It BLOCKS the event loop while it runs: about 0.X s per 10,000 real servers
- * measured in the kernel lab (docs/benchmarks.md); use `openIpvs()` and `listDestinations` where
- * other work must go on meanwhile. Throws IpvsError like the asynchronous reads.
+ * a socket of its own. It BLOCKS the event loop while it runs, for as long as a listing of the table
+ * takes (per 10,000 real servers: docs/benchmarks.md, "library readTableSync()"); use `openIpvs()` and
+ * `listDestinations` where other work must go on meanwhile. Throws IpvsError like the asynchronous reads.
  */
 export function readTableSync(options: SyncOpenOptions = {}): ListedService[] {
   const { transport, familyId } = openSyncTransport(options);
