@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -24,8 +23,10 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** ipvsadm's way: `/sbin/modprobe -- ip_vs` (through PATH where /sbin has no modprobe), its messages passed on. */
-function loadIpvsModule(): Promise<string> {
+async function loadIpvsModule(): Promise<string> {
   const modprobe = existsSync('/sbin/modprobe') ? '/sbin/modprobe' : 'modprobe';
+  // loaded here only: child_process costs every command's start-up a few ms natively, ten times that emulated
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     // a modprobe that cannot run says nothing, as ipvsadm's child that fails to exec
     execFile(modprobe, ['--', 'ip_vs'], { encoding: 'latin1' }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
