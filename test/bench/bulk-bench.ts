@@ -1,8 +1,11 @@
 /**
- * Bulk-rules benchmark, run inside the VM (`npm run bench`). For each table size, on fresh tables in
- * fresh namespaces: ipvsadm -R vs tsipvs -R (wall, user, sys CPU, peak memory), listing (-Ln) and
- * save (-S -n) of the loaded table by both, `tsipvs apply` of the same file (expected: zero writes)
- * and of a file with 1% of its lines changed. Prints one table with ratios from this same run.
+ * Bulk-rules benchmark, run inside the VM (`npm run bench`). For each table, on fresh tables in
+ * fresh namespaces: ipvsadm -R vs tsipvs -R (wall, user, sys CPU, peak memory; tsipvs on both
+ * transports), listing (-Ln, -Ln --stats) and save (-S -n) of the loaded table by both (best of
+ * BENCH_RUNS), the library's `readTableSync` in-process, moby/ipvs (the peers built from
+ * test/bench/peers, when present), `tsipvs apply` of the same file (expected: zero writes) and of a
+ * file with 1% of its lines changed. Then 40 single `-A` calls and where a call's start-up goes.
+ * Prints tables with ratios from this same run.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,6 +13,12 @@ import * as path from 'node:path';
 
 const IP = '/usr/sbin/ip';
 const TSIPVS = path.resolve(__dirname, '../../../packages/ipvs-cli/bin/tsipvs');
+const CORE = path.resolve(__dirname, '../../../packages/ipvs-core/dist/src/index.js');
+/** The moby/ipvs peers, built by run-bench on the host (absent: their rows are left out). */
+const PEERS = path.resolve(__dirname, 'peers-bin');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Single calls per row of the single-call table. */
+const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 
 interface Measure {
   readonly wall: number;
@@ -21,10 +30,10 @@ interface Measure {
 }
 
 /** Runs a command in a namespace under busybox `time -v`, returns its figures and output. */
-function measure(ns: string, argv: readonly string[], inputFile?: string): Measure {
+function measure(ns: string, argv: readonly string[], inputFile?: string, env: Record<string, string> = {}): Measure {
   const timing = `/tmp/time-${process.pid}.txt`;
   const fd = inputFile ? fs.openSync(inputFile, 'r') : 'ignore';
-  const r = spawnSync(IP, ['netns', 'exec', ns, 'time', '-v', '-o', timing, ...argv], {
+  const r = spawnSync(IP, ['netns', 'exec', ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'time', '-v', '-o', timing, ...argv], {
     stdio: [fd, 'pipe', 'pipe'],
     maxBuffer: 1024 * 1024 * 1024,
     encoding: 'latin1',
@@ -62,21 +71,27 @@ function freshNamespace(name: string): string {
   return name;
 }
 
-/** The rules file: `services` services with `servers` real servers each, in ipvsadm's save format. */
-function rulesFile(services: number, servers: number, changedPercent = 0): string {
+/** One part of a table: `services` services with `servers` real servers each. */
+type Part = readonly [services: number, servers: number];
+
+/** The rules file of a table (its parts one after the other), in ipvsadm's save format. */
+function rulesFile(parts: readonly Part[], changedPercent = 0): string {
   const lines: string[] = [];
   let serverLines = 0;
-  for (let s = 0; s < services; s++) {
-    const vip = `172.${16 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}:80`;
-    lines.push(`-A -t ${vip} -s ${s % 3 === 0 ? 'rr' : 'wlc'}`);
-    for (let d = 0; d < servers; d++) {
-      serverLines++;
-      let weight = 1 + (d % 5);
-      if (changedPercent > 0 && serverLines % Math.round(100 / changedPercent) === 0) weight += 10;
-      lines.push(`-a -t ${vip} -r 10.${100 + (s >> 8)}.${s & 255}.${d + 1}:80 ${d % 2 ? '-m' : '-g'} -w ${weight}`);
+  let s = 0;
+  for (const [services, servers] of parts) {
+    for (let end = s + services; s < end; s++) {
+      const vip = `172.${16 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}:80`;
+      lines.push(`-A -t ${vip} -s ${s % 3 === 0 ? 'rr' : 'wlc'}`);
+      for (let d = 0; d < servers; d++) {
+        serverLines++;
+        let weight = 1 + (d % 5);
+        if (changedPercent > 0 && serverLines % Math.round(100 / changedPercent) === 0) weight += 10;
+        lines.push(`-a -t ${vip} -r 10.${100 + (s >> 8)}.${s & 255}.${d + 1}:80 ${d % 2 ? '-m' : '-g'} -w ${weight}`);
+      }
     }
   }
-  const file = `/tmp/rules-${services}x${servers}-${changedPercent}.txt`;
+  const file = `/tmp/rules-${parts.map((p) => p.join('x')).join('+')}-${changedPercent}.txt`;
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -90,9 +105,15 @@ interface Row {
 
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
-function printTable(title: string, rows: readonly Row[]): void {
-  const header = ['measure', 'ipvsadm wall s', 'user', 'sys', 'MB', 'tsipvs wall s', 'user', 'sys', 'MB', 'ratio', 'note'];
-  const body = rows.map((r) => [
+function printTable(title: string, header: readonly string[], body: readonly string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${body.map(line).join('\n')}\n`);
+}
+
+function printRows(title: string, rows: readonly Row[]): void {
+  const header = ['measure', 'ipvsadm wall s', 'user', 'sys', 'MB', 'tsipvs wall s', 'user', 'sys', 'MB', 'tsipvs/ipvsadm', 'note'];
+  printTable(title, header, rows.map((r) => [
     r.label,
     r.ipvsadm ? f2(r.ipvsadm.wall) : '',
     r.ipvsadm ? f2(r.ipvsadm.user) : '',
@@ -102,28 +123,53 @@ function printTable(title: string, rows: readonly Row[]): void {
     f2(r.tsipvs.user),
     f2(r.tsipvs.sys),
     r.tsipvs.rssMb.toFixed(0),
-    r.ipvsadm ? `${(r.ipvsadm.wall / r.tsipvs.wall).toFixed(2)}x` : '',
+    r.ipvsadm ? `${(r.tsipvs.wall / r.ipvsadm.wall).toFixed(2)}x` : '',
     r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${body.map(line).join('\n')}\n`);
+  ]));
 }
 
-function benchSize(services: number, servers: number): void {
-  const file = rulesFile(services, servers);
-  const changed = rulesFile(services, servers, 1);
-  const lineCount = services * (servers + 1);
+/** The fastest of `RUNS` runs (what the machine can do; the others met noise). */
+function best(run: () => Measure): Measure {
+  let fastest: Measure | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const m = run();
+    if (!fastest || m.wall < fastest.wall) fastest = m;
+  }
+  return fastest!;
+}
+
+const peer = (name: string): string | undefined => (fs.existsSync(path.join(PEERS, name)) ? path.join(PEERS, name) : undefined);
+const vs = (m: Measure, base: Measure): string => `${(m.wall / base.wall).toFixed(2)}x of ipvsadm`;
+
+/** The library in-process: `readTableSync()` of the whole table; prints the call's own ms on stdout. */
+const LIBRARY_READ = `const c=require(${JSON.stringify(CORE)});const t=process.hrtime.bigint();const l=c.readTableSync();`
+  + `const ms=Number(process.hrtime.bigint()-t)/1e6;let n=0;for(const s of l)n+=s.destinations.length;`
+  + `process.stdout.write(ms.toFixed(0)+' '+l.length+' '+n+'\\n')`;
+
+function benchTable(parts: readonly Part[]): void {
+  const file = rulesFile(parts);
+  const changed = rulesFile(parts, 1);
+  const lineCount = parts.reduce((n, [services, servers]) => n + services * (servers + 1), 0);
+  const name = parts.map(([a, b]) => `${a} x ${b}`).join(' + ');
   const a = freshNamespace('bench-ipvsadm');
   const ipvsadmRestore = measure(a, ['ipvsadm', '-R'], file);
-  const ipvsadmList = measure(a, ['ipvsadm', '-Ln']);
-  const ipvsadmSave = measure(a, ['ipvsadm', '-S', '-n']);
+  const ipvsadmList = best(() => measure(a, ['ipvsadm', '-Ln']));
+  const ipvsadmStats = best(() => measure(a, ['ipvsadm', '-Ln', '--stats']));
+  const ipvsadmSave = best(() => measure(a, ['ipvsadm', '-S', '-n']));
   const b = freshNamespace('bench-tsipvs');
   const tsRestore = measure(b, [process.execPath, TSIPVS, '-R'], file);
-  const tsList = measure(b, [process.execPath, TSIPVS, '-Ln']);
-  const tsSave = measure(b, [process.execPath, TSIPVS, '-S', '-n']);
+  const tsList = best(() => measure(b, [process.execPath, TSIPVS, '-Ln']));
+  const tsStats = best(() => measure(b, [process.execPath, TSIPVS, '-Ln', '--stats']));
+  const tsSave = best(() => measure(b, [process.execPath, TSIPVS, '-S', '-n']));
+  const asyncList = measure(b, [process.execPath, TSIPVS, '-Ln'], undefined, { TSIPVS_TRANSPORT: 'async' });
   if (tsList.stdout !== ipvsadmList.stdout) throw new Error('tsipvs -Ln and ipvsadm -Ln differ on the same rules');
+  if (tsStats.stdout !== ipvsadmStats.stdout) throw new Error('tsipvs -Ln --stats and ipvsadm -Ln --stats differ on the same rules');
   if (tsSave.stdout !== ipvsadmSave.stdout) throw new Error('tsipvs -S -n and ipvsadm -S -n differ on the same rules');
+  if (asyncList.stdout !== ipvsadmList.stdout) throw new Error('tsipvs -Ln (async transport) and ipvsadm -Ln differ on the same rules');
+  const library = best(() => measure(b, [process.execPath, '-e', LIBRARY_READ]));
+  const [readMs, libServices, libServers] = library.stdout.trim().split(' ').map(Number) as [number, number, number];
+  if (libServices !== parts.reduce((n, p) => n + p[0], 0)) throw new Error(`readTableSync read ${libServices} services`);
+  const mobyList = peer('mobylist') ? best(() => measure(b, [peer('mobylist')!])) : undefined;
   const noop = measure(b, [process.execPath, TSIPVS, 'apply', '--json', file]);
   const onePercent = measure(b, [process.execPath, TSIPVS, 'apply', '--json', changed]);
   const writes = (m: Measure) => {
@@ -132,18 +178,87 @@ function benchSize(services: number, servers: number): void {
   };
   const again = measure(b, [process.execPath, TSIPVS, 'apply', '--dry-run', '--json', changed]);
   if (writes(again) !== 0) throw new Error(`applying the changed file left ${writes(again)} differences`);
-  printTable(`${services} services x ${servers} real servers (${lineCount} lines), fresh tables`, [
-    { label: 'restore (-R)', ipvsadm: ipvsadmRestore, tsipvs: tsRestore },
+  const c = freshNamespace('bench-async');
+  const asyncRestore = measure(c, [process.execPath, TSIPVS, '-R'], file, { TSIPVS_TRANSPORT: 'async' });
+  spawnSync(IP, ['netns', 'del', c]);
+  const rows: Row[] = [
+    { label: 'restore (-R)', ipvsadm: ipvsadmRestore, tsipvs: tsRestore, note: `${(ipvsadmRestore.wall / tsRestore.wall).toFixed(2)}x faster than ipvsadm` },
+    { label: 'restore (-R), async transport', ipvsadm: ipvsadmRestore, tsipvs: asyncRestore, note: 'TSIPVS_TRANSPORT=async (npm netlink, pipelined)' },
     { label: 'list (-Ln)', ipvsadm: ipvsadmList, tsipvs: tsList },
+    { label: 'list (-Ln --stats)', ipvsadm: ipvsadmStats, tsipvs: tsStats },
     { label: 'save (-S -n)', ipvsadm: ipvsadmSave, tsipvs: tsSave },
+    { label: 'list (-Ln), async transport', ipvsadm: ipvsadmList, tsipvs: asyncList, note: 'TSIPVS_TRANSPORT=async, one run' },
+    { label: 'library readTableSync()', ipvsadm: ipvsadmList, tsipvs: library, note: `in-process ${readMs} ms for ${libServers} real servers (${(readMs * 10000 / Math.max(1, libServers)).toFixed(0)} ms per 10k)` },
+  ];
+  if (mobyList) rows.push({ label: 'moby/ipvs list (peer)', ipvsadm: ipvsadmList, tsipvs: mobyList, note: `tsipvs -Ln: ${(tsList.wall / mobyList.wall).toFixed(2)}x of moby/ipvs` });
+  else rows.push({ label: 'moby/ipvs list (peer)', tsipvs: library, note: 'peers not built (no Go toolchain on the host): row left out' });
+  rows.push(
     { label: 'apply, same file', tsipvs: noop, note: `${writes(noop)} writes; ${(noop.wall / tsList.wall).toFixed(2)}x of one tsipvs -Ln` },
     { label: 'apply, 1% changed', tsipvs: onePercent, note: `${writes(onePercent)} writes` },
-  ]);
+  );
+  printRows(`${name} real servers (${lineCount} lines), fresh tables; listings best of ${RUNS}`, rows.filter((r) => !(r.label.startsWith('moby') && !mobyList)));
+  if (!mobyList) process.stdout.write('moby/ipvs rows left out: the peers were not built (see test/bench/peers)\n');
   const bare = measure(b, [process.execPath, '-e', '0']);
   process.stdout.write(`node's own start (node -e 0) in this run: ${f2(bare.wall)} s wall, ${bare.rssMb.toFixed(0)} MB\n`);
   spawnSync(IP, ['netns', 'del', a]);
   spawnSync(IP, ['netns', 'del', b]);
 }
 
-const sizes = (process.env.BENCH_SIZES ?? '2000x10,10000x10').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-for (const [services, servers] of sizes) benchSize(services, servers);
+/** Restores of 2k x 10 (22k lines) on fresh tables, `RUNS` times in a row: ipvsadm, tsipvs (both transports), moby/ipvs. */
+function benchWrites(): void {
+  const file = rulesFile([[2000, 10]]);
+  const body: string[][] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const time = (argv: string[], input?: string, env?: Record<string, string>): Measure => {
+      const ns = freshNamespace('bench-writes');
+      const m = measure(ns, argv, input, env);
+      spawnSync(IP, ['netns', 'del', ns]);
+      return m;
+    };
+    const ipvsadm = time(['ipvsadm', '-R'], file);
+    const sync = time([process.execPath, TSIPVS, '-R'], file);
+    const pipelined = time([process.execPath, TSIPVS, '-R'], file, { TSIPVS_TRANSPORT: 'async' });
+    const moby = peer('mobyrestore') ? time([peer('mobyrestore')!, '2000']) : undefined;
+    const faster = (m: Measure) => `${f2(m.wall)} s (${(ipvsadm.wall / m.wall).toFixed(2)}x faster)`;
+    body.push([`${run}`, `${f2(ipvsadm.wall)} s`, faster(sync), faster(pipelined), moby ? faster(moby) : 'not built']);
+  }
+  printTable('restore of 2,000 x 10 (22,000 lines) on fresh tables, runs in a row', ['run', 'ipvsadm -R', 'tsipvs -R (sync)', 'tsipvs -R (async)', 'moby/ipvs one by one'], body);
+}
+
+/** `CALLS` single `-A` calls in a row (40 unless BENCH_CALLS), and what a call's start-up is made of (each as often). */
+function benchSingleCalls(): void {
+  const ns = freshNamespace('bench-single');
+  const each = (argv: (i: number) => string[], env: Record<string, string> = {}): number => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < CALLS; i++) {
+      const r = spawnSync(IP, ['netns', 'exec', ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv(i)], { encoding: 'latin1' });
+      if (r.status !== 0) throw new Error(`${argv(i).join(' ')} exited ${r.status}: ${r.stderr}`);
+    }
+    return Number(process.hrtime.bigint() - started) / 1e6 / CALLS;
+  };
+  const bare = each(() => [process.execPath, '-e', '0']);
+  const ipvsadm = each((i) => ['ipvsadm', '-A', '-t', `10.1.0.${i + 1}:80`]);
+  const tsipvs = each((i) => [process.execPath, TSIPVS, '-A', '-t', `10.2.0.${i + 1}:80`]);
+  const pipelined = each((i) => [process.execPath, TSIPVS, '-A', '-t', `10.3.0.${i + 1}:80`], { TSIPVS_TRANSPORT: 'async' });
+  const alone = (what: string) => each(() => [process.execPath, '-e', what]);
+  const parts: Array<[string, number]> = [
+    ['node -e 0', bare],
+    ['load the bundle (dist/tsipvs.js), no call', alone(`require(${JSON.stringify(path.join(path.dirname(TSIPVS), '../dist/tsipvs.js'))})`)],
+    ['load koffi and libc', alone("require('koffi').load('libc.so.6')")],
+    ['load npm netlink (its raw socket)', alone("require('netlink/dist/raw')")],
+    ['load commander', alone("require('commander')")],
+    ['core library (dist modules) + openIpvsSync(): socket, family lookup', alone(`require(${JSON.stringify(CORE)}).openIpvsSync().close()`)],
+  ];
+  printTable(`${CALLS} single calls in a row (ms per call)`, ['call', 'ms', 'x node -e 0'], [
+    ['ipvsadm -A', ipvsadm, bare], ['tsipvs -A', tsipvs, bare], ['tsipvs -A, async transport', pipelined, bare], ['node -e 0', bare, bare],
+  ].map(([label, ms, base]) => [label as string, (ms as number).toFixed(1), `${((ms as number) / (base as number)).toFixed(2)}x`]));
+  printTable('start-up: each step alone, in a fresh node (ms per process; minus node -e 0 is its cost)', ['step', 'ms', 'cost'],
+    parts.map(([label, ms]) => [label, ms.toFixed(1), (ms - bare).toFixed(1)]));
+  spawnSync(IP, ['netns', 'del', ns]);
+}
+
+const tables = (process.env.BENCH_SIZES ?? '16000x1+2000x10,2000x10,10000x10').split(',')
+  .map((table) => table.split('+').map((part) => part.split('x').map(Number) as unknown as Part));
+for (const parts of tables) benchTable(parts);
+if (process.env.BENCH_WRITES !== '0') benchWrites();
+benchSingleCalls();

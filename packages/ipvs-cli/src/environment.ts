@@ -65,7 +65,8 @@ export interface CliEnvironment {
   readonly program: string;
   readonly output: CliOutput;
   /** Opens the IPVS client (called at most once, only by commands that need the kernel). */
-  openApi(): Promise<IpvsApi>;
+  /** `eventLoop`: a long-running command (keepalived, exporter) that must never block the event loop. */
+  openApi(options?: { readonly eventLoop?: boolean }): Promise<IpvsApi>;
   /**
    * Asks the kernel to load ip_vs, as ipvsadm runs `modprobe -- ip_vs` when IPVS cannot be opened.
    * Resolves to what modprobe printed (shown on stderr, as ipvsadm's child shows it), whatever
@@ -158,9 +159,11 @@ export function ipvsUnavailable(reason: string): CliError {
  */
 class LazyApi {
   private opened: Promise<OpenedApi> | undefined;
+  /** Set by long-running commands before the first use: the library's asynchronous transport. */
+  eventLoop = false;
 
   constructor(
-    private readonly open: () => Promise<IpvsApi>,
+    private readonly open: (eventLoop: boolean) => Promise<IpvsApi>,
     private readonly loadModule: () => Promise<void>,
   ) {}
 
@@ -184,7 +187,7 @@ class LazyApi {
   private async tryOpen(): Promise<OpenedApi> {
     let api: IpvsApi | undefined;
     try {
-      api = await this.open();
+      api = await this.open(this.eventLoop);
       return { api, info: await api.getInfo() };
     } catch (error) {
       api?.close();
@@ -213,11 +216,20 @@ export class CommandContext {
   constructor(
     readonly env: CliEnvironment,
     readonly output: CliOutput = env.output,
-    private readonly lazyApi = new LazyApi(() => env.openApi(), () => loadIpvsModule(env, output)),
+    private readonly lazyApi = new LazyApi((eventLoop) => env.openApi({ eventLoop }), () => loadIpvsModule(env, output)),
   ) {}
 
   async api(): Promise<IpvsApi> {
     return (await this.lazyApi.get()).api;
+  }
+
+  /**
+   * For commands that run on (keepalived, exporter): the API they get is the library's asynchronous
+   * one, never the blocking transport of one-shot commands (a blocked event loop would delay checks,
+   * VRRP adverts and scrapes). Call before the first `api()`.
+   */
+  runsOn(): void {
+    this.lazyApi.eventLoop = true;
   }
 
   /** GET_INFO as read when the API was opened. */

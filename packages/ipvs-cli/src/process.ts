@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -24,8 +23,10 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** ipvsadm's way: `/sbin/modprobe -- ip_vs` (through PATH where /sbin has no modprobe), its messages passed on. */
-function loadIpvsModule(): Promise<string> {
+async function loadIpvsModule(): Promise<string> {
   const modprobe = existsSync('/sbin/modprobe') ? '/sbin/modprobe' : 'modprobe';
+  // loaded here only: child_process costs every command's start-up a few ms natively, ten times that emulated
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     // a modprobe that cannot run says nothing, as ipvsadm's child that fails to exec
     execFile(modprobe, ['--', 'ip_vs'], { encoding: 'latin1' }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
@@ -94,7 +95,7 @@ async function bindNetns(spec: string): Promise<NetnsBinding> {
   const netns = core.openNetns(spec);
   return {
     bound: {
-      openApi: () => core.openIpvs({ netns }),
+      openApi: async (options) => (options?.eventLoop || process.env['TSIPVS_TRANSPORT'] === 'async' ? core.openIpvs({ netns }) : core.openIpvsSync({ netns })),
       readConnections: async () => netns.enter(() => {
         try {
           return readFileSync('/proc/thread-self/net/ip_vs_conn', 'latin1');
@@ -114,7 +115,13 @@ async function bindNetns(spec: string): Promise<NetnsBinding> {
 function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
     program: 'tsipvs',
-    openApi: async () => (await import('@tsipvs/ipvs-core')).openIpvs(),
+    // One-shot commands block on the kernel anyway: the blocking transport (koffi) skips a round of
+    // libuv callbacks per datagram and never loads npm `netlink`. Long-running ones (keepalived,
+    // exporter) and TSIPVS_TRANSPORT=async get the library's default transport (benchmarks compare the two).
+    openApi: async (options) => {
+      const core = await import('@tsipvs/ipvs-core');
+      return options?.eventLoop || process.env['TSIPVS_TRANSPORT'] === 'async' ? core.openIpvs() : core.openIpvsSync();
+    },
     loadIpvsModule,
     resolver: new FilesResolver({ systemLookup: true }),
     readStdin,

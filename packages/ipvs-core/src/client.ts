@@ -17,6 +17,8 @@ import { checkInteger } from './protocol/validate';
 import { findService, readServiceList } from './service-list';
 import { NetlinkTransport } from './transport/netlink-transport';
 import { PooledTransport } from './transport/pooled-transport';
+import { SyncTransport } from './transport/sync-transport';
+import { openSyncTransport, SyncTableReader, type SyncOpenOptions } from './sync-read';
 import { DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW, NO_ANSWER, type DumpVisitor, type Transport } from './transport/transport';
 
 export interface OpenOptions {
@@ -61,12 +63,17 @@ function operationObject(op: Operation): unknown {
 
 /** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
 class IpvsClient implements IpvsApi {
+  /** Over the blocking transport, the table is read with no promise per dump. */
+  private readonly syncReader: SyncTableReader | undefined;
+
   constructor(
     private readonly transport: Transport,
     private readonly familyId: number,
     /** Where the client's sockets are created: any socket opened later goes through `namespace.enter`. */
     private readonly namespace: NetnsScope,
-  ) {}
+  ) {
+    this.syncReader = transport instanceof SyncTransport ? new SyncTableReader(transport, familyId) : undefined;
+  }
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
     try {
@@ -105,6 +112,7 @@ class IpvsClient implements IpvsApi {
 
   /** Right even while other network namespaces change their services: see `readServiceList`. */
   async getServices(): Promise<Service[]> {
+    if (this.syncReader) return this.syncReader.services();
     return readServiceList({
       dump: () => this.call('getServices', undefined, async (e) => {
         const services: Service[] = [];
@@ -151,6 +159,7 @@ class IpvsClient implements IpvsApi {
 
   /** Real servers read where they lie in the received datagrams, each into a read-only object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
+    if (this.syncReader) return this.syncReader.destinations(service);
     const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
@@ -256,3 +265,20 @@ export async function openIpvs(options: OpenOptions = {}): Promise<IpvsApi> {
   }
 }
 
+
+/**
+ * The same API over the blocking transport (see `SyncTransport`): opened at once, and every call does
+ * its work before it returns its (settled) promise, so the event loop waits meanwhile. For short-lived
+ * programs (the CLI) and bulk reads; `openIpvs()` stays the choice where other work must go on.
+ * Throws like `openIpvs` rejects.
+ */
+export function openIpvsSync(options: SyncOpenOptions & { readonly netns?: NetnsSpec } = {}): IpvsApi {
+  const namespace = openNetnsScope(options.netns); // first: a missing namespace fails before any socket
+  try {
+    const { transport, familyId } = openSyncTransport({ ...options, enter: namespace.enter });
+    return new IpvsClient(transport, familyId, namespace);
+  } catch (error) {
+    namespace.close();
+    throw error;
+  }
+}

@@ -48,7 +48,7 @@ const ERRNO_TABLE: ReadonlyArray<readonly [number, string, string]> = [
 const byNumber = new Map(ERRNO_TABLE.map(([errno, code, text]) => [errno, { code, text }]));
 
 export const Errno = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, EIO: 5, EBADF: 9, ENOMEM: 12, EEXIST: 17, ENODEV: 19, EINVAL: 22, ERANGE: 34,
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EEXIST: 17, ENODEV: 19, EINVAL: 22, ERANGE: 34,
   EPROTO: 71, EMSGSIZE: 90, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, ENOBUFS: 105,
   ETIMEDOUT: 110, ECANCELED: 125,
 } as const;

@@ -2,6 +2,8 @@ import { Errno } from './errno';
 import { IpvsError, NetlinkError } from './errors';
 import { decodeFamilyId, encodeGetFamily } from './protocol/codec';
 import { IPVS_GENL_NAME } from './protocol/constants';
+import type { NetlinkMessage } from './netlink/message';
+import type { SyncTransport } from './transport/sync-transport';
 import type { Transport } from './transport/transport';
 
 const cache = new WeakMap<Transport, Promise<number>>();
@@ -25,9 +27,27 @@ async function lookUp(transport: Transport): Promise<number> {
   try {
     replies = await transport.request(encodeGetFamily(IPVS_GENL_NAME));
   } catch (error) {
-    if (error instanceof NetlinkError) throw new IpvsError(error.errno, 'resolveFamily', { family: IPVS_GENL_NAME });
-    throw error;
+    throw familyError(error);
   }
+  return familyOf(replies);
+}
+
+/** The same lookup on a blocking transport (not cached: it is asked once per socket owner). */
+export function resolveIpvsFamilySync(transport: SyncTransport): number {
+  let replies;
+  try {
+    replies = transport.requestSync(encodeGetFamily(IPVS_GENL_NAME));
+  } catch (error) {
+    throw familyError(error);
+  }
+  return familyOf(replies);
+}
+
+function familyError(error: unknown): unknown {
+  return error instanceof NetlinkError ? new IpvsError(error.errno, 'resolveFamily', { family: IPVS_GENL_NAME }) : error;
+}
+
+function familyOf(replies: readonly NetlinkMessage[]): number {
   const reply = replies[0];
   if (!reply) throw new IpvsError(Errno.ENOENT, 'resolveFamily', { family: IPVS_GENL_NAME });
   return decodeFamilyId(reply);

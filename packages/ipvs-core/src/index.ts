@@ -4,7 +4,8 @@
  * `@tsipvs/ipvs-core/wire`.
  */
 export type { IpvsApi, Operation, OperationList, BatchResult, BatchOptions } from './api';
-export { openIpvs, type OpenOptions } from './client';
+export { openIpvs, openIpvsSync, type OpenOptions } from './client';
+export { readTableSync, type SyncOpenOptions } from './sync-read';
 // Aliases compile to plain properties (`export { X } from` would make getters, read on every use).
 import * as enums from './model/enums';
 export import AddressFamily = enums.AddressFamily;

@@ -39,6 +39,13 @@ export interface ServiceSources {
 /** Dumps a multi-part list at most this often. */
 export const MAX_SERVICE_DUMPS = 6;
 
+/** What reading the list needs next: a dump, a dump of identities, or lookups of some services. */
+type ServiceListStep =
+  | { readonly kind: 'dump' }
+  | { readonly kind: 'dumpKeys' }
+  | { readonly kind: 'lookup'; readonly keys: readonly ServiceKey[] };
+type StepResult = ServiceDump | ServiceKeyDump | ReadonlyArray<Service | undefined>;
+
 /**
  * The services: from one dump if it came in one part. Else the table is dumped again (identities
  * only) until two dumps in a row agree, or two in a row find nothing the others had not (or
@@ -47,7 +54,35 @@ export const MAX_SERVICE_DUMPS = 6;
  * service; a service every dump skipped stays missing.
  */
 export async function readServiceList(sources: ServiceSources): Promise<Service[]> {
-  const first = await sources.dump();
+  const steps = serviceListSteps();
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    const want = step.value;
+    step = steps.next(want.kind === 'dump' ? await sources.dump() : want.kind === 'dumpKeys'
+      ? await sources.dumpKeys() : await Promise.all(want.keys.map((key) => sources.lookup(key))));
+  }
+}
+
+/** The same sources, blocking (see `SyncTransport`). */
+export interface SyncServiceSources {
+  dump(): ServiceDump;
+  dumpKeys(): ServiceKeyDump;
+  lookup(key: ServiceKey): Service | undefined;
+}
+
+/** `readServiceList` over blocking sources: the same steps, no promise. */
+export function readServiceListSync(sources: SyncServiceSources): Service[] {
+  const steps = serviceListSteps();
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    const want = step.value;
+    step = steps.next(want.kind === 'dump' ? sources.dump() : want.kind === 'dumpKeys' ? sources.dumpKeys() : want.keys.map((key) => sources.lookup(key)));
+  }
+}
+
+/** The reading of the list as steps, whatever runs them (see `readServiceList`). */
+function* serviceListSteps(): Generator<ServiceListStep, Service[], StepResult> {
+  const first = (yield { kind: 'dump' }) as ServiceDump;
   const known = new Map<string, Service>();
   for (const s of first.services) {
     const id = serviceId(s.key);
@@ -58,7 +93,7 @@ export async function readServiceList(sources: ServiceSources): Promise<Service[
   let last = new Set(known.keys());
   let quiet = 0; // dumps in a row that found nothing new
   for (let dumps = 1; quiet < 2 && dumps < MAX_SERVICE_DUMPS; dumps++) {
-    const dump = await sources.dumpKeys();
+    const dump = (yield { kind: 'dumpKeys' }) as ServiceKeyDump;
     const ids = new Set<string>();
     let found = 0;
     for (const key of dump.keys) {
@@ -75,10 +110,11 @@ export async function readServiceList(sources: ServiceSources): Promise<Service[
     quiet = found === 0 ? quiet + 1 : 0;
   }
   // taken from the first dump when the last one confirms them; looked up otherwise
-  const services = await Promise.all([...seen].map(async ([id, key]) => {
-    const dumped = last.has(id) ? known.get(id) : undefined;
-    return dumped ?? sources.lookup(key);
-  }));
+  const entries = [...seen];
+  const missing = entries.filter(([id]) => !last.has(id) || !known.has(id)).map(([, key]) => key);
+  const looked = missing.length > 0 ? (yield { kind: 'lookup', keys: missing }) as ReadonlyArray<Service | undefined> : [];
+  let next = 0;
+  const services = entries.map(([id]) => (last.has(id) && known.has(id) ? known.get(id) : looked[next++]));
   return services.filter((s) => s !== undefined);
 }
 

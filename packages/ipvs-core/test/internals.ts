@@ -14,3 +14,5 @@ export { requestList } from '../src/netlink/message';
 export { resolveIpvsFamily } from '../src/family';
 export * from '../src/journal';
 export { lockAbstractName } from '../src/table-lock';
+export { SyncTransport } from '../src/transport/sync-transport';
+export { encodeGetFamily, decodeFamilyId } from '../src/protocol/codec';

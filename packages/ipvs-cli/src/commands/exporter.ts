@@ -37,6 +37,7 @@ async function serve(flags: ExporterFlags, context: CommandContext): Promise<num
   const log = makeLog(hooks, env.clock, false);
   const signals = stopSignal(hooks, () => log('info', 'SIGHUP: nothing to reload'));
   try {
+    context.runsOn();
     const exporter = new IpvsExporter(await context.api(), { scrapeTimeoutMs });
     const server = await startMetricsServer(exporter, listen).catch((error: unknown) => {
       throw new CliError(`--listen ${flags.listen}: cannot listen: ${messageOf(error)}`, 1);

@@ -147,6 +147,7 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
   const checkersOf = (c: KeepalivedConfig): KeepalivedConfig => (flags.vrrp ? { ...c, virtualServers: [] } : c);
   const vrrpOf = (c: KeepalivedConfig): KeepalivedConfig['vrrp'] | undefined => (flags.check || c.vrrp.instances.length === 0 ? undefined : c.vrrp);
   const config = await loadConfig(deps, flags.useFile, warn);
+  context.runsOn();
   const api = await context.api();
   const writes = lockedWrites(api, context);
   const monitorFactory = flags.logDetail ? loggingResults(deps.monitorFactory, log) : deps.monitorFactory;

@@ -87,6 +87,12 @@ export const CLONE_NEWNET = 0x40000000;
 /** ioctl on a namespace file: which kind of namespace it is (a CLONE_NEW* flag); Linux 4.11+. */
 export const NS_GET_NSTYPE = 0xb703;
 export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_RCVTIMEO = 20;
 export const SO_SNDTIMEO = 21;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+/** recv(): return the datagram's real length even when it did not fit. */
+export const MSG_TRUNC = 0x20;

@@ -97,7 +97,7 @@ function isRefusal(error: Error): error is NetlinkError {
 }
 
 /** The reason a stopped batch gives: the signal's, else a plain AbortError. */
-function abortReason(signal: AbortSignal): Error {
+export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   const error = new Error(typeof reason === 'string' ? reason : 'the batch was stopped');
@@ -486,10 +486,10 @@ export class NetlinkTransport implements Transport {
   }
 }
 
-function closedError(): NetlinkTransportError {
+export function closedError(): NetlinkTransportError {
   return new NetlinkTransportError(Errno.ECANCELED, 'IPVS client closed');
 }
 
-function describeErrno(errno: number): string {
+export function describeErrno(errno: number): string {
   return `${errnoCode(errno)} (${strerror(errno)})`;
 }
