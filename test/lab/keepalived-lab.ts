@@ -328,12 +328,14 @@ export class KeepalivedLab {
    * Starts `impl` in `ns` on `config`; `extraArgs` go after the lab's own flags. `fileLimit` raises the
    * open-files limit first (keepalived raises its own to what its checkers need; node does not).
    */
-  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = [], fileLimit?: number): Daemon {
+  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = [], fileLimit?: number, halves: 'checkers' | 'both' = 'checkers'): Daemon {
     const n = ++this.daemonCount;
+    const files = `/run/${this.lab.prefix}-ka${n}`;
+    const debian = debianArgs(config, files);
     const argv =
       impl === 'debian'
-        ? [DEBIAN_KEEPALIVED, ...debianArgs(config, `/run/${this.lab.prefix}-ka${n}`), ...extraArgs]
-        : [process.execPath, TSIPVS_BIN, 'keepalived', '-C', '-f', config, '-D', ...extraArgs];
+        ? [DEBIAN_KEEPALIVED, ...(halves === 'both' ? [...debian.filter((a) => a !== '--check'), '-r', `${files}-vrrp.pid`] : debian), ...extraArgs]
+        : [process.execPath, TSIPVS_BIN, 'keepalived', ...(halves === 'both' ? [] : ['-C']), '-f', config, '-D', '--status-socket', `${files}.sock`, ...extraArgs];
     const limited = fileLimit ? ['sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...argv] : argv;
     const child = spawn(IP, ['netns', 'exec', ns, ...limited], { stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new Daemon(impl, child);
