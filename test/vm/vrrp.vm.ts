@@ -130,6 +130,8 @@ async function failover(p: Pair, master: Implementation, backup: Implementation)
   const m = ka.startDaemon(master, p.d1, writeFile(`${ka.dir}/d1-${master}.conf`, config('MASTER', 100)), [], undefined, 'both');
   const b = ka.startDaemon(backup, p.d2, writeFile(`${ka.dir}/d2-${backup}.conf`, config('BACKUP', 80)), [], undefined, 'both');
   const daemons = [m, b];
+  // both run once their checkers have programmed their tables (a node daemon takes seconds to start under TCG)
+  for (const [ns, daemon] of [[p.d1, m], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), 30_000, `${daemon.impl} running`, daemon);
   await waitForMaster(p, p.d1, 30_000, `${master} d1 MASTER at start`, daemons);
   const answers = p.ka.lab.fetch(p.client, `http://${VIP}/`, 4);
   assert.deepEqual([...new Set(answers)].sort(), ['rs1', 'rs2'], `requests through d1: ${answers.join(' ')}`);
@@ -167,6 +169,7 @@ vmTest('VRRP, tsipvs on both directors: start, link down, preemption, SIGTERM; a
     // wrong auth_pass: each drops the other's adverts (counted), both become MASTER
     const a = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/d1-auth.conf`, config('MASTER', 100)), [], undefined, 'both');
     const b = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/d2-auth.conf`, config('BACKUP', 80, '2222')), [], undefined, 'both');
+    for (const [ns, daemon] of [[p.d1, a], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), 30_000, 'running', daemon);
     for (let waited = 0; !(holdsVip(ka, p.d1) && holdsVip(ka, p.d2)); waited += 200) {
       if (waited > DOWN_MS + 2 * SLACK_MS) throw new Error(`wrong auth_pass: both should be MASTER\n${a.tail(10)}\n${b.tail(10)}`);
       await sleep(200);
