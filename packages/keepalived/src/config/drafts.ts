@@ -131,7 +131,20 @@ export interface DraftNotify {
   any?: string;
 }
 
-export interface DraftVrrpInstance {
+/** Gratuitous ARP and advert settings, global (global_defs) or per instance. */
+export interface DraftAdvertSettings {
+  /** Seconds. */
+  garpDelay?: number;
+  garpRepeat?: number;
+  garpRefresh?: number;
+  garpRefreshRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  skipCheckAdvAddr?: boolean;
+  lowerPrioNoAdvert?: boolean;
+}
+
+export interface DraftVrrpInstance extends DraftAdvertSettings {
   readonly at: SourceRef;
   readonly name: string;
   state?: 'MASTER' | 'BACKUP';
@@ -156,15 +169,6 @@ export interface DraftVrrpInstance {
   readonly trackInterfaces: { at: SourceRef; name: string; weight: number }[];
   readonly trackScripts: { at: SourceRef; name: string; weight?: number }[];
   readonly notify: DraftNotify;
-  /** Seconds. */
-  garpDelay?: number;
-  garpRepeat?: number;
-  garpRefresh?: number;
-  garpRefreshRepeat?: number;
-  garpLowerPrioDelay?: number;
-  garpLowerPrioRepeat?: number;
-  skipCheckAdvAddr?: boolean;
-  lowerPrioNoAdvert?: boolean;
   dontTrackPrimary: boolean;
 }
 
@@ -190,19 +194,10 @@ export interface DraftSyncGroup {
 }
 
 /** `global_defs` (the VRRP keywords) and the VRRP blocks. */
-export interface DraftVrrp {
+export interface DraftVrrp extends DraftAdvertSettings {
   routerId?: string;
   mcastGroup4?: string;
   version?: 2 | 3;
-  skipCheckAdvAddr?: boolean;
-  /** Seconds. */
-  garpDelay?: number;
-  garpRepeat?: number;
-  garpRefresh?: number;
-  garpRefreshRepeat?: number;
-  garpLowerPrioDelay?: number;
-  garpLowerPrioRepeat?: number;
-  lowerPrioNoAdvert?: boolean;
   lvsSync?: { at: SourceRef; interface: string; instance?: string; syncId?: number };
   readonly instances: DraftVrrpInstance[];
   readonly scripts: DraftVrrpScript[];
