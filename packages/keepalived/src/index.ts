@@ -27,10 +27,10 @@ export {
 } from './director/wanted';
 export { initialQuorum, nextQuorum, type QuorumSettings } from './director/quorum';
 export { drainRealServer, drainVerdict, DrainError, type DrainOptions, type DrainResult, type DrainTarget } from './director/drain';
-export { VRRP_DEFAULTS } from './vrrp/config';
+export { VRRP_DEFAULTS } from './config/vrrp-model';
 export type {
   VrrpConfig, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig, VrrpNotify, VirtualAddress, TrackedInterface, TrackedScript, LvsSyncDaemonConfig,
-} from './vrrp/config';
+} from './config/vrrp-model';
 export { startVrrp, rtnetlinkAddresses, type VrrpRuntime, type VrrpStatus, type VrrpOptions, type VrrpLog } from './vrrp/runtime';
 export type { InstanceStatus, Transition } from './vrrp/instance';
 export type { VrrpState } from './vrrp/machine';

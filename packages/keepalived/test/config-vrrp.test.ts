@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { loadKeepalivedConfig, checkKeepalivedConfig } from '../src/config/load';
 import { formatConfigMessage } from '../src/config/errors';
-import { VRRP_DEFAULTS, type VrrpInstanceConfig } from '../src/vrrp/config';
+import { VRRP_DEFAULTS, type VrrpInstanceConfig } from '../src/config/vrrp-model';
 import { memoryFileSystem } from '../src/config/reader';
 import { FIXTURES, MAIN, errors, parse, rootedFileSystem, warnings } from './config-support';
 

@@ -3,7 +3,7 @@ import type { ChannelOptions, VrrpChannel } from '../src/vrrp/io';
 import { FakeClock } from './check-support';
 import { VrrpInstance, type InstanceDeps } from '../src/vrrp/instance';
 import { VrrpSyncGroup } from '../src/vrrp/sync-group';
-import { VRRP_DEFAULTS, type VirtualAddress, type VrrpInstanceConfig } from '../src/vrrp/config';
+import { VRRP_DEFAULTS, type VirtualAddress, type VrrpInstanceConfig } from '../src/config/vrrp-model';
 
 /** A shared segment: what one channel sends reaches every other channel with an IPv4 header, TTL 255. */
 class Segment {

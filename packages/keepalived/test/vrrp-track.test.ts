@@ -1,6 +1,6 @@
 import { ScriptTracker, trackedPriority, type TrackState } from '../src/vrrp/track';
 import type { Clock } from '../src/clock';
-import type { VrrpScriptConfig } from '../src/vrrp/config';
+import type { VrrpScriptConfig } from '../src/config/vrrp-model';
 
 const NGINX: VrrpScriptConfig = { at: { file: 'k.conf', line: 20 }, name: 'check_nginx', script: '/etc/keepalived/check_nginx.sh', intervalMs: 1000, timeoutMs: 2000, weight: -30, rise: 5, fall: 3 };
 

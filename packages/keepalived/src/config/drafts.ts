@@ -6,7 +6,7 @@
  */
 import type { AddressFamily } from '@tsipvs/ipvs-core';
 import type { Forwarding, GroupMember, Protocol, SourceRef } from './model';
-import type { VirtualAddress } from '../vrrp/config';
+import type { VirtualAddress } from './vrrp-model';
 
 export interface DraftServer {
   readonly at: SourceRef;

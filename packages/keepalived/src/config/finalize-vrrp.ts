@@ -8,8 +8,8 @@ import type { MessageLog } from './errors';
 import { SECOND, type DraftNotify, type DraftVrrp, type DraftVrrpInstance } from './drafts';
 import {
   VRRP_DEFAULTS, type LvsSyncDaemonConfig, type VrrpConfig, type VrrpInstanceConfig, type VrrpNotify, type VrrpScriptConfig, type VrrpSyncGroupConfig,
-} from '../vrrp/config';
-import type { VrrpAuth } from '../vrrp/packet';
+} from './vrrp-model';
+import type { VrrpAuth } from './vrrp-model';
 
 /** keepalived's address owner priority. */
 const OWNER = 255;

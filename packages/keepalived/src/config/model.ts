@@ -4,16 +4,10 @@
  * check/check_data.c, check_parser.c); docs/keepalived.md lists them. Durations are milliseconds.
  */
 import type { AddressFamily } from '@tsipvs/ipvs-core';
-import type { VrrpConfig } from '../vrrp/config';
+import type { SourceRef } from './source-ref';
+import type { VrrpConfig } from './vrrp-model';
 
-/** Where a block or keyword was written: reported in messages and in `status`. */
-export interface SourceRef {
-  readonly file: string;
-  /** 1-based; 0 when the place is not a line (the JSON form, a file that cannot be read). */
-  readonly line: number;
-  /** The JSON form: where in the document, e.g. `services[0].destinations[1].check`. */
-  readonly path?: string;
-}
+export type { SourceRef };
 
 /** A warning (unknown keyword, ignored block) or an error found while reading the configuration. */
 export interface ConfigMessage {

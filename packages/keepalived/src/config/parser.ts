@@ -15,7 +15,7 @@ import {
   type DraftChecker, type DraftGroup, type DraftNotify, type DraftRealServer, type DraftSyncGroup, type DraftUrl, type DraftVirtualServer,
   type DraftVrrp, type DraftVrrpInstance, type DraftVrrpScript, type Drafts,
 } from './drafts';
-import type { VirtualAddress } from '../vrrp/config';
+import type { VirtualAddress } from './vrrp-model';
 import { SCHEDULERS, addressRange, prefixEnd, readAddress, shellCommand } from './values';
 
 /** One keyword with the words that belong to it and its block. */

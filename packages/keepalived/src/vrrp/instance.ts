@@ -8,7 +8,7 @@ import type { Clock } from '../clock';
 import type { ChannelOptions, VrrpChannel } from './io';
 import { createMachine, step, type Machine, type MachineAction, type MachineEvent, type VrrpState } from './machine';
 import { checkAdvert, decodeAdvert, encodeAdvert, type DropReason } from './packet';
-import type { VirtualAddress, VrrpInstanceConfig } from './config';
+import type { VirtualAddress, VrrpInstanceConfig } from '../config/vrrp-model';
 
 /** Adds and removes virtual addresses (rtnetlink in production). */
 export interface AddressManager {

@@ -4,7 +4,8 @@
  * actions to carry out (send an advert, announce the addresses, add or remove them, notify). Time
  * comes in with each event (milliseconds); the driver arms one timer for `machine.deadline`.
  */
-import type { ReceivedAdvert, VrrpVersion } from './packet';
+import type { VrrpVersion } from '../config/vrrp-model';
+import type { ReceivedAdvert } from './packet';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 

@@ -5,6 +5,7 @@
  * protocol 112); a received datagram starts with it.
  */
 import { formatNodeIPv4, writeNodeIPv4 } from '@tsipvs/ipvs-core/wire';
+import type { VrrpAuth, VrrpVersion } from '../config/vrrp-model';
 
 export const IPPROTO_VRRP = 112;
 export const VRRP_MULTICAST_GROUP = '224.0.0.18';
@@ -13,10 +14,6 @@ export const VRRP_TTL = 255;
 const TYPE_ADVERTISEMENT = 1;
 const V2_AUTH_LENGTH = 8;
 
-export type VrrpVersion = 2 | 3;
-
-/** Authentication of version 2: none, or the simple password keepalived calls PASS (RFC 2338 type 1). */
-export type VrrpAuth = { readonly type: 'none' } | { readonly type: 'pass'; readonly password: string };
 
 export interface VrrpAdvert {
   readonly version: VrrpVersion;

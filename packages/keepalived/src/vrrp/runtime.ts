@@ -11,7 +11,7 @@ import type { IpvsApi } from '@tsipvs/ipvs-core';
 import { RtnetlinkInterfaces, type NetworkInterfaces } from '@tsipvs/sysctl';
 import { miscCheck } from '../check/misc';
 import { systemClock, type Clock } from '../clock';
-import type { VrrpConfig } from './config';
+import type { VrrpConfig } from '../config/vrrp-model';
 import { openVrrpChannel, sendGratuitousArp } from './io';
 import { VrrpInstance, type AddressManager, type InstanceDeps, type InstanceStatus, type Transition } from './instance';
 import { reconcileSyncDaemon } from './sync-daemon';

@@ -5,7 +5,7 @@
  * kernel's daemons and changes only what differs, so a daemon stopped by hand comes back too.
  */
 import { DaemonState, type IpvsApi } from '@tsipvs/ipvs-core';
-import type { LvsSyncDaemonConfig } from './config';
+import type { LvsSyncDaemonConfig } from '../config/vrrp-model';
 import type { VrrpState } from './machine';
 
 /** The daemon wanted for an instance state: none once stopped. */

@@ -4,7 +4,7 @@
  * the group to BACKUP (it cannot be MASTER without all its members), as keepalived does.
  */
 import type { VrrpInstance, Transition } from './instance';
-import type { VrrpSyncGroupConfig } from './config';
+import type { VrrpSyncGroupConfig } from '../config/vrrp-model';
 import type { VrrpState } from './machine';
 
 export class VrrpSyncGroup {

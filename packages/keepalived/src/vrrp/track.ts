@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../clock';
 import { PRIORITY_OWNER } from './machine';
-import type { VrrpInstanceConfig, VrrpScriptConfig } from './config';
+import type { VrrpInstanceConfig, VrrpScriptConfig } from '../config/vrrp-model';
 
 export type TrackState = 'unknown' | 'up' | 'down';
 

@@ -3,8 +3,12 @@
  * and the VRRP keywords of `global_defs`). Defaults are keepalived's (vrrp.h, vrrp_data.c,
  * vrrp_track.h); durations are milliseconds.
  */
-import type { SourceRef } from '../config/model';
-import type { VrrpAuth, VrrpVersion } from './packet';
+import type { SourceRef } from './source-ref';
+
+export type VrrpVersion = 2 | 3;
+
+/** Authentication of version 2: none, or the simple password keepalived calls PASS (RFC 2338 type 1). */
+export type VrrpAuth = { readonly type: 'none' } | { readonly type: 'pass'; readonly password: string };
 
 export const VRRP_DEFAULTS = {
   priority: 100,
