@@ -6,8 +6,9 @@
  * command. Lazily imported modules stay lazy (esbuild wraps them); npm dependencies stay external:
  * `netlink` and `koffi` load native code from their own folders, commander and table are only needed
  * by subcommands and --pretty, cli-progress only by the progress line of long restores and applies,
- * prom-client only by metrics. `@tsipvs/keepalived` stays outside too: only `keepalived`, `exporter`
- * and `drain` load it, and inlined it made the file every short command parses 55% larger.
+ * prom-client only by metrics. The workspace libraries stay inside, @tsipvs/keepalived too: a library
+ * loaded from node_modules would bring a second copy of the core, whose errors the first one's
+ * `instanceof` does not recognise.
  */
 const path = require('node:path');
 const esbuild = require('esbuild');
@@ -20,7 +21,7 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['netlink', 'koffi', 'prom-client', 'commander', 'table', 'cli-progress', '@tsipvs/keepalived'],
+  external: ['netlink', 'koffi', 'prom-client', 'commander', 'table', 'cli-progress'],
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',
