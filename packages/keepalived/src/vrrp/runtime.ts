@@ -98,6 +98,9 @@ export function startVrrp(config: VrrpConfig, options: VrrpOptions): VrrpRuntime
     primaryAddress,
     log,
   };
+  // open the rtnetlink socket now (loading npm netlink takes a while on a small CPU): becoming MASTER
+  // must not wait for it before the addresses go in
+  for (const name of new Set(config.instances.map((c) => c.interface))) void network.link(name).catch(() => undefined);
   const instances = config.instances.map((c) => new VrrpInstance(c, deps));
   const trackers = new Map([...config.scripts].map(([name, c]) => [name, new ScriptTracker(c, runScript, clock)]));
   const links = new Map<string, TrackState>();
