@@ -15,6 +15,7 @@ export { loadKeepalivedConfig, parseKeepalivedText, parseJsonText, checkKeepaliv
 export { ConfigError } from './config/errors';
 export { nodeFileSystem, memoryFileSystem, type ConfigFileSystem } from './config/reader';
 export { virtualServerName } from './config/finalize';
+export { hostPort } from './config/values';
 export { IpvsExporter, renderMetrics, readTable, serviceLabels, ScrapeError, METRICS_CONTENT_TYPE, type ExporterOptions, type StatusSource, type TableEntry } from './metrics/exporter';
 export { startMetricsServer, parseListenAddress, type MetricsServer, type ListenAddress } from './metrics/server';
 export { startStatusServer, DEFAULT_STATUS_SOCKET, type StatusServer, type StatusDocument, type StatusReport, type Jsonified } from './status/server';

@@ -11,8 +11,8 @@
 import { rmSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IpvsApi } from '@tsipvs/ipvs-core';
 import {
-  DEFAULT_STATUS_SOCKET, formatStatus, IpvsExporter, readStatus, startMetricsServer, startStatusServer, StatusUnavailableError,
-  type ConfigMessage, type Director, type HealthMonitor, type KeepalivedConfig, type MonitorFactory, type MetricsServer, type StatusServer, type VrrpRuntime,
+  DEFAULT_STATUS_SOCKET, formatStatus, hostPort, virtualServerName, IpvsExporter, readStatus, startMetricsServer, startStatusServer, StatusUnavailableError,
+  type ConfigMessage, type Director, type HealthMonitor, type KeepalivedConfig, type MonitorFactory, type MetricsServer, type StatusServer, type VirtualServer, type VrrpRuntime,
 } from '@tsipvs/keepalived';
 import type { Command } from 'commander';
 import type { CommandOf } from '../argv/command';
@@ -251,27 +251,18 @@ function logEvents(director: Director, log: Log): void {
 /** How a virtual or real server is named in the log, whichever form the event carries (status or configuration). */
 function nameOf(server: unknown): string {
   if (typeof server === 'string') return server;
-  const s = server as { name?: string; address?: string; port?: number; target?: { kind: string; address?: string; port?: number; mark?: number; name?: string } };
+  const s = server as { name?: string; address?: string; port?: number; target?: VirtualServer['target'] };
   if (typeof s?.name === 'string') return s.name;
-  if (s?.target) {
-    const t = s.target;
-    if (t.kind === 'fwmark') return `FWM ${t.mark}`;
-    if (t.kind === 'group') return `group ${t.name}`;
-    return endpoint(t.address ?? '?', t.port ?? 0);
-  }
-  if (typeof s?.address === 'string') return endpoint(s.address, s.port ?? 0);
+  if (s?.target) return virtualServerName({ target: s.target });
+  if (typeof s?.address === 'string') return hostPort(s.address, s.port ?? 0);
   return String(server);
-}
-
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** -D: every check result, from each monitor the director makes. */
 function loggingResults(factory: MonitorFactory, log: Log): MonitorFactory {
   return (realServer, virtualServer) => {
     const monitor: HealthMonitor = factory(realServer, virtualServer);
-    const where = `${endpoint(realServer.address, realServer.port)} of ${nameOf(virtualServer)}`;
+    const where = `${hostPort(realServer.address, realServer.port)} of ${nameOf(virtualServer)}`;
     monitor.on('result', (checker: { kind: string; failuresInRow: number; last?: { ok: boolean; detail: string } }) => {
       const last = checker.last;
       if (!last) return;

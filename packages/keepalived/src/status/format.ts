@@ -1,4 +1,5 @@
 /** `tsipvs keepalived status` as a table: one block per virtual server, one row per real server. */
+import { hostPort } from '../config/values';
 import type { StatusReport } from './server';
 
 type VirtualServerReport = StatusReport['status']['virtualServers'][number];
@@ -7,10 +8,6 @@ type RealServerReport = VirtualServerReport['realServers'][number];
 /** An ISO time without milliseconds ("2026-11-30T02:29:34Z"). */
 function time(iso: string | undefined): string {
   return iso === undefined ? '-' : iso.replace(/\.\d+Z$/, 'Z');
-}
-
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Columns padded to their widest cell, two spaces apart. */
@@ -31,7 +28,7 @@ function lastCheck(rs: RealServerReport): string {
 function realServerRow(rs: RealServerReport): string[] {
   const failures = Math.max(0, ...rs.health.checkers.map((c) => c.failuresInRow));
   return [
-    endpoint(rs.address, rs.port),
+    hostPort(rs.address, rs.port),
     rs.state,
     `${rs.wantedWeight ?? 'out'}/${rs.configuredWeight}`,
     String(failures),
@@ -42,7 +39,7 @@ function realServerRow(rs: RealServerReport): string[] {
 function virtualServerBlock(vs: VirtualServerReport): string {
   const q = vs.quorum;
   const quorum = `quorum ${q.met ? 'met' : 'LOST'} (up weight ${q.upWeight}, needs ${q.required}${q.hysteresis ? ` ±${q.hysteresis}` : ''})`;
-  const sorry = vs.sorryServer ? `, sorry server ${endpoint(vs.sorryServer.address, vs.sorryServer.port)} ${vs.sorryServer.active ? 'IN' : 'out'}` : '';
+  const sorry = vs.sorryServer ? `, sorry server ${hostPort(vs.sorryServer.address, vs.sorryServer.port)} ${vs.sorryServer.active ? 'IN' : 'out'}` : '';
   const head = `${vs.name}  (${vs.at.file}:${vs.at.line})  ${quorum}${sorry}\n`;
   if (vs.realServers.length === 0) return `${head}  no real servers\n`;
   return head + columns([['REAL SERVER', 'STATE', 'WEIGHT', 'FAILURES', 'LAST CHECK'], ...vs.realServers.map(realServerRow)], '  ');
