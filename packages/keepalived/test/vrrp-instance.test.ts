@@ -147,6 +147,34 @@ describe('two directors on one segment', () => {
     c.start();
     await clock.advance(10_000);
     expect(c.state).toBe('MASTER');
+    expect(c.status().dropped.vrid).toBeGreaterThanOrEqual(5);
+    expect(c.status().transitionCounts).toEqual({ BACKUP: 1, MASTER: 1 });
+  });
+
+  test('a MASTER that sees an advert of lower priority sends garp_lower_prio_repeat gratuitous ARPs at once and after garp_lower_prio_delay', async () => {
+    const clock = new FakeClock();
+    const segment = new Segment();
+    const a = director(segment, clock, '10.0.0.200');
+    const master = new VrrpInstance(instance('VI_1', 100, { garpLowerPrioRepeat: 2, garpLowerPrioDelayMs: 3000, garpMasterDelayMs: 0 }), a.deps);
+    master.start();
+    await clock.advance(1100);
+    expect(master.state).toBe('MASTER');
+    // the link to the other director is cut; it becomes MASTER too (priority 80) and the link comes back
+    segment.channels[0]!.up = false;
+    const other = new VrrpInstance(instance('VI_1', 80, { wantMaster: false }), director(segment, clock, '10.0.0.201').deps);
+    other.start();
+    await clock.advance(5000);
+    expect(other.state).toBe('MASTER');
+    const garps = () => a.events.filter((e) => e === 'garp eth0 10.0.0.100').length;
+    const before = garps();
+    segment.channels[0]!.up = true;
+    await clock.advance(1000);
+    expect([master.state, other.state]).toEqual(['MASTER', 'BACKUP']);
+    expect(garps()).toBe(before + 2);
+    await clock.advance(3000);
+    expect(garps()).toBe(before + 4);
+    await clock.advance(10_000);
+    expect(garps()).toBe(before + 4); // the other is BACKUP now: no more lower-priority adverts
   });
 
   test('a lower effective priority on the master (a failing check script) hands the VIP over', async () => {

@@ -55,6 +55,15 @@ describe('ScriptTracker (interval, timeout, rise, fall)', () => {
     expect(seen).toEqual(['up', 'down', 'up']);
   });
 
+  test('init_fail: failed from the start, up only after rise successes', () => {
+    const t = new ScriptTracker({ ...NGINX, initFail: true }, async () => true, { now: () => 0, setTimeout: () => 0, clearTimeout: () => undefined });
+    expect(t.state).toBe('down');
+    for (let i = 0; i < NGINX.rise - 1; i++) t.record(true);
+    expect(t.state).toBe('down');
+    t.record(true);
+    expect(t.state).toBe('up');
+  });
+
   test('runs every interval with its timeout; a timeout is a failure; stop waits for the running script', async () => {
     const queue: Array<() => void> = [];
     const clock: Clock = { now: () => 0, setTimeout: (run) => (queue.push(run), queue.length), clearTimeout: () => undefined };

@@ -11,6 +11,8 @@ export interface LinkInfo {
 export interface AddressExtra {
   readonly label?: string;
   readonly broadcast?: string;
+  /** rtnetlink scope number (0 global, the default; 200 site, 253 link, 254 host, 255 nowhere). */
+  readonly scope?: number;
 }
 
 export interface NetworkInterfaces {

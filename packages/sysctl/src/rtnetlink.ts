@@ -43,7 +43,7 @@ export class RtnetlinkInterfaces implements NetworkInterfaces {
     const bytes = ipv4Bytes(address);
     await this.call(`add ${address}/${prefixLength} to ${dev}`, (s) =>
       s.newAddress(
-        { family: AF_INET, prefixlen: prefixLength, index, scope: RT_SCOPE_UNIVERSE },
+        { family: AF_INET, prefixlen: prefixLength, index, scope: extra.scope ?? RT_SCOPE_UNIVERSE },
         {
           local: bytes, address: bytes,
           ...(extra.label ? { label: extra.label } : {}),

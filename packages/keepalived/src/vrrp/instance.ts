@@ -43,7 +43,10 @@ export interface InstanceStatus {
   readonly effectivePriority: number;
   readonly masterAddress?: string;
   readonly lastAdvertAt?: Date;
+  /** The last transitions (at most 50). */
   readonly transitions: readonly Transition[];
+  /** Every transition since start, by the state entered. */
+  readonly transitionCounts: Readonly<Partial<Record<VrrpState, number>>>;
   readonly dropped: Readonly<Partial<Record<DropReason, number>>>;
 }
 
@@ -56,9 +59,11 @@ export class VrrpInstance extends EventEmitter {
   private channel: VrrpChannel | undefined;
   private timer: unknown;
   private garpTimers: unknown[] = [];
+  private lowerPriorityGarpPending = false;
   private source = '';
   private lastAdvertAt: Date | undefined;
   private readonly transitions: Transition[] = [];
+  private readonly transitionCounts: Partial<Record<VrrpState, number>> = {};
   private readonly dropped: Partial<Record<DropReason, number>> = {};
   /** Address changes run one after another, in the order the machine asked for them. */
   private addressWork: Promise<void> = Promise.resolve();
@@ -129,6 +134,7 @@ export class VrrpInstance extends EventEmitter {
       ...(this.machine.masterAddress ? { masterAddress: this.machine.masterAddress } : {}),
       ...(this.lastAdvertAt ? { lastAdvertAt: this.lastAdvertAt } : {}),
       transitions: [...this.transitions],
+      transitionCounts: { ...this.transitionCounts },
       dropped: { ...this.dropped },
     };
   }
@@ -146,15 +152,36 @@ export class VrrpInstance extends EventEmitter {
         })
       : decoded;
     if (!checked.ok) {
-      // adverts of the other instances on this interface are not ours to count
-      if (checked.reason !== 'vrid') {
-        this.dropped[checked.reason] = (this.dropped[checked.reason] ?? 0) + 1;
-        this.deps.log('detail', `${this.config.name}: dropped an advert: ${checked.detail}`);
-      }
+      // 'vrid' also counts the adverts of other virtual routers sharing the interface and group; they are
+      // normal, so they are not logged
+      this.dropped[checked.reason] = (this.dropped[checked.reason] ?? 0) + 1;
+      if (checked.reason !== 'vrid') this.deps.log('detail', `${this.config.name}: dropped an advert: ${checked.detail}`);
       return;
     }
     this.lastAdvertAt = new Date();
     this.handle({ type: 'advert', now: this.deps.clock.now(), advert: checked.advert });
+    const { priority } = checked.advert;
+    if (this.machine.state === 'MASTER' && priority > 0 && priority < this.machine.priority) this.lowerPriorityGarps();
+  }
+
+  /**
+   * Another router claims the VIPs with a lower priority while we are MASTER (it came up, or lost our
+   * adverts): keepalived's garp_lower_prio_repeat gratuitous ARPs at once and again after
+   * garp_lower_prio_delay, so the hosts that followed it come back.
+   */
+  private lowerPriorityGarps(): void {
+    const repeat = this.config.garpLowerPrioRepeat ?? this.config.garpMasterRepeat;
+    const delayMs = this.config.garpLowerPrioDelayMs ?? this.config.garpMasterDelayMs;
+    if (repeat <= 0 || this.lowerPriorityGarpPending) return;
+    this.garpBurst(repeat);
+    if (delayMs <= 0) return;
+    this.lowerPriorityGarpPending = true;
+    this.garpTimers.push(
+      this.deps.clock.setTimeout(() => {
+        this.lowerPriorityGarpPending = false;
+        this.garpBurst(repeat);
+      }, delayMs),
+    );
   }
 
   private handle(event: MachineEvent): void {
@@ -203,6 +230,7 @@ export class VrrpInstance extends EventEmitter {
       case 'transition': {
         const t: Transition = { from: action.from, to: action.to, at: new Date(), reason: action.reason };
         this.transitions.push(t);
+        this.transitionCounts[action.to] = (this.transitionCounts[action.to] ?? 0) + 1;
         if (this.transitions.length > TRANSITIONS_KEPT) this.transitions.shift();
         this.deps.log('info', `(${c.name}) Entering ${action.to} STATE (${action.reason})`);
         this.emit('transition', t);
@@ -212,27 +240,31 @@ export class VrrpInstance extends EventEmitter {
     }
   }
 
-  /** A burst once the addresses are in, another after garp_master_delay, then every garp_master_refresh. */
-  private scheduleGarps(): void {
-    this.cancelGarps();
+  /** `times` gratuitous ARPs for every virtual address, per device; none unless MASTER. */
+  private garpBurst(times: number): void {
+    if (this.machine.state !== 'MASTER') return;
     const c = this.config;
     const byDevice = new Map<string, string[]>();
     for (const a of [...c.addresses, ...c.excludedAddresses]) {
       const dev = a.dev ?? c.interface;
       byDevice.set(dev, [...(byDevice.get(dev) ?? []), a.address]);
     }
-    const burst = (times: number) => {
-      if (this.machine.state !== 'MASTER') return;
-      for (const [dev, addresses] of byDevice) {
-        for (let i = 0; i < times; i++) {
-          try {
-            this.deps.announce(dev, addresses);
-          } catch (error) {
-            this.deps.log('warning', `${c.name}: gratuitous ARP on ${dev}: ${(error as Error).message}`);
-          }
+    for (const [dev, addresses] of byDevice) {
+      for (let i = 0; i < times; i++) {
+        try {
+          this.deps.announce(dev, addresses);
+        } catch (error) {
+          this.deps.log('warning', `${c.name}: gratuitous ARP on ${dev}: ${(error as Error).message}`);
         }
       }
-    };
+    }
+  }
+
+  /** A burst once the addresses are in, another after garp_master_delay, then every garp_master_refresh. */
+  private scheduleGarps(): void {
+    this.cancelGarps();
+    const c = this.config;
+    const burst = (times: number) => this.garpBurst(times);
     void this.addressWork.then(() => burst(c.garpMasterRepeat));
     if (c.garpMasterDelayMs > 0) this.garpTimers.push(this.deps.clock.setTimeout(() => burst(c.garpMasterRepeat), c.garpMasterDelayMs));
     if (c.garpMasterRefreshMs > 0) {
@@ -247,6 +279,7 @@ export class VrrpInstance extends EventEmitter {
   private cancelGarps(): void {
     for (const t of this.garpTimers) this.deps.clock.clearTimeout(t);
     this.garpTimers = [];
+    this.lowerPriorityGarpPending = false;
   }
 
   private runNotify(state: VrrpState): void {

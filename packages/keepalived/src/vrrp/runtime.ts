@@ -24,12 +24,25 @@ const SCRIPT_KILL_GRACE_MS = 2000;
 
 export type VrrpLog = (level: 'info' | 'detail' | 'warning', text: string) => void;
 
+/** `scope` of a virtual address as rtnetlink numbers it (ip-address(8)'s names, or a number). */
+const SCOPES: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+export function scopeNumber(scope: string): number {
+  const n = SCOPES[scope] ?? Number(scope);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new Error(`invalid scope '${scope}'`);
+  return n;
+}
+
 /** Virtual addresses over rtnetlink: adding one already there, or removing one gone, is not an error. */
 export function rtnetlinkAddresses(network: NetworkInterfaces): AddressManager {
   return {
     async add(a, dev) {
       if (await network.hasAddress(dev, a.address, a.prefixLength)) return;
-      await network.addAddress(dev, a.address, a.prefixLength, { ...(a.label ? { label: a.label } : {}), ...(a.broadcast ? { broadcast: a.broadcast } : {}) });
+      await network.addAddress(dev, a.address, a.prefixLength, {
+        ...(a.label ? { label: a.label } : {}),
+        ...(a.broadcast ? { broadcast: a.broadcast } : {}),
+        ...(a.scope ? { scope: scopeNumber(a.scope) } : {}),
+      });
     },
     async remove(a, dev) {
       if (await network.hasAddress(dev, a.address, a.prefixLength)) await network.deleteAddress(dev, a.address, a.prefixLength);
@@ -112,7 +125,7 @@ export function startVrrp(config: VrrpConfig, options: VrrpOptions): VrrpRuntime
     instances.forEach((instance) => {
       const c = instance.config;
       const outcome = trackedPriority(c, scripts, links);
-      const ownLinkDown = links.get(c.interface) === 'down';
+      const ownLinkDown = !c.dontTrackPrimary && links.get(c.interface) === 'down';
       instance.setFault(outcome.faulty || ownLinkDown);
       instance.setPriority(outcome.priority);
     });
@@ -142,7 +155,7 @@ export function startVrrp(config: VrrpConfig, options: VrrpOptions): VrrpRuntime
   const started: VrrpInstance[] = [];
   try {
     for (const instance of instances) {
-      instance.start(links.get(instance.config.interface) === 'down');
+      instance.start(!instance.config.dontTrackPrimary && links.get(instance.config.interface) === 'down');
       started.push(instance);
     }
   } catch (error) {

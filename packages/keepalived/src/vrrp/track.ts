@@ -69,6 +69,8 @@ export class ScriptTracker extends EventEmitter {
 
   constructor(readonly config: VrrpScriptConfig, private readonly run: ScriptRunner, private readonly clock: Clock) {
     super();
+    // init_fail: failed until `rise` successes, as keepalived starts such a script
+    if (config.initFail) this.current = 'down';
   }
 
   get state(): TrackState {
