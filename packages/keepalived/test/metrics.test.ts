@@ -95,7 +95,7 @@ describe('metrics', () => {
   });
 
   test("with a director: check state, drain, wanted weight, quorum, sorry server and the last reconcile", async () => {
-    const text = await renderMetrics([], sampleStatus());
+    const text = await renderMetrics([], { director: sampleStatus() });
     const vs = 'virtual_server="192.0.2.1:80"';
     expect(samples(text, 'ipvs_real_server_up').sort()).toEqual([
       `ipvs_real_server_up{${vs},remote_address="192.0.2.10",remote_port="80"} 1`,
@@ -111,6 +111,28 @@ describe('metrics', () => {
     expect(samples(text, 'ipvs_reconcile_last_changes')).toEqual(['ipvs_reconcile_last_changes 2']);
     expect(samples(text, 'ipvs_reconcile_last_success')).toEqual(['ipvs_reconcile_last_success 1']);
     expect(samples(text, 'ipvs_reconcile_last_timestamp_seconds')).toEqual(['ipvs_reconcile_last_timestamp_seconds 1796000000']);
+  });
+
+  test('with VRRP: state as keepalived numbers it, priorities, transitions by state entered, dropped adverts by reason', async () => {
+    const at = new Date(1_796_000_000_000);
+    const vrrp = [
+      { name: 'VI_1', state: 'MASTER' as const, configuredPriority: 100, effectivePriority: 70, lastAdvertAt: at,
+        transitions: [], transitionCounts: { BACKUP: 2, MASTER: 1 }, dropped: { auth: 3 } },
+      { name: 'VI_2', state: 'FAULT' as const, configuredPriority: 80, effectivePriority: 80, transitions: [], transitionCounts: { FAULT: 1 }, dropped: {} },
+    ];
+    const exporter = new IpvsExporter(api, { vrrp: () => vrrp });
+    const text = await exporter.scrape();
+    expect(samples(text, 'ipvs_vrrp_state').sort()).toEqual(['ipvs_vrrp_state{instance="VI_1"} 2', 'ipvs_vrrp_state{instance="VI_2"} 3']);
+    expect(samples(text, 'ipvs_vrrp_effective_priority')).toContain('ipvs_vrrp_effective_priority{instance="VI_1"} 70');
+    expect(samples(text, 'ipvs_vrrp_configured_priority')).toContain('ipvs_vrrp_configured_priority{instance="VI_1"} 100');
+    expect(samples(text, 'ipvs_vrrp_last_advert_timestamp_seconds')).toEqual(['ipvs_vrrp_last_advert_timestamp_seconds{instance="VI_1"} 1796000000']);
+    const transitions = samples(text, 'ipvs_vrrp_transitions_total');
+    expect(transitions).toContain('ipvs_vrrp_transitions_total{instance="VI_1",state="BACKUP"} 2');
+    expect(transitions).toContain('ipvs_vrrp_transitions_total{instance="VI_1",state="MASTER"} 1');
+    expect(transitions).toContain('ipvs_vrrp_transitions_total{instance="VI_2",state="MASTER"} 0');
+    expect(samples(text, 'ipvs_vrrp_adverts_dropped_total')).toEqual(['ipvs_vrrp_adverts_dropped_total{instance="VI_1",reason="auth"} 3']);
+    // without VRRP running, no VRRP series at all
+    expect(await new IpvsExporter(api, { vrrp: () => undefined }).scrape()).not.toContain('ipvs_vrrp_');
   });
 
   test('each scrape reads the kernel afresh: a deleted real server is gone from the next one', async () => {

@@ -193,7 +193,7 @@ async function daemon(flags: DaemonFlags, context: CommandContext): Promise<numb
     if (vrrpConfig) vrrp = deps.startVrrp(vrrpConfig, { ipvs: writes, log: vrrpLog });
     await director.start();
     if (listen) {
-      metrics = await startMetricsServer(new IpvsExporter(api, { director }), listen).catch((error: unknown) => {
+      metrics = await startMetricsServer(new IpvsExporter(api, { director, vrrp: () => vrrp?.status().instances }), listen).catch((error: unknown) => {
         throw new CliError(`--metrics-listen ${flags.metricsListen}: cannot listen: ${messageOf(error)}`, 1);
       });
       log('info', `serving metrics on http://${metrics.address}/metrics`);

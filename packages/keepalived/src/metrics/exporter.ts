@@ -12,6 +12,8 @@
 import { AddressFamily, listDestinations, Protocol, type Destination, type IpvsApi, type Service, type ServiceKey, type Stats } from '@tsipvs/ipvs-core';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DirectorStatus } from '../director/types';
+import type { InstanceStatus } from '../vrrp/instance';
+import type { VrrpState } from '../vrrp/machine';
 
 /** One service with its real servers, as read for one scrape. */
 export interface TableEntry {
@@ -27,6 +29,8 @@ export interface StatusSource {
 export interface ExporterOptions {
   /** Adds check, quorum, sorry-server and reconcile metrics. */
   readonly director?: StatusSource;
+  /** Adds the VRRP instances' state, priority, transitions and dropped adverts (undefined: not running). */
+  readonly vrrp?: () => readonly InstanceStatus[] | undefined;
   /** How long one scrape may read the kernel (default 10 s, Prometheus's default scrape timeout). */
   readonly scrapeTimeoutMs?: number;
   /** Milliseconds now (tests). */
@@ -97,8 +101,17 @@ class ExactCounter {
   }
 }
 
-/** Renders one scrape: the table (and the director's status) as Prometheus text. */
-export async function renderMetrics(table: readonly TableEntry[], status?: DirectorStatus, scrapeSeconds?: number): Promise<string> {
+/** What a scrape adds to the table when the daemon runs them. */
+export interface ScrapeExtras {
+  readonly director?: DirectorStatus;
+  readonly vrrp?: readonly InstanceStatus[];
+  /** How long reading the kernel took. */
+  readonly scrapeSeconds?: number;
+}
+
+/** Renders one scrape: the table (and the director's and VRRP's status) as Prometheus text. */
+export async function renderMetrics(table: readonly TableEntry[], extras: ScrapeExtras = {}): Promise<string> {
+  const { director: status, vrrp, scrapeSeconds } = extras;
   const registry = new Registry();
   const exact = new Map<string, ExactCounter>();
   const counters = (scope: 'service' | 'backend', labelNames: readonly string[], what: string) =>
@@ -126,6 +139,7 @@ export async function renderMetrics(table: readonly TableEntry[], status?: Direc
     }
   }
   if (status) addDirectorMetrics(status, gauge);
+  if (vrrp) addVrrpMetrics(vrrp, registry, gauge);
   if (scrapeSeconds !== undefined) gauge('ipvs_scrape_duration_seconds', 'time this scrape took to read the kernel', []).set(scrapeSeconds);
 
   const text = await registry.metrics();
@@ -172,6 +186,28 @@ function addDirectorMetrics(status: DirectorStatus, gauge: GaugeMaker): void {
   }
 }
 
+/** keepalived's numbering of VRRP states (its SNMP MIB and JSON dump). */
+export const VRRP_STATE_NUMBERS: Readonly<Record<VrrpState, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 4 };
+
+function addVrrpMetrics(instances: readonly InstanceStatus[], registry: Registry, gauge: GaugeMaker): void {
+  const labels = ['instance'] as const;
+  const state = gauge('ipvs_vrrp_state', 'state of the VRRP instance: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 4 STOP (as keepalived numbers them)', labels);
+  const effective = gauge('ipvs_vrrp_effective_priority', 'priority after tracked scripts and interfaces', labels);
+  const configured = gauge('ipvs_vrrp_configured_priority', 'priority as configured', labels);
+  const lastAdvert = gauge('ipvs_vrrp_last_advert_timestamp_seconds', 'when the last valid advert of the virtual router was received', labels);
+  const transitions = new Counter({ name: 'ipvs_vrrp_transitions_total', help: 'state transitions since start, by the state entered', labelNames: ['instance', 'state'], registers: [registry] });
+  const dropped = new Counter({ name: 'ipvs_vrrp_adverts_dropped_total', help: 'adverts dropped by the receive checks, by reason', labelNames: ['instance', 'reason'], registers: [registry] });
+  for (const i of instances) {
+    const instance = { instance: i.name };
+    state.set(instance, VRRP_STATE_NUMBERS[i.state]);
+    effective.set(instance, i.effectivePriority);
+    configured.set(instance, i.configuredPriority);
+    if (i.lastAdvertAt) lastAdvert.set(instance, i.lastAdvertAt.getTime() / 1000);
+    for (const to of Object.keys(VRRP_STATE_NUMBERS) as VrrpState[]) transitions.inc({ ...instance, state: to }, i.transitionCounts[to] ?? 0);
+    for (const [reason, count] of Object.entries(i.dropped)) dropped.inc({ ...instance, reason }, count);
+  }
+}
+
 /** Reads every service and its real servers (the real-server dumps run a few at a time). */
 export async function readTable(api: IpvsApi): Promise<TableEntry[]> {
   const table: TableEntry[] = [];
@@ -204,7 +240,12 @@ export class IpvsExporter {
     } catch (error) {
       throw new ScrapeError(`reading the IPVS table failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return renderMetrics(table, this.options.director?.status(), (this.now() - started) / 1000);
+    const vrrp = this.options.vrrp?.();
+    return renderMetrics(table, {
+      ...(this.options.director ? { director: this.options.director.status() } : {}),
+      ...(vrrp ? { vrrp } : {}),
+      scrapeSeconds: (this.now() - started) / 1000,
+    });
   }
 }
 
