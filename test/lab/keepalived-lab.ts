@@ -12,6 +12,8 @@ import { IPROUTE2 as IP, TSIPVS_BIN } from '../harness/guest';
 import { Lab, sleep } from './lab';
 
 export type Implementation = 'debian' | 'tsipvs';
+/** Which halves a daemon runs: the checkers (-C, the lab's default), VRRP (-P) or both. */
+export type Halves = 'checkers' | 'vrrp' | 'both';
 export const IMPLEMENTATIONS: readonly Implementation[] = ['debian', 'tsipvs'];
 export const DEBIAN_KEEPALIVED = '/usr/sbin/keepalived';
 
@@ -171,7 +173,8 @@ export class Daemon {
   private exited?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(readonly impl: Implementation, readonly child: ChildProcess) {
+  /** `statusSocket`: where `tsipvs keepalived status` reaches a tsipvs daemon. */
+  constructor(readonly impl: Implementation, readonly child: ChildProcess, readonly statusSocket?: string) {
     const collect = (d: Buffer) => {
       if (this.output.length < 400_000) this.output += d.toString();
     };
@@ -328,17 +331,18 @@ export class KeepalivedLab {
    * Starts `impl` in `ns` on `config`; `extraArgs` go after the lab's own flags. `fileLimit` raises the
    * open-files limit first (keepalived raises its own to what its checkers need; node does not).
    */
-  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = [], fileLimit?: number, halves: 'checkers' | 'both' = 'checkers'): Daemon {
+  startDaemon(impl: Implementation, ns: string, config: string, extraArgs: readonly string[] = [], fileLimit?: number, halves: Halves = 'checkers'): Daemon {
     const n = ++this.daemonCount;
     const files = `/run/${this.lab.prefix}-ka${n}`;
-    const debian = debianArgs(config, files);
+    const debian = debianArgs(config, files).filter((a) => a !== '--check');
+    const debianHalves = { checkers: ['--check'], both: ['-r', `${files}-vrrp.pid`], vrrp: ['--vrrp', '-r', `${files}-vrrp.pid`] }[halves];
     const argv =
       impl === 'debian'
-        ? [DEBIAN_KEEPALIVED, ...(halves === 'both' ? [...debian.filter((a) => a !== '--check'), '-r', `${files}-vrrp.pid`] : debian), ...extraArgs]
-        : [process.execPath, TSIPVS_BIN, 'keepalived', ...(halves === 'both' ? [] : ['-C']), '-f', config, '-D', '--status-socket', `${files}.sock`, ...extraArgs];
+        ? [DEBIAN_KEEPALIVED, ...debianHalves, ...debian, ...extraArgs]
+        : [process.execPath, TSIPVS_BIN, 'keepalived', ...{ checkers: ['-C'], both: [], vrrp: ['-P'] }[halves], '-f', config, '-D', '--status-socket', `${files}.sock`, ...extraArgs];
     const limited = fileLimit ? ['sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...argv] : argv;
     const child = spawn(IP, ['netns', 'exec', ns, ...limited], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const daemon = new Daemon(impl, child);
+    const daemon = new Daemon(impl, child, impl === 'tsipvs' ? `${files}.sock` : undefined);
     this.daemons.push(daemon);
     return daemon;
   }

@@ -16,7 +16,12 @@ const SOCK_RAW = 3;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0x80000;
 const IPPROTO_IP = 0;
+const IP_TOS = 1;
 const IP_TTL = 2;
+const IP_MTU_DISCOVER = 10;
+const IP_PMTUDISC_DONT = 0;
+/** IPTOS_PREC_INTERNETCONTROL: the precedence keepalived (and routing protocols) give their packets. */
+const TOS_INTERNET_CONTROL = 0xc0;
 const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_TTL = 33;
 const IP_MULTICAST_LOOP = 34;
@@ -95,6 +100,9 @@ export function openVrrpChannel(options: ChannelOptions): VrrpChannel {
   try {
     check(c.bind(sendFd, sockaddrIn(options.source), 16), 'bind', options.source);
     check(c.setsockopt(sendFd, IPPROTO_IP, IP_TTL, int32(VRRP_TTL), 4), 'setsockopt', 'IP_TTL');
+    // the IP header as keepalived writes it: internetwork-control precedence, no Don't Fragment bit
+    check(c.setsockopt(sendFd, IPPROTO_IP, IP_TOS, int32(TOS_INTERNET_CONTROL), 4), 'setsockopt', 'IP_TOS');
+    check(c.setsockopt(sendFd, IPPROTO_IP, IP_MTU_DISCOVER, int32(IP_PMTUDISC_DONT), 4), 'setsockopt', 'IP_MTU_DISCOVER');
     check(c.setsockopt(sendFd, IPPROTO_IP, IP_MULTICAST_TTL, int32(VRRP_TTL), 4), 'setsockopt', 'IP_MULTICAST_TTL');
     check(c.setsockopt(sendFd, IPPROTO_IP, IP_MULTICAST_LOOP, int32(0), 4), 'setsockopt', 'IP_MULTICAST_LOOP');
     check(c.setsockopt(sendFd, IPPROTO_IP, IP_MULTICAST_IF, membership('0.0.0.0', ifindex), 12), 'setsockopt', 'IP_MULTICAST_IF');
