@@ -15,6 +15,8 @@ import { withKeepalivedLab, writeFile } from '../lab/keepalived-lab';
 import { holdsVip, instanceStatus, masterDownMs, pairLab, SLACK_MS, staysMaster, VIP, vrrpConfig, waitForMaster, waitForSplit } from '../lab/vrrp-lab';
 
 const DOWN_MS = masterDownMs(80);
+/** A node daemon's start under TCG on a loaded host (not a bound under test). */
+const START_MS = 60_000;
 
 vmTest('VRRP features: nopreempt, a failing vrrp_script with notify, a wrong VRID (tsipvs on both directors)', async () => {
   await withKeepalivedLab(async (ka) => {
@@ -23,9 +25,9 @@ vmTest('VRRP features: nopreempt, a failing vrrp_script with notify, a wrong VRI
 
     // nopreempt: d1 (100) starts alone and becomes MASTER; d2 (80) joins as BACKUP
     const np1 = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/np1.conf`, vrrpConfig({ state: 'BACKUP', priority: 100, nopreempt: true, noVirtualServer: true })), [], undefined, 'vrrp');
-    await waitForMaster(p, p.d1, 30_000, 'nopreempt: d1 alone becomes MASTER', [np1]);
+    await waitForMaster(p, p.d1, START_MS, 'nopreempt: d1 alone becomes MASTER', [np1]);
     const np2 = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/np2.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, noVirtualServer: true })), [], undefined, 'vrrp');
-    await np2.waitForLog(/Entering BACKUP STATE/, 30_000);
+    await np2.waitForLog(/Entering BACKUP STATE/, START_MS);
     ka.sh(p.d1, 'ip link set eth0 down');
     await waitForMaster(p, p.d2, DOWN_MS + SLACK_MS, 'nopreempt: link down, d2 takes over', [np1, np2]);
     ka.sh(p.d1, 'ip link set eth0 up');
@@ -44,8 +46,8 @@ vmTest('VRRP features: nopreempt, a failing vrrp_script with notify, a wrong VRI
     fs.chmodSync(notify, 0o755);
     const s1 = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/s1.conf`, vrrpConfig({ state: 'MASTER', priority: 100, failWhile: failFlag, notify, noVirtualServer: true })), [], undefined, 'vrrp');
     const s2 = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/s2.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, noVirtualServer: true })), [], undefined, 'vrrp');
-    await s2.waitForLog(/Entering BACKUP STATE/, 30_000);
-    await waitForMaster(p, p.d1, 30_000, 'script: d1 MASTER at start', [s1, s2]);
+    await s2.waitForLog(/Entering BACKUP STATE/, START_MS);
+    await waitForMaster(p, p.d1, START_MS, 'script: d1 MASTER at start', [s1, s2]);
     fs.writeFileSync(failFlag, '');
     // fall 2 at interval 1, then d2's master-down interval (it ignores adverts of priority 70 < 80)
     const handed = await waitForMaster(p, p.d2, 2000 + DOWN_MS + SLACK_MS, 'script failing: d2 takes over', [s1, s2]);
@@ -70,7 +72,7 @@ vmTest('VRRP features: nopreempt, a failing vrrp_script with notify, a wrong VRI
     // a wrong VRID: neither sees its virtual router's adverts, both become MASTER (counted as vrid drops)
     const v1 = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/v1.conf`, vrrpConfig({ state: 'MASTER', priority: 100, noVirtualServer: true })), [], undefined, 'vrrp');
     const v2 = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/v2.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, vrid: 51, noVirtualServer: true })), [], undefined, 'vrrp');
-    await waitForSplit(p, 30_000, 'wrong VRID', [v1, v2]);
+    await waitForSplit(p, START_MS, 'wrong VRID', [v1, v2]);
     assert.ok((instanceStatus(v2).dropped.vrid ?? 0) > 0, 'd2 counted no advert of another VRID');
     ka.step('wrong VRID: both MASTER, adverts of the other VRID counted');
     await Promise.all([v1.stop(), v2.stop()]);
@@ -84,8 +86,8 @@ vmTest('VRRP lvs_sync_daemon: a connection opened through the MASTER survives th
     const m = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/m.conf`, vrrpConfig({ state: 'MASTER', priority: 100, syncDaemon: true })), [], undefined, 'both');
     const b = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/b.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, syncDaemon: true })), [], undefined, 'both');
     const daemons = [m, b];
-    for (const [ns, daemon] of [[p.d1, m], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), 30_000, 'running', daemon);
-    await waitForMaster(p, p.d1, 30_000, 'd1 MASTER at start', daemons);
+    for (const [ns, daemon] of [[p.d1, m], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), START_MS, 'running', daemon);
+    await waitForMaster(p, p.d1, START_MS, 'd1 MASTER at start', daemons);
     const daemonsOf = (ns: string) => ka.lab.exec(ns, 'ipvsadm', ['-L', '--daemon']).stdout;
     for (let waited = 0; !(daemonsOf(p.d1).includes('master sync daemon') && daemonsOf(p.d2).includes('backup sync daemon')); waited += 250) {
       if (waited > 10_000) throw new Error(`sync daemons: d1 ${JSON.stringify(daemonsOf(p.d1))}, d2 ${JSON.stringify(daemonsOf(p.d2))}`);
