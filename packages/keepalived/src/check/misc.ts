@@ -22,7 +22,8 @@ export function shellCommand(words: readonly string[]): string {
   return `exec ${words.map(shellQuote).join(' ')}`;
 }
 
-function shellQuote(word: string): string {
+/** One word for /bin/sh, single-quoted. */
+export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -98,6 +99,16 @@ export function miscOutcome(code: number | null, signal: string | null, dynamic:
   if (code === 126 || code === 127) return { ok: false, detail: `exit ${code}: the script cannot be run` };
   if (code !== null && code >= 2 && code <= 255 && dynamic) return { ok: true, detail: `exit ${code}: weight ${code - 2}`, weight: code - 2 };
   return { ok: false, detail: `exit ${code}` };
+}
+
+/**
+ * Starts a notify script (`/bin/sh -c COMMAND`, its own process group, stdio on /dev/null) without
+ * waiting for it, as keepalived runs notify scripts; `onError` hears when it cannot start.
+ */
+export function startScript(command: string, onError: (error: Error) => void = () => undefined): void {
+  const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: 'ignore' });
+  child.on('error', onError);
+  child.unref();
 }
 
 export function miscCheck(target: MiscTarget, signal: AbortSignal): Promise<AttemptOutcome> {

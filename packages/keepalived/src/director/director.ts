@@ -6,10 +6,10 @@
  * overlap; a failed one is reported and the next trigger tries again. docs/keepalived.md
  * tells the rules (adoption at start, reload, drain, flush).
  */
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { serviceId, type IpvsApi, type RuleDestination, type ServiceKey } from '@tsipvs/ipvs-core';
 import type { HealthMonitor, HealthState, MonitorFactory } from '../check/health';
+import { startScript } from '../check/misc';
 import { virtualServerName } from '../config/finalize';
 import type { KeepalivedConfig, RealServer, VirtualServer } from '../config/model';
 import { hostPort } from '../config/values';
@@ -64,12 +64,6 @@ interface DrainRecord extends DrainingServer {
 
 const DEFAULT_DRAIN_POLL_MS = 1000;
 
-function defaultRunScript(this: void, script: string): void {
-  const child = spawn('/bin/sh', ['-c', script], { stdio: 'ignore', detached: false });
-  child.on('error', () => undefined);
-  child.unref();
-}
-
 /** What a monitor's behaviour depends on: its real server's address and checkers, and the virtual host. */
 function signatureOf(vs: VirtualServer, rs: RealServer): string {
   return JSON.stringify({ address: rs.address, port: rs.port, virtualhost: vs.virtualhost ?? null, checkers: rs.checkers }, (key, value: unknown) =>
@@ -103,7 +97,7 @@ class KeepalivedDirector extends EventEmitter implements Director {
     super();
     this.config = config;
     this.now = options.now ?? Date.now;
-    this.runScript = options.runScript ?? defaultRunScript;
+    this.runScript = options.runScript ?? ((script) => startScript(script));
     // fail early on what the wanted table cannot be made of (an unknown group, a service named twice)
     this.wanted();
   }

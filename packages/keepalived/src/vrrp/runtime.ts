@@ -4,12 +4,11 @@
  * gratuitous ARP, /bin/sh for scripts). `startVrrp` is what `tsipvs keepalived` calls; the parts are
  * tested one by one with fakes (instance.ts, track.ts, sync-group.ts, sync-daemon.ts).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { IpvsApi } from '@tsipvs/ipvs-core';
 import { RtnetlinkInterfaces, type NetworkInterfaces } from '@tsipvs/sysctl';
-import { miscCheck } from '../check/misc';
+import { miscCheck, shellQuote, startScript } from '../check/misc';
 import { systemClock, type Clock } from '../clock';
 import type { VrrpConfig } from '../config/vrrp-model';
 import { openVrrpChannel, sendGratuitousArp } from './io';
@@ -68,10 +67,8 @@ function linkState(name: string): TrackState {
 /** Starts a notify script (keepalived does not wait for them either). */
 function runNotify(log: VrrpLog): (command: string, args: readonly string[]) => void {
   return (command, args) => {
-    const line = [command, ...args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`)].join(' ');
-    const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: 'ignore' });
-    child.on('error', (error) => log('warning', `notify ${command}: ${error.message}`));
-    child.unref();
+    const line = [command, ...args.map(shellQuote)].join(' ');
+    startScript(line, (error) => log('warning', `notify ${command}: ${error.message}`));
   };
 }
 
