@@ -297,12 +297,7 @@ export class KeepalivedLab {
     const sw = lab.namespace('sw');
     const client = lab.namespace('client');
     const director = lab.namespace('dir');
-    const members: string[] = [];
-    const attach = (ns: string, port: string, address: string) => {
-      lab.link(ns, 'eth0', sw, port);
-      members.push(port);
-      lab.ip(ns, `addr add ${address}/24 dev eth0`);
-    };
+    const { attach, bridge } = lab.segment(sw);
     attach(client, 'pc', '10.0.0.50');
     attach(director, 'pd', '10.0.0.200');
     lab.ip(director, `addr add ${vip}/24 dev eth0 label eth0:1`);
@@ -316,7 +311,7 @@ export class KeepalivedLab {
       );
       return { name: `rs${i + 1}`, ns, address };
     });
-    lab.bridge(sw, 'br0', members);
+    bridge();
     // node processes start side by side: most of a lab's setup time
     const [sorry, clientAgent, ...agents] = await Promise.all([
       this.agent(director, 'sorry', [80]),

@@ -104,6 +104,22 @@ export class Lab {
     this.ip(nsB, `link set ${ifB} up`);
   }
 
+  /**
+   * One /24 segment on a bridge in `sw`: `attach` links a namespace's eth0 to a new bridge port and
+   * gives it an address; `bridge` then makes the bridge `br0` of every attached port.
+   */
+  segment(sw: string): { attach(ns: string, port: string, address: string): void; bridge(): void } {
+    const ports: string[] = [];
+    return {
+      attach: (ns, port, address) => {
+        this.link(ns, 'eth0', sw, port);
+        ports.push(port);
+        this.ip(ns, `addr add ${address}/24 dev eth0`);
+      },
+      bridge: () => this.bridge(sw, 'br0', ports),
+    };
+  }
+
   /** A bridge in `ns` with the given member interfaces (already in `ns`). */
   bridge(ns: string, name: string, members: readonly string[]): void {
     this.ip(ns, `link add ${name} type bridge`);

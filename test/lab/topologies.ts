@@ -29,12 +29,7 @@ export function sharedSegment(lab: Lab, serverCount: number, vip = '10.10.0.50')
   const sw = lab.namespace('sw');
   const client = lab.namespace('client');
   const director = lab.namespace('dir');
-  const ports: string[] = [];
-  const attach = (ns: string, port: string, address: string) => {
-    lab.link(ns, 'eth0', sw, port);
-    ports.push(port);
-    lab.ip(ns, `addr add ${address}/24 dev eth0`);
-  };
+  const { attach, bridge } = lab.segment(sw);
   attach(client, 'pc', '10.10.0.100');
   attach(director, 'pd', '10.10.0.1');
   const servers: RealServer[] = [];
@@ -44,7 +39,7 @@ export function sharedSegment(lab: Lab, serverCount: number, vip = '10.10.0.50')
     attach(ns, `p${i}`, address);
     servers.push({ ns, name: `rs${i}`, address });
   }
-  lab.bridge(sw, 'br0', ports);
+  bridge();
   return { lab, client, director, servers, vip, directorDev: 'eth0' };
 }
 

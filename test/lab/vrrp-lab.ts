@@ -106,12 +106,10 @@ export interface Pair {
 export async function pairLab(ka: KeepalivedLab): Promise<Pair> {
   const { lab } = ka;
   const sw = lab.namespace('sw');
-  const members: string[] = [];
+  const segment = lab.segment(sw);
   const attach = (role: string, port: string, address: string): string => {
     const ns = lab.namespace(role);
-    lab.link(ns, 'eth0', sw, port);
-    members.push(port);
-    lab.ip(ns, `addr add ${address}/24 dev eth0`);
+    segment.attach(ns, port, address);
     return ns;
   };
   const client = attach('client', 'pc', '10.0.0.50');
@@ -121,7 +119,7 @@ export async function pairLab(ka: KeepalivedLab): Promise<Pair> {
   for (const ns of servers) {
     ka.sh(ns, `for c in all lo; do echo 1 > /proc/sys/net/ipv4/conf/$c/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/$c/arp_announce; done\nip addr add ${VIP}/32 dev lo label lo:1`);
   }
-  lab.bridge(sw, 'br0', members);
+  segment.bridge();
   // every port sees every advert (a capture on the client's link too), whatever IGMP said
   lab.ip(sw, 'link set br0 type bridge mcast_snooping 0');
   // the client takes a new master's MAC from its gratuitous ARP

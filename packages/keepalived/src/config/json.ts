@@ -261,11 +261,7 @@ class JsonReader {
     rs.alpha = this.bool(entry, 'alpha', path);
     rs.notifyUp = this.string(entry, 'notifyUp', path);
     rs.notifyDown = this.string(entry, 'notifyDown', path);
-    rs.connectTimeout = this.seconds(entry, 'connectTimeout', path, 1);
-    rs.retry = this.integer(entry, 'retry', path, 1, 0xffffffff);
-    rs.delayBeforeRetry = this.seconds(entry, 'delayBeforeRetry', path, 0);
-    rs.warmup = this.seconds(entry, 'warmup', path, 0);
-    rs.delayLoop = this.seconds(entry, 'delayLoop', path, 1);
+    Object.assign(rs, this.checkTimings(entry, path, 1));
     rs.virtualhost = this.string(entry, 'virtualhost', path);
     const check = entry.check;
     const checks = check === undefined || check === null ? [] : Array.isArray(check) ? check.map((c, i) => [c, `${path}.check[${i}]`] as const) : [[check, `${path}.check`] as const];
@@ -277,6 +273,17 @@ class JsonReader {
       return void this.fail(path, "the real server's address family differs from the virtual server's (only tunnel servers may differ)");
     }
     vs.realServers.push(rs);
+  }
+
+  /** The timings a real server gives its checkers and a checker may override (retry from `retryMin`). */
+  private checkTimings(entry: Record<string, unknown>, path: string, retryMin: number): Pick<DraftChecker, 'connectTimeout' | 'retry' | 'delayBeforeRetry' | 'warmup' | 'delayLoop'> {
+    return {
+      connectTimeout: this.seconds(entry, 'connectTimeout', path, 1),
+      retry: this.integer(entry, 'retry', path, retryMin, 0xffffffff),
+      delayBeforeRetry: this.seconds(entry, 'delayBeforeRetry', path, 0),
+      warmup: this.seconds(entry, 'warmup', path, 0),
+      delayLoop: this.seconds(entry, 'delayLoop', path, 1),
+    };
   }
 
   private check(entry: unknown, path: string): DraftChecker | undefined {
@@ -302,11 +309,7 @@ class JsonReader {
     if (c.connectIpFamily !== undefined && c.bindToFamily !== undefined && c.connectIpFamily !== c.bindToFamily) this.fail(path, 'connectIp and bindTo are of different address families');
     c.connectPort = this.integer(entry, 'connectPort', path, 1, 65535);
     c.bindPort = this.integer(entry, 'bindPort', path, 1, 65535);
-    c.connectTimeout = this.seconds(entry, 'connectTimeout', path, 1);
-    c.retry = this.integer(entry, 'retry', path, 0, 0xffffffff);
-    c.delayBeforeRetry = this.seconds(entry, 'delayBeforeRetry', path, 0);
-    c.warmup = this.seconds(entry, 'warmup', path, 0);
-    c.delayLoop = this.seconds(entry, 'delayLoop', path, 1);
+    Object.assign(c, this.checkTimings(entry, path, 0));
     c.alpha = this.bool(entry, 'alpha', path);
     if (type === 'HTTP_GET' || type === 'SSL_GET') {
       const urls = entry.url;
