@@ -1,5 +1,5 @@
 /**
- * `npm run bench` / `npm run bench:keepalived`: boots the kernel lab and runs one benchmark in it,
+ * `npm run bench` / `npm run bench:keepalived` / `npm run bench:vrrp`: boots the kernel lab and runs one benchmark in it,
  * test/bench/<name>.ts (default bulk-bench, which also builds the moby/ipvs peers first), passing the
  * BENCH_* and KA_BENCH_* settings on.
  */
@@ -18,7 +18,7 @@ if (name === 'bulk-bench') {
     process.stderr.write(`[bench] moby/ipvs peers not built (${(error as Error).message.split('\n')[0]}): their rows are left out\n`);
   }
 }
-const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITES', 'BENCH_CALLS', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE']
+const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITES', 'BENCH_CALLS', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE', 'VRRP_BENCH_TRIALS']
   .filter((k) => process.env[k])
   .map((k) => `${k}='${process.env[k]!.replace(/'/g, '')}' `)
   .join('');
