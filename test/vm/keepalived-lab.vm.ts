@@ -9,6 +9,7 @@
 import * as assert from 'node:assert/strict';
 import { vmTest, type VmTestContext } from '../harness/guest';
 import { sleep, tally } from '../lab/lab';
+import { installOperatorFiles } from '../lab/operator-files';
 import { IMPLEMENTATIONS, sameTable, unavailableReason, withKeepalivedLab, writeFile, type DrTopology, type Implementation, type KeepalivedLab } from '../lab/keepalived-lab';
 
 const CASE_TIMEOUT = 240_000;
@@ -229,87 +230,14 @@ implCase('inhibit_on_failure, quorum with hysteresis, MISC_CHECK misc_dynamic', 
     process.stdout.write(await ka.logs());
   }));
 
-/** The operator's files (../shared/docs/keepalived-ha-example.txt, MASTER), byte for byte. */
-const OPERATOR_MAIN = `! Configuration File for keepalived
-global_defs {
-notification_email {
-acassen@firewall.loc
-failover@firewall.loc
-sysadmin@firewall.loc
-}
-notification_email_from Alexandre.Cassen@firewall.loc
-smtp_server 192.168.200.1
-smtp_connect_timeout 30
-router_id node1.qinglin.com #修改处:自定义为主机名或域名。
-vrrp_skip_check_adv_addr
-#vrrp_strict
-#vrrp_garp_interval 0
-#vrrp_gna_interval 0
-vrrp_mcast_group4 233.6.6.6 #修改处:组播地址,用于状态是MASTER的节点发送相关信息给状态是BAKCUP的节点(如健康信息等)
-}
-include /etc/keepalived/conf.d/*.conf #增加处:定义包含子配置文件的目录,VIP和LVS的配置一般作为子配置文件单独建立。好处:便于管理。
-`;
-const OPERATOR_VIP = `vrrp_instance VI_1 { #修改处:实例名称,每个实例一个独有的名称
-state MASTER #修改处:此项决定模式,延时抢占式、非抢占式此项都必须为BAKCUP,生产中模式推荐:延时抢占式>抢占式>非抢占式。当前为测试环境因此MASTER节点此项设置MASTER。细节不说
-interface eth0 #修改处:绑定为当前虚拟路由器使用的物理接口,如:eth0,bond0,br0,可以和VIP不在一个网卡
-virtual_router_id 50 #修改处:虚拟路由ID,每一个实例一个虚拟路由ID不可与其他实例冲突。
-priority 100 #修改处:优先级,此项才是真正决定初始启动时,节点状态为MASTER还是BAKCUP,值越高优先级越高
-advert_int 1
-authentication {
-auth_type PASS #修改处:明文密码:实例间建立练习的密码。
-auth_pass 1111
-}
-virtual_ipaddress {
-10.0.0.100/24 dev eth0 label eth0:1 #修改处:VIP:指定VIP浮动的网卡并打上标签,以便区分
-}
-}
-notify_master "/etc/keepalived/notify.sh master" #通过Keepalive的节点状态监测功能,当前节点倘若发生变化则向脚本进行传参,根据脚本逻辑执行某些命令、功能(此案例用不上)
-notify_backup "/etc/keepalived/notify.sh backup"
-notify_fault "/etc/keepalived/notify.sh fault"
-`;
-const OPERATOR_LVS = `virtual_server 10.0.0.100 80 { #修改处:基于虚拟路由器的VIP创建服务集群
-delay_loop 3
-lb_algo rr #修改处:调度算法
-lb_kind DR #RS的工作模式
-protocol TCP
-sorry_server 127.0.0.1 80 #修改处:道歉服务器,也会加入到服务集群中,因此需指向本节点(带有VIP),如果指向其他地址需配置VIP否则Client会因相应报文的src不是VIP而拒绝。
-real_server 10.0.0.10 80 { #修改处:加入集群的RS服务器
-weight 1 #修改处:权重:性能高的服务器一般权重设置高点
-HTTP_GET { #修改处:七层健康性检查,检测RS的URL路径是否可达
-url {
-path /index.html
-status_code 200
-}
-connect_timeout 1
-nb_get_retry 3
-delay_before_retry 1
-}
-}
-real_server 10.0.0.20 80 { #RS服务器地址及端口,注:DR模式请求是二层转发个RS之所以要添加端口是用于健康性检查(如四层的TCP检查)
-weight 1
-HTTP_GET {
-url {
-path /index.html
-status_code 200
-}
-connect_timeout 1
-nb_get_retry 3
-delay_before_retry 1
-}
-}
-}
-`;
-
 /**
  * The operator's files at their paths, on the same cluster, from an empty table: both real servers in
  * at start, one failure removes it within its own bound (delay_loop 3, nb_get_retry 3).
  */
 async function operatorConfig(ka: KeepalivedLab, topo: DrTopology, impl: Implementation): Promise<void> {
   ka.lab.exec(topo.director, 'ipvsadm', ['-C']);
-  // the same files for both implementations (and for any case running beside this one)
-  const main = writeFile('/etc/keepalived/keepalived.conf', OPERATOR_MAIN);
-  writeFile('/etc/keepalived/conf.d/vip_nginx.conf', OPERATOR_VIP);
-  writeFile('/etc/keepalived/conf.d/lvs_nginx.conf', OPERATOR_LVS);
+  // the MASTER's files, byte for byte, for both implementations (and for any case running beside this one)
+  const main = installOperatorFiles('master');
   const both = table(svc(80), rs(80, '10.0.0.10'), rs(80, '10.0.0.20'));
   const daemon = ka.startDaemon(impl, topo.director, main);
   await ka.waitForTable(topo.director, both, 20_000, "operator's config: both real servers in", daemon);

@@ -7,9 +7,11 @@
  * failover with Debian's keepalived on one side and tsipvs on the other, in both roles.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { vmTest } from '../harness/guest';
 import { sleep } from '../lab/lab';
 import { unavailableReason, withKeepalivedLab, writeFile, type Implementation } from '../lab/keepalived-lab';
+import { installOperatorFiles } from '../lab/operator-files';
 import { longestGap, masterDownMs, pairLab, SLACK_MS, VIP, vrrpConfig, waitForMaster, waitForSplit, type Pair } from '../lab/vrrp-lab';
 
 const DOWN_MS = masterDownMs(80);
@@ -76,3 +78,38 @@ vmTest("VRRP interoperability: Debian's keepalived and tsipvs keepalived, each a
     await failover(p, 'tsipvs', 'debian');
   });
 }, 300_000);
+
+vmTest("VRRP with the operator's MASTER and BACKUP files verbatim (state BAKCUP included): failover, notify, preemption", async () => {
+  await withKeepalivedLab(async (ka) => {
+    const p = await pairLab(ka);
+    // each director sees its own /etc/keepalived (ip netns exec mounts /etc/netns/NS/keepalived there)
+    const main = installOperatorFiles('master', `/etc/netns/${p.d1}/keepalived`);
+    installOperatorFiles('backup', `/etc/netns/${p.d2}/keepalived`);
+    const notified = writeFile(`${ka.dir}/backup-notify.log`, '');
+    fs.writeFileSync(`/etc/netns/${p.d2}/keepalived/notify.sh`, `#!/bin/sh\necho "$1" >> ${notified}\n`, { mode: 0o755 });
+    try {
+      const m = ka.startDaemon('tsipvs', p.d1, main, [], undefined, 'both');
+      const b = ka.startDaemon('tsipvs', p.d2, main, [], undefined, 'both');
+      const daemons = [m, b];
+      for (const [ns, daemon] of [[p.d1, m], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), 60_000, 'running', daemon);
+      await waitForMaster(p, p.d1, 30_000, "the operator's MASTER holds the VIP", daemons);
+      assert.match(b.log, /unknown state 'BAKCUP', defaulting to BACKUP/);
+      assert.deepEqual([...new Set(ka.lab.fetch(p.client, `http://${VIP}/`, 4))].sort(), ['rs1', 'rs2']);
+      ka.step('operator: node1 MASTER, traffic through it; node2 read state BAKCUP as BACKUP');
+      ka.sh(p.d1, 'ip link set eth0 down');
+      const took = await waitForMaster(p, p.d2, DOWN_MS + SLACK_MS, "operator: link down, the BACKUP's VIP", daemons);
+      assert.deepEqual([...new Set(ka.lab.fetch(p.client, `http://${VIP}/`, 4))].sort(), ['rs1', 'rs2']);
+      ka.step(`operator: link down, node2 holds the VIP after ${took} ms and answers`);
+      ka.sh(p.d1, 'ip link set eth0 up');
+      await waitForMaster(p, p.d1, 8000 + SLACK_MS, 'operator: link up, node1 preempts', daemons);
+      for (let waited = 0; fs.readFileSync(notified, 'utf8') !== 'backup\nmaster\nbackup\n'; waited += 200) {
+        if (waited > 5000) throw new Error(`node2's notify.sh calls: ${JSON.stringify(fs.readFileSync(notified, 'utf8'))}`);
+        await sleep(200);
+      }
+      ka.step('operator: node1 preempted; node2 ran notify.sh backup, master, backup');
+      await Promise.all([m.stop(), b.stop()]);
+    } finally {
+      for (const ns of [p.d1, p.d2]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
+    }
+  });
+}, 240_000);

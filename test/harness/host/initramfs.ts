@@ -136,6 +136,8 @@ function collectEntries(inputs: InitramfsInputs): Entry[] {
     else mirror(entries, mod);
   }
   mirror(entries, path.join(projectRoot, 'test/fixtures'));
+  // the operator's keepalived files, verbatim, for the keepalived and VRRP labs
+  mirror(entries, path.join(projectRoot, 'packages/keepalived/test/fixtures/operator'));
   // the packed packages, installed by install.ts (symlinks kept: npm links bin/ and share/man into lib/)
   const installed = path.join(projectRoot, '.cache', 'install');
   if (fs.existsSync(installed)) mirror(entries, installed);
