@@ -117,6 +117,13 @@ describe('bash', () => {
     expect(complete('tsipvs', 'director', 'setup', '--netns', '').sort()).toEqual(names);
     expect(complete('tsipvs', 'apply', '--net')).toEqual(['--netns']);
   });
+
+  test('the global --netns NAME (or --netns=NAME) before the subcommand words leaves them completing', () => {
+    expect(complete('tsipvs', '--netns', 'blue', 'sysctl', '')).toEqual(['get', 'set', 'list', 'help', '-h', '--help', '--netns']);
+    expect(complete('tsipvs', '--netns', '=', 'blue', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);
+    expect(complete('tsipvs', '--netns', 'blue', 're')).toEqual(['recover', 'realserver']);
+    expect(complete('tsipvs', '--netns', 'blue', 'realserver', 'setup', '--st')).toEqual(['--state-file']);
+  });
 });
 
 (has('zsh') ? describe : describe.skip)('zsh', () => {
@@ -157,6 +164,9 @@ describe('bash', () => {
     const sysctl = complete('tsipvs', 'sysctl', '');
     expect(sysctl.map((entry) => entry.split(':')[0])).toEqual(['get', 'set', 'list', 'help', '-h', '--help', '--netns']);
     expect(sysctl).toContain('-h:display help for command');
+    for (const global of [['--netns', 'blue'], ['--netns=blue']]) {
+      expect(complete('tsipvs', ...global, 'sysctl', '').map((entry) => entry.split(':')[0])).toEqual(['get', 'set', 'list', 'help', '-h', '--help', '--netns']);
+    }
   });
 });
 
@@ -185,5 +195,8 @@ describe('bash', () => {
     expect(complete('tsipvs completion ')).toEqual(['bash', 'fish', 'zsh']);
     expect(complete('tsipvs realserver setup --st')).toEqual(['--state-file']);
     expect(complete('tsipvs -A -t ')).toEqual([]);
+    expect(complete('tsipvs --netns blue sysctl ')).toEqual(['get', 'help', 'list', 'set']);
+    expect(complete('tsipvs --netns=blue completion ')).toEqual(['bash', 'fish', 'zsh']);
+    expect(complete('tsipvs --netns blue realserver setup --st')).toEqual(['--state-file']);
   });
 });

@@ -66,8 +66,14 @@ ${fn}_complete_value() {
 ${fn}() {
   local cur=\${COMP_WORDS[COMP_CWORD]} option= path= words= i REPLY
   COMPREPLY=()
-  # the command the words so far select: subcommand words right after the program name
+  # the command the words so far select: subcommand words right after the program name (the global
+  # "--netns NAME" may stand before them; bash splits "--netns=NAME" into three words)
   for ((i = 1; i < COMP_CWORD; i++)); do
+    if [[ \${COMP_WORDS[i]} == --netns ]]; then
+      [[ \${COMP_WORDS[i+1]} == = ]] && i=$((i + 1))
+      i=$((i + 1))
+      continue
+    fi
     ${fn}_subcommands "$path"
     [[ " $REPLY " == *" \${COMP_WORDS[i]} "* ]] || break
     path=\${path:+$path }\${COMP_WORDS[i]}

@@ -56,14 +56,46 @@ ${subcommandCases.join('\n')}
     end
 end
 
-# The path of the command the words typed so far select: subcommand words right after the program name.
+# The path of the command the words typed so far select: subcommand words right after the program name
+# (the global "--netns NAME" or "--netns=NAME" may stand before them).
 function ${fn}_path
     set -l path
+    set -l skip 0
     for word in (commandline -opc)[2..-1]
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case --netns
+                set skip 1
+                continue
+            case '--netns=*'
+                continue
+        end
         contains -- $word (string split ' ' -- (${fn}_subcommands "$path")); or break
         set -a path $word
     end
     echo "$path"
+end
+
+# The words typed so far, without the global "--netns NAME" / "--netns=NAME".
+function ${fn}_words
+    set -l skip 0
+    for word in (commandline -opc)
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case --netns
+                set skip 1
+                continue
+            case '--netns=*'
+                continue
+        end
+        echo $word
+    end
 end
 
 # True when the words typed so far select the command at path $argv[1].
@@ -75,7 +107,7 @@ end
 # True when the word being typed comes right after the path $argv[1] (where its subcommands go).
 function ${fn}_next_word_of
     ${fn}_at $argv[1]; or return
-    test (count (commandline -opc)) -eq (math 1 + (count (string split -n ' ' -- $argv[1])))
+    test (count (${fn}_words)) -eq (math 1 + (count (string split -n ' ' -- $argv[1])))
 end
 
 complete -c ${program} -f

@@ -67,8 +67,14 @@ ${fn}_complete_value() {
 ${fn}() {
   local cur=\${words[CURRENT]} option= path= i REPLY
   local -a reply names subcommands
-  # the command the words so far select: subcommand words right after the program name
+  # the command the words so far select: subcommand words right after the program name (the global
+  # "--netns NAME" or "--netns=NAME" may stand before them)
   for ((i = 2; i < CURRENT; i++)); do
+    [[ \${words[i]} == --netns=* ]] && continue
+    if [[ \${words[i]} == --netns ]]; then
+      i=$((i + 1))
+      continue
+    fi
     ${fn}_subcommands "$path"
     names=(\${reply%%:*})
     (( \${names[(Ie)\${words[i]}]} )) || break
