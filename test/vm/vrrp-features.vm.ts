@@ -5,7 +5,8 @@
  *   back when it passes again; the notify script sees every transition with keepalived's arguments;
  * - a wrong VRID: each ignores the other (counted), both MASTER;
  * - lvs_sync_daemon: a TCP connection opened through the MASTER keeps working after the failover,
- *   because the BACKUP's kernel learned it from the sync daemon.
+ *   because the BACKUP's kernel learned it from the sync daemon; the BACKUP's metrics show its state and
+ *   transitions.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -84,8 +85,13 @@ vmTest('VRRP lvs_sync_daemon: a connection opened through the MASTER survives th
     const p = await pairLab(ka);
     ka.step('lab ready');
     const m = ka.startDaemon('tsipvs', p.d1, writeFile(`${ka.dir}/m.conf`, vrrpConfig({ state: 'MASTER', priority: 100, syncDaemon: true })), [], undefined, 'both');
-    const b = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/b.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, syncDaemon: true })), [], undefined, 'both');
+    const b = ka.startDaemon('tsipvs', p.d2, writeFile(`${ka.dir}/b.conf`, vrrpConfig({ state: 'BACKUP', priority: 80, syncDaemon: true })), ['--metrics-listen', '127.0.0.1:9165'], undefined, 'both');
     const daemons = [m, b];
+    /** d2's VRRP metrics, scraped inside its namespace. */
+    const vrrpMetrics = () => {
+      const scrape = ka.lab.exec(p.d2, process.execPath, ['-e', "require('http').get('http://127.0.0.1:9165/metrics', (r) => r.pipe(process.stdout))"]);
+      return scrape.stdout.split('\n').filter((line) => line.startsWith('ipvs_vrrp_state{') || line.startsWith('ipvs_vrrp_transitions_total{'));
+    };
     for (const [ns, daemon] of [[p.d1, m], [p.d2, b]] as const) await ka.waitForTable(ns, (t) => t.includes('10.0.0.20:80'), START_MS, 'running', daemon);
     await waitForMaster(p, p.d1, START_MS, 'd1 MASTER at start', daemons);
     const daemonsOf = (ns: string) => ka.lab.exec(ns, 'ipvsadm', ['-L', '--daemon']).stdout;
@@ -94,6 +100,7 @@ vmTest('VRRP lvs_sync_daemon: a connection opened through the MASTER survives th
       await sleep(250);
     }
     ka.step('d1 MASTER with the master sync daemon, d2 with the backup one');
+    assert.ok(vrrpMetrics().includes('ipvs_vrrp_state{instance="VI_1"} 1'), `d2's metrics: ${vrrpMetrics().join(' ')}`);
 
     // a connection through d1, held open; d2's kernel learns it from the sync daemon
     const held = ka.hold(p.client, `http://${VIP}`);
@@ -114,6 +121,10 @@ vmTest('VRRP lvs_sync_daemon: a connection opened through the MASTER survives th
       await sleep(250);
     }
     assert.equal(holdsVip(ka, p.d1), false);
+    const after = vrrpMetrics();
+    for (const line of ['ipvs_vrrp_state{instance="VI_1"} 2', 'ipvs_vrrp_transitions_total{instance="VI_1",state="MASTER"} 1', 'ipvs_vrrp_transitions_total{instance="VI_1",state="BACKUP"} 1']) {
+      assert.ok(after.includes(line), `d2's metrics lack ${line}: ${after.join(' ')}`);
+    }
     assert.equal(await held.finish(), 'done', `the connection to ${first} did not survive the failover`);
     ka.step(`failover: d2 MASTER after ${took} ms with the master sync daemon, the held connection finished through it`);
     ka.sh(p.d1, 'ip link set eth0 up');
