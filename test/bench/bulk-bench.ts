@@ -17,6 +17,8 @@ const CORE = path.resolve(__dirname, '../../../packages/ipvs-core/dist/src/index
 /** The moby/ipvs peers, built by run-bench on the host (absent: their rows are left out). */
 const PEERS = path.resolve(__dirname, 'peers-bin');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Restores in a row in the writes table (default BENCH_RUNS). */
+const WRITE_RUNS = Number(process.env.BENCH_WRITE_RUNS ?? RUNS);
 /** Single calls per row of the single-call table. */
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 
@@ -204,11 +206,11 @@ function benchTable(parts: readonly Part[]): void {
   spawnSync(IP, ['netns', 'del', b]);
 }
 
-/** Restores of 2k x 10 (22k lines) on fresh tables, `RUNS` times in a row: ipvsadm, tsipvs (both transports), moby/ipvs. */
+/** Restores of 2k x 10 (22k lines) on fresh tables, `WRITE_RUNS` times in a row: ipvsadm, tsipvs (both transports), moby/ipvs. */
 function benchWrites(): void {
   const file = rulesFile([[2000, 10]]);
   const body: string[][] = [];
-  for (let run = 1; run <= RUNS; run++) {
+  for (let run = 1; run <= WRITE_RUNS; run++) {
     const time = (argv: string[], input?: string, env?: Record<string, string>): Measure => {
       const ns = freshNamespace('bench-writes');
       const m = measure(ns, argv, input, env);
@@ -224,6 +226,13 @@ function benchWrites(): void {
   }
   printTable('restore of 2,000 x 10 (22,000 lines) on fresh tables, runs in a row', ['run', 'ipvsadm -R', 'tsipvs -R (sync)', 'tsipvs -R (async)', 'moby/ipvs one by one'], body);
 }
+
+const BUNDLE = path.join(path.dirname(TSIPVS), '../dist/tsipvs.js');
+/** bin/tsipvs's loading of the bundle (code cache checked against the build line), without the call. */
+const LOAD_WITH_CACHE = `const fs=require('fs'),m=require('module'),{Script}=require('vm');const f=${JSON.stringify(BUNDLE)};`
+  + `const s=fs.readFileSync(f,'utf8'),c=fs.readFileSync(f.replace(/js$/,'cache')),n=s.indexOf('\\n')+1;`
+  + `const b={exports:{}};const sc=new Script(m.wrap(s),{filename:f,cachedData:c.toString('latin1',0,n)===s.slice(0,n)?c.subarray(n):undefined});`
+  + `if(sc.cachedDataRejected!==false)throw new Error('code cache not used');sc.runInThisContext()(b.exports,m.createRequire(f),b,f,require('path').dirname(f))`;
 
 /** `CALLS` single `-A` calls in a row (40 unless BENCH_CALLS), and what a call's start-up is made of (each as often). */
 function benchSingleCalls(): void {
@@ -243,8 +252,10 @@ function benchSingleCalls(): void {
   const alone = (what: string) => each(() => [process.execPath, '-e', what]);
   const parts: Array<[string, number]> = [
     ['node -e 0', bare],
-    ['load the bundle (dist/tsipvs.js), no call', alone(`require(${JSON.stringify(path.join(path.dirname(TSIPVS), '../dist/tsipvs.js'))})`)],
-    ['load koffi and libc', alone("require('koffi').load('libc.so.6')")],
+    ['load the bundle (dist/tsipvs.js) by require, no code cache, no call', alone(`require(${JSON.stringify(BUNDLE)})`)],
+    ['load the bundle with its code cache as bin/tsipvs does, no call', alone(LOAD_WITH_CACHE)],
+    ["load koffi's addon as libc.ts does, and libc", alone(`require('@koromix/koffi-${process.platform}-${process.arch}/${process.platform}_${process.arch}/koffi.node').load('libc.so.6')`)],
+    ["load koffi through its package's loader, and libc", alone("require('koffi').load('libc.so.6')")],
     ['load npm netlink (its raw socket)', alone("require('netlink/dist/raw')")],
     ['load commander', alone("require('commander')")],
     ['core library (dist modules) + openIpvsSync(): socket, family lookup', alone(`require(${JSON.stringify(CORE)}).openIpvsSync().close()`)],
@@ -259,6 +270,7 @@ function benchSingleCalls(): void {
 
 const tables = (process.env.BENCH_SIZES ?? '16000x1+2000x10,2000x10,10000x10').split(',')
   .map((table) => table.split('+').map((part) => part.split('x').map(Number) as unknown as Part));
-for (const parts of tables) benchTable(parts);
-if (process.env.BENCH_WRITES !== '0') benchWrites();
+// the short parts first: single calls and restores in a row
 benchSingleCalls();
+if (process.env.BENCH_WRITES !== '0') benchWrites();
+for (const parts of tables) benchTable(parts);
