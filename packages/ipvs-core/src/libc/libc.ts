@@ -47,8 +47,8 @@ type Koffi = typeof import('koffi');
 
 /**
  * koffi's native module. Its package's loader reads node's ELF header (twice) to choose between
- * glibc and musl builds and wraps deprecated aliases around the module: a third of koffi's load
- * time under emulation. The glibc build of this platform is loaded straight from koffi's prebuilt
+ * glibc and musl builds, requires three modules and wraps deprecated aliases around the module:
+ * under emulation that took 330-380 ms, the addon alone 70-80 ms. The glibc build of this platform is loaded straight from koffi's prebuilt
  * package when it is there (koffi is pinned, so its layout is known); anything else (musl, another
  * layout) goes through koffi's own loader.
  */
