@@ -19,7 +19,7 @@ if (name === 'bulk-bench') {
   }
 }
 const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITE_RUNS', 'BENCH_WRITES', 'BENCH_CALLS', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE']
-  .filter((k) => process.env[k])
+  .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}='${process.env[k]!.replace(/'/g, '')}' `)
   .join('');
 runInGuest(`${settings}node test/dist/bench/${name}.js`, {
