@@ -1,11 +1,12 @@
 /**
- * Bulk-rules benchmark, run inside the VM (`npm run bench`). For each table, on fresh tables in
+ * Bulk-rules benchmark, run inside the VM (`npm run bench`). First BENCH_CALLS (40) single `-A` calls
+ * and where a call's start-up goes, then BENCH_WRITE_RUNS restores of 22k lines in a row (with the
+ * moby/ipvs peer). Then, for each table, on fresh tables in
  * fresh namespaces: ipvsadm -R vs tsipvs -R (wall, user, sys CPU, peak memory; tsipvs on both
  * transports), listing (-Ln, -Ln --stats) and save (-S -n) of the loaded table by both (best of
  * BENCH_RUNS), the library's `readTableSync` in-process, moby/ipvs (the peers built from
  * test/bench/peers, when present), `tsipvs apply` of the same file (expected: zero writes) and of a
- * file with 1% of its lines changed. Then 40 single `-A` calls and where a call's start-up goes.
- * Prints tables with ratios from this same run.
+ * file with 1% of its lines changed. Prints tables with ratios from this same run.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +18,8 @@ const CORE = path.resolve(__dirname, '../../../packages/ipvs-core/dist/src/index
 /** The moby/ipvs peers, built by run-bench on the host (absent: their rows are left out). */
 const PEERS = path.resolve(__dirname, 'peers-bin');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Restores in a row in the writes table (default BENCH_RUNS). */
+const WRITE_RUNS = Number(process.env.BENCH_WRITE_RUNS ?? RUNS);
 /** Single calls per row of the single-call table. */
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 
@@ -204,11 +207,11 @@ function benchTable(parts: readonly Part[]): void {
   spawnSync(IP, ['netns', 'del', b]);
 }
 
-/** Restores of 2k x 10 (22k lines) on fresh tables, `RUNS` times in a row: ipvsadm, tsipvs (both transports), moby/ipvs. */
+/** Restores of 2k x 10 (22k lines) on fresh tables, `WRITE_RUNS` times in a row: ipvsadm, tsipvs (both transports), moby/ipvs. */
 function benchWrites(): void {
   const file = rulesFile([[2000, 10]]);
   const body: string[][] = [];
-  for (let run = 1; run <= RUNS; run++) {
+  for (let run = 1; run <= WRITE_RUNS; run++) {
     const time = (argv: string[], input?: string, env?: Record<string, string>): Measure => {
       const ns = freshNamespace('bench-writes');
       const m = measure(ns, argv, input, env);
@@ -225,40 +228,58 @@ function benchWrites(): void {
   printTable('restore of 2,000 x 10 (22,000 lines) on fresh tables, runs in a row', ['run', 'ipvsadm -R', 'tsipvs -R (sync)', 'tsipvs -R (async)', 'moby/ipvs one by one'], body);
 }
 
-/** `CALLS` single `-A` calls in a row (40 unless BENCH_CALLS), and what a call's start-up is made of (each as often). */
+const BUNDLE = path.join(path.dirname(TSIPVS), '../dist/tsipvs.js');
+/** bin/tsipvs's loading of the bundle (code cache checked against the build line), without the call. */
+const LOAD_WITH_CACHE = `const fs=require('fs'),m=require('module'),{Script}=require('vm');const f=${JSON.stringify(BUNDLE)};`
+  + `const s=fs.readFileSync(f,'utf8'),c=fs.readFileSync(f.replace(/js$/,'cache')),n=s.indexOf('\\n')+1;`
+  + `const b={exports:{}};const sc=new Script(m.wrap(s),{filename:f,cachedData:c.toString('latin1',0,n)===s.slice(0,n)?c.subarray(n):undefined});`
+  + `if(sc.cachedDataRejected!==false)throw new Error('code cache not used');sc.runInThisContext()(b.exports,m.createRequire(f),b,f,require('path').dirname(f))`;
+
+/**
+ * `CALLS` single `-A` calls of each tool (40 unless BENCH_CALLS), and what a call's start-up is made of
+ * (each step as often, alone in a fresh node). The rows take turns, one call each per round, so that
+ * a change of the host's load over the minutes this takes weighs on every row alike.
+ */
 function benchSingleCalls(): void {
   const ns = freshNamespace('bench-single');
-  const each = (argv: (i: number) => string[], env: Record<string, string> = {}): number => {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < CALLS; i++) {
-      const r = spawnSync(IP, ['netns', 'exec', ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv(i)], { encoding: 'latin1' });
-      if (r.status !== 0) throw new Error(`${argv(i).join(' ')} exited ${r.status}: ${r.stderr}`);
-    }
-    return Number(process.hrtime.bigint() - started) / 1e6 / CALLS;
-  };
-  const bare = each(() => [process.execPath, '-e', '0']);
-  const ipvsadm = each((i) => ['ipvsadm', '-A', '-t', `10.1.0.${i + 1}:80`]);
-  const tsipvs = each((i) => [process.execPath, TSIPVS, '-A', '-t', `10.2.0.${i + 1}:80`]);
-  const pipelined = each((i) => [process.execPath, TSIPVS, '-A', '-t', `10.3.0.${i + 1}:80`], { TSIPVS_TRANSPORT: 'async' });
-  const alone = (what: string) => each(() => [process.execPath, '-e', what]);
-  const parts: Array<[string, number]> = [
-    ['node -e 0', bare],
-    ['load the bundle (dist/tsipvs.js), no call', alone(`require(${JSON.stringify(path.join(path.dirname(TSIPVS), '../dist/tsipvs.js'))})`)],
-    ['load koffi and libc', alone("require('koffi').load('libc.so.6')")],
-    ['load npm netlink (its raw socket)', alone("require('netlink/dist/raw')")],
-    ['load commander', alone("require('commander')")],
-    ['core library (dist modules) + openIpvsSync(): socket, family lookup', alone(`require(${JSON.stringify(CORE)}).openIpvsSync().close()`)],
+  const alone = (what: string) => (): string[] => [process.execPath, '-e', what];
+  const rows: Array<{ readonly label: string; readonly argv: (i: number) => string[]; readonly env?: Record<string, string>; ms: number }> = [
+    { label: 'node -e 0', argv: () => [process.execPath, '-e', '0'], ms: 0 },
+    { label: 'ipvsadm -A', argv: (i) => ['ipvsadm', '-A', '-t', `10.1.${i >> 8}.${i & 255}:80`], ms: 0 },
+    { label: 'tsipvs -A', argv: (i) => [process.execPath, TSIPVS, '-A', '-t', `10.2.${i >> 8}.${i & 255}:80`], ms: 0 },
+    { label: 'tsipvs -A, async transport', argv: (i) => [process.execPath, TSIPVS, '-A', '-t', `10.3.${i >> 8}.${i & 255}:80`], env: { TSIPVS_TRANSPORT: 'async' }, ms: 0 },
+    { label: 'load the bundle (dist/tsipvs.js) by require, no code cache, no call', argv: alone(`require(${JSON.stringify(BUNDLE)})`), ms: 0 },
+    { label: 'load the bundle with its code cache as bin/tsipvs does, no call', argv: alone(LOAD_WITH_CACHE), ms: 0 },
+    {
+      label: "load koffi's addon as libc.ts does, and libc",
+      argv: alone(`require('@koromix/koffi-${process.platform}-${process.arch}/${process.platform}_${process.arch}/koffi.node').load('libc.so.6')`),
+      ms: 0,
+    },
+    { label: "load koffi through its package's loader, and libc", argv: alone("require('koffi').load('libc.so.6')"), ms: 0 },
+    { label: 'load npm netlink (its raw socket)', argv: alone("require('netlink/dist/raw')"), ms: 0 },
+    { label: 'load commander', argv: alone("require('commander')"), ms: 0 },
+    { label: 'core library (dist modules) + openIpvsSync(): socket, family lookup', argv: alone(`require(${JSON.stringify(CORE)}).openIpvsSync().close()`), ms: 0 },
   ];
-  printTable(`${CALLS} single calls in a row (ms per call)`, ['call', 'ms', 'x node -e 0'], [
-    ['ipvsadm -A', ipvsadm, bare], ['tsipvs -A', tsipvs, bare], ['tsipvs -A, async transport', pipelined, bare], ['node -e 0', bare, bare],
-  ].map(([label, ms, base]) => [label as string, (ms as number).toFixed(1), `${((ms as number) / (base as number)).toFixed(2)}x`]));
+  for (let i = 1; i <= CALLS; i++) {
+    for (const row of rows) {
+      const argv = row.argv(i);
+      const started = process.hrtime.bigint();
+      const r = spawnSync(IP, ['netns', 'exec', ns, 'env', ...Object.entries(row.env ?? {}).map(([k, v]) => `${k}=${v}`), ...argv], { encoding: 'latin1' });
+      row.ms += Number(process.hrtime.bigint() - started) / 1e6 / CALLS;
+      if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+    }
+  }
+  const bare = rows[0]!.ms;
+  printTable(`${CALLS} single calls of each, taking turns (ms per call)`, ['call', 'ms', 'x node -e 0'],
+    rows.slice(0, 4).map((r) => [r.label, r.ms.toFixed(1), `${(r.ms / bare).toFixed(2)}x`]));
   printTable('start-up: each step alone, in a fresh node (ms per process; minus node -e 0 is its cost)', ['step', 'ms', 'cost'],
-    parts.map(([label, ms]) => [label, ms.toFixed(1), (ms - bare).toFixed(1)]));
+    [rows[0]!, ...rows.slice(4)].map((r) => [r.label, r.ms.toFixed(1), (r.ms - bare).toFixed(1)]));
   spawnSync(IP, ['netns', 'del', ns]);
 }
 
-const tables = (process.env.BENCH_SIZES ?? '16000x1+2000x10,2000x10,10000x10').split(',')
+const tables = (process.env.BENCH_SIZES ?? '16000x1+2000x10,2000x10,10000x10').split(',').filter((table) => table !== '')
   .map((table) => table.split('+').map((part) => part.split('x').map(Number) as unknown as Part));
-for (const parts of tables) benchTable(parts);
-if (process.env.BENCH_WRITES !== '0') benchWrites();
+// the short parts first: single calls and restores in a row
 benchSingleCalls();
+if (process.env.BENCH_WRITES !== '0') benchWrites();
+for (const parts of tables) benchTable(parts);

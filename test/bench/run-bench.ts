@@ -18,8 +18,8 @@ if (name === 'bulk-bench') {
     process.stderr.write(`[bench] moby/ipvs peers not built (${(error as Error).message.split('\n')[0]}): their rows are left out\n`);
   }
 }
-const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITES', 'BENCH_CALLS', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE', 'VRRP_BENCH_TRIALS']
-  .filter((k) => process.env[k])
+const settings = ['BENCH_SIZES', 'BENCH_RUNS', 'BENCH_WRITE_RUNS', 'BENCH_WRITES', 'BENCH_CALLS', 'KA_BENCH_SECONDS', 'KA_BENCH_SIZE', 'VRRP_BENCH_TRIALS']
+  .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}='${process.env[k]!.replace(/'/g, '')}' `)
   .join('');
 runInGuest(`${settings}node test/dist/bench/${name}.js`, {

@@ -1,5 +1,4 @@
-import { existsSync, fstatSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, fstatSync, promises as fsPromises, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CliEnvironment, DaemonHooks, DaemonSignal, NetnsBinding, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
@@ -125,8 +124,9 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     loadIpvsModule,
     resolver: new FilesResolver({ systemLookup: true }),
     readStdin,
-    readFile: (path) => readFile(path, 'latin1'),
-    readConnections: () => readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
+    // fs.promises is loaded on first use (node:fs/promises brings the stream modules)
+    readFile: (path) => fsPromises.readFile(path, 'latin1'),
+    readConnections: () => fsPromises.readFile('/proc/net/ip_vs_conn', 'latin1').catch(() => undefined),
     clock: { now: () => new Date() },
     runtimeVersions,
     pid: process.pid,
@@ -136,14 +136,45 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     daemon: daemonHooks,
     loadKeepalived: async () => (await import('./commands/keepalived-wiring')).KEEPALIVED_DEPS,
     bindNetns,
-    ...(process.stderr.isTTY ? { stderrTerminal: process.stderr } : {}),
+    ...(stderrIsTerminal() ? { stderrTerminal: process.stderr } : {}),
   };
+}
+
+/**
+ * Whether stderr is a terminal, without `process.stderr`: creating that stream loads node:tty or
+ * node:net and the stream modules, a large part of a short command's start-up under emulation. Only a
+ * character device can be a terminal, so tty is loaded only then.
+ */
+function stderrIsTerminal(): boolean {
+  try {
+    if (!fstatSync(2).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:tty') as typeof import('node:tty')).isatty(2);
+}
+
+/**
+ * All of `text` on fd 1 or 2, written synchronously (for the same reason as `stderrIsTerminal`). What
+ * a non-blocking or failing descriptor does not take (EAGAIN, EPIPE) goes through the process's stream,
+ * which waits or reports as before.
+ */
+function writeFully(fd: 1 | 2, text: string): void {
+  if (text === '') return;
+  const data = Buffer.from(text);
+  let offset = 0;
+  try {
+    while (offset < data.length) offset += writeSync(fd, data, offset);
+  } catch {
+    (fd === 1 ? process.stdout : process.stderr).write(data.subarray(offset));
+  }
 }
 
 /** The bin entry, the only code that touches the process: argv, stdin, stdout, stderr, exit status. */
 export async function runProcess(): Promise<void> {
   const result = await runCollected(process.argv.slice(2), processEnvironment());
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
+  writeFully(1, result.stdout);
+  writeFully(2, result.stderr);
   process.exitCode = result.status;
 }

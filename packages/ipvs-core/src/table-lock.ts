@@ -6,7 +6,7 @@
  * its holder exits or crashes, so a lock is never left behind. The lock of another namespace is
  * the same name bound by a socket created in that namespace (`netns`).
  */
-import * as net from 'node:net';
+import type * as Net from 'node:net';
 import { openNetnsScope, type NetnsEnter, type NetnsSpec } from './libc/netns';
 
 /** The abstract socket name (the leading NUL is what makes it abstract). */
@@ -40,7 +40,10 @@ export interface LockOptions {
   readonly netns?: NetnsSpec;
 }
 
-function tryBind(name: string, enter: NetnsEnter): Promise<net.Server | undefined> {
+function tryBind(name: string, enter: NetnsEnter): Promise<Net.Server | undefined> {
+  // loaded on first use: node:net (and the streams under it) would cost every importer of the core its start-up
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof Net;
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));

@@ -2,6 +2,7 @@ import {
   AddressFamily, Attributes, codec, DaemonState, ForwardingMethod, IpvsValidationError, Protocol, RequestEncoder,
   ServiceFlags, TunnelType, type Daemon, type DaemonConfig, type Destination, type Service, type ServiceKey, type Stats,
   parseMessages, daemonReply, destinationReply, FAKE_FAMILY_ID, serviceReply, decodeServiceNest, decodeDestinationNest, decodeDaemonNest,
+  type Operation,
 } from './internals';
 import { oracleCaptures, random } from './support';
 
@@ -124,6 +125,31 @@ describe('codec property tests (random objects)', () => {
       const destBack = decodeDestinationNest(requestNest(destMessage, 2, 15), service.key.family);
       expect(destBack).toMatchObject(dest);
     }
+  });
+
+  it('writes a batch whose real-server requests are the requests encoded alone (the service nest repeated from the one before)', () => {
+    const batch = new RequestEncoder(FAKE_FAMILY_ID, 64);
+    const alone = (op: Operation): Buffer => Buffer.from(new RequestEncoder(FAKE_FAMILY_ID).operation(op));
+    const reused = { family: AddressFamily.IPv4, protocol: Protocol.TCP, address: '10.0.0.1', port: 80 };
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 400; i++) {
+      const service = rng.int(0, 4) === 0 ? randomServiceKey() : i % 7 === 0 ? { ...reused, port: 80 + (i % 3) } : reused;
+      const { key: destination, forwarding, weight } = randomDestination(true);
+      const op: Operation = rng.pick([
+        { op: 'addDestination', service, destination, options: { forwarding, weight } },
+        { op: 'editDestination', service, destination, options: { weight } },
+        { op: 'deleteDestination', service, destination },
+      ] as const);
+      if (rng.int(0, 9) === 0) {
+        // a refused request leaves nothing behind, and the next one still encodes its service
+        expect(() => batch.appendOperation({ op: 'addDestination', service, destination: { ...destination, port: 70000 } })).toThrow(IpvsValidationError);
+      }
+      expected.push(alone(op));
+      batch.appendOperation(op);
+      // the caller changes its key object afterwards: the next request must not copy the old bytes
+      if (i % 50 === 49) reused.address = ipv4();
+    }
+    expect(Buffer.from(batch.view(0, batch.written))).toEqual(Buffer.concat(expected));
   });
 
   it('encodes daemon configurations that decode back', () => {

@@ -128,7 +128,7 @@ function problemLine(lineNumber: number, error: CliError): string {
 }
 
 async function readRestore(text: string, { env }: CommandContext, progress: Progress): Promise<RestoreReading> {
-  const changes = new RestoreChanges(text);
+  const changes = new RestoreChanges();
   const scope = new TransactionScope();
   const listings: RestoreStep[] = [];
   const problems: string[] = [];
@@ -138,9 +138,9 @@ async function readRestore(text: string, { env }: CommandContext, progress: Prog
     status ||= error.exitCode;
   };
   await readSaveLines(text, env.resolver, env.program, countingLines({
-    scanned: (change, lineNumber, start, end) => {
+    scanned: (change, lineNumber) => {
       scope.add(change);
-      changes.addScanned(start, end, lineNumber);
+      changes.add(change, lineNumber);
     },
     parsed: (command, lineNumber, argv) => {
       const refusedLine = refusal(command, argv);
@@ -151,7 +151,7 @@ async function readRestore(text: string, { env }: CommandContext, progress: Prog
         return;
       }
       scope.add(change);
-      changes.addParsed(change, lineNumber);
+      changes.add(change, lineNumber);
     },
     refused,
   }, progress));

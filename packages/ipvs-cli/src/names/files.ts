@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { AddressFamily } from '@tsipvs/ipvs-core';
 import { canonicalAddress } from '../net/address';
 import { parseGlibcDottedQuad } from '../net/glibc-ipv4';
@@ -84,7 +83,10 @@ export class FilesResolver implements NameResolver {
     );
     if (entry) return entry.address;
     // Node answers address literals itself (any family): those are not host names.
-    if (!this.options.systemLookup || name === '' || isIP(name) !== 0) return undefined;
+    if (!this.options.systemLookup || name === '') return undefined;
+    // node:net and dns are loaded here only: every command's start-up would pay for them
+    const { isIP } = await import('node:net');
+    if (isIP(name) !== 0) return undefined;
     const { lookup } = await import('node:dns/promises');
     try {
       const found = await lookup(name, { family: 4 });

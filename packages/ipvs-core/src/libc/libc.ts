@@ -43,11 +43,30 @@ export interface Libc {
 
 let bound: Libc | undefined;
 
+type Koffi = typeof import('koffi');
+
+/**
+ * koffi's native module. Its package's loader reads node's ELF header (twice) to choose between
+ * glibc and musl builds, requires three modules and wraps deprecated aliases around the module:
+ * under emulation that took 330-380 ms, the addon alone 70-80 ms. The glibc build of this platform is loaded straight from koffi's prebuilt
+ * package when it is there (koffi is pinned, so its layout is known); anything else (musl, another
+ * layout) goes through koffi's own loader.
+ */
+function loadKoffi(): Koffi {
+  const prebuilt = `@koromix/koffi-${process.platform}-${process.arch}/${process.platform}_${process.arch}/koffi.node`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(prebuilt) as Koffi;
+  } catch {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('koffi') as Koffi;
+  }
+}
+
 /** The bindings, loading koffi and libc on first use. */
 export function libc(): Libc {
   if (bound) return bound;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   const send = lib.func('long send(int, const void *, unsigned long, int)');
   const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');

@@ -149,6 +149,13 @@ export class MessageWriter {
     return fill(this.buffer, at);
   }
 
+  /** Appends a copy of bytes `start`..`end - 1` written earlier (a nest repeated from an earlier message). */
+  repeat(start: number, end: number): void {
+    this.reserve(end - start);
+    this.buffer.copyWithin(this.position, start, end);
+    this.position += end - start;
+  }
+
   /** Drops everything written since `start` (used when an object fails validation mid-way). */
   rewind(start: number): void {
     this.position = start;

@@ -31,6 +31,12 @@ const DUMP = NLM_F_REQUEST | NLM_F_DUMP;
  */
 export class RequestEncoder {
   private readonly writer: MessageWriter;
+  /**
+   * The service nest (identity only) of the last real-server request and the values it encodes: the
+   * real servers of one service come in a row in a batch, and their requests copy those bytes instead
+   * of checking and encoding the same key again.
+   */
+  private lastService: { readonly key: ServiceKey; readonly start: number; readonly end: number } | undefined;
 
   constructor(private readonly familyId: number, initialSize = 1024) {
     this.writer = new MessageWriter(initialSize);
@@ -50,6 +56,7 @@ export class RequestEncoder {
       body?.(w);
     } catch (error) {
       w.rewind(start);
+      this.lastService = undefined; // its bytes may be among those dropped
       throw error;
     }
     w.finishMessage(start);
@@ -125,13 +132,35 @@ export class RequestEncoder {
       case 'editService': return this.append(IpvsCommand.SetService, DOIT, (w) => writeServiceNest(w, op.service, op.options));
       case 'deleteService': return this.append(IpvsCommand.DelService, DOIT, (w) => writeServiceNest(w, op.service));
       case 'addDestination':
-        return this.append(IpvsCommand.NewDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options ?? {}); });
+        return this.append(IpvsCommand.NewDest, DOIT, (w) => { this.serviceOf(w, op.service); writeDestinationNest(w, op.destination, op.options ?? {}); });
       case 'editDestination':
-        return this.append(IpvsCommand.SetDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination, op.options); });
+        return this.append(IpvsCommand.SetDest, DOIT, (w) => { this.serviceOf(w, op.service); writeDestinationNest(w, op.destination, op.options); });
       case 'deleteDestination':
-        return this.append(IpvsCommand.DelDest, DOIT, (w) => { writeServiceNest(w, op.service); writeDestinationNest(w, op.destination); });
+        return this.append(IpvsCommand.DelDest, DOIT, (w) => { this.serviceOf(w, op.service); writeDestinationNest(w, op.destination); });
     }
   }
+
+  /** The service nest of a real-server request: a copy of the previous one when it names the same service. */
+  private serviceOf(w: MessageWriter, key: ServiceKey): void {
+    const last = this.lastService;
+    // (anything but an object is left to writeServiceNest, which names the problem)
+    if (last !== undefined && typeof key === 'object' && key !== null && sameServiceKey(last.key, key)) {
+      w.repeat(last.start, last.end);
+      return;
+    }
+    const start = w.written;
+    writeServiceNest(w, key);
+    // the values as they were encoded (a caller may reuse and change its key object)
+    const copy: ServiceKey = 'fwmark' in key ? { family: key.family, fwmark: key.fwmark }
+      : { family: key.family, protocol: key.protocol, address: key.address, port: key.port };
+    this.lastService = { key: copy, start, end: w.written };
+  }
+}
+
+function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
+  if (a.family !== b.family) return false;
+  if ('fwmark' in a) return 'fwmark' in b && a.fwmark === b.fwmark;
+  return !('fwmark' in b) && a.protocol === b.protocol && a.port === b.port && a.address === b.address;
 }
 
 /** CTRL_CMD_GETFAMILY for `name` (nlctrl, flags REQUEST|ACK). */

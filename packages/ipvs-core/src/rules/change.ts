@@ -39,6 +39,8 @@ export function isOperation(change: Change): change is Operation {
  */
 export class TransactionScope {
   private readonly keys = new Map<string, ServiceKey>();
+  /** The key object noted last: consecutive changes often share theirs (a service's real servers). */
+  private lastKey: ServiceKey | undefined;
   private count = 0;
   /** The transaction flushes: its prior state is the whole table. */
   wholeTable = false;
@@ -57,6 +59,8 @@ export class TransactionScope {
   add(change: Change): void {
     const index = this.count++;
     if (isOperation(change)) {
+      if (change.service === this.lastKey) return;
+      this.lastKey = change.service;
       const id = serviceId(change.service);
       if (!this.keys.has(id)) this.keys.set(id, change.service);
       return;
