@@ -56,30 +56,7 @@ ${subcommandCases.join('\n')}
     end
 end
 
-# The path of the command the words typed so far select: subcommand words right after the program name
-# (the global "--netns NAME" or "--netns=NAME" may stand before them).
-function ${fn}_path
-    set -l path
-    set -l skip 0
-    for word in (commandline -opc)[2..-1]
-        if test $skip -eq 1
-            set skip 0
-            continue
-        end
-        switch $word
-            case --netns
-                set skip 1
-                continue
-            case '--netns=*'
-                continue
-        end
-        contains -- $word (string split ' ' -- (${fn}_subcommands "$path")); or break
-        set -a path $word
-    end
-    echo "$path"
-end
-
-# The words typed so far, without the global "--netns NAME" / "--netns=NAME".
+# The words typed so far, without the global "--netns NAME" / "--netns=NAME" (which may stand anywhere).
 function ${fn}_words
     set -l skip 0
     for word in (commandline -opc)
@@ -96,6 +73,16 @@ function ${fn}_words
         end
         echo $word
     end
+end
+
+# The path of the command the words typed so far select: subcommand words right after the program name.
+function ${fn}_path
+    set -l path
+    for word in (${fn}_words)[2..-1]
+        contains -- $word (string split ' ' -- (${fn}_subcommands "$path")); or break
+        set -a path $word
+    end
+    echo "$path"
 end
 
 # True when the words typed so far select the command at path $argv[1].
