@@ -290,12 +290,13 @@ describe('errors name the file and line', () => {
   });
 
   test('bad addresses and options of virtual_ipaddress', async () => {
-    expect(await errors(instance('  virtual_ipaddress_excluded {\n    10.0.0.300\n    10.0.0.5/33\n    10.0.0.6 dev\n    10.0.0.7 peer 10.0.0.8\n    10.0.0.9 scope galaxy\n  }'))).toEqual([
+    expect(await errors(instance('  virtual_ipaddress_excluded {\n    10.0.0.300\n    10.0.0.5/33\n    10.0.0.6 dev\n    10.0.0.7 peer 10.0.0.8\n    10.0.0.9 scope galaxy\n    10.0.0.10 scope 300\n  }'))).toEqual([
       `${MAIN}:8: error: virtual_ipaddress_excluded: invalid address '10.0.0.300'`,
       `${MAIN}:9: error: virtual_ipaddress_excluded: invalid prefix length in '10.0.0.5/33' (0-32)`,
       `${MAIN}:10: error: virtual_ipaddress_excluded: no dev value given for 10.0.0.6`,
       `${MAIN}:11: error: virtual_ipaddress_excluded: 'peer' is not supported by tsipvs keepalived`,
       `${MAIN}:12: error: virtual_ipaddress_excluded: invalid scope 'galaxy' for 10.0.0.9 (global, site, link, host or nowhere)`,
+      `${MAIN}:13: error: virtual_ipaddress_excluded: invalid scope '300' for 10.0.0.10 (global, site, link, host or nowhere)`,
     ]);
   });
 

@@ -15,7 +15,7 @@ import {
   type DraftChecker, type DraftGroup, type DraftNotify, type DraftRealServer, type DraftSyncGroup, type DraftUrl, type DraftVirtualServer,
   type DraftVrrp, type DraftVrrpInstance, type DraftVrrpScript, type Drafts,
 } from './drafts';
-import type { VirtualAddress } from './vrrp-model';
+import { scopeNumber, type VirtualAddress } from './vrrp-model';
 import { SCHEDULERS, addressRange, prefixEnd, readAddress, shellCommand } from './values';
 
 /** One keyword with the words that belong to it and its block. */
@@ -621,7 +621,7 @@ class Grammar {
               ok = false;
             } else vip.dev = value.text;
           } else if (option.text === 'scope') {
-            if (!['global', 'site', 'link', 'host', 'nowhere'].includes(value.text) && !/^\d+$/.test(value.text)) {
+            if (scopeNumber(value.text) === undefined) {
               this.log.error(value.at, `${what}: invalid scope '${value.text}' for ${text} (global, site, link, host or nowhere)`);
               ok = false;
             } else vip.scope = value.text;

@@ -35,8 +35,17 @@ export interface VirtualAddress {
   readonly dev?: string;
   readonly label?: string;
   readonly broadcast?: string;
-  /** `scope global|site|link|host|nowhere` (or a number); default global. */
+  /** `scope global|site|link|host|nowhere` (or a number 0-255, see `scopeNumber`); default global. */
   readonly scope?: string;
+}
+
+/** rtnetlink's numbers for the scope names of ip-address(8). */
+const SCOPES: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+/** The rtnetlink scope of a `scope` word: a name or a number 0-255; undefined when it is neither. */
+export function scopeNumber(scope: string): number | undefined {
+  const n = SCOPES[scope] ?? (/^\d+$/.test(scope) ? Number(scope) : undefined);
+  return n !== undefined && n <= 255 ? n : undefined;
 }
 
 export interface TrackedInterface {

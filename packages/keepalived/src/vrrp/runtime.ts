@@ -10,7 +10,7 @@ import type { IpvsApi } from '@tsipvs/ipvs-core';
 import { RtnetlinkInterfaces, type NetworkInterfaces } from '@tsipvs/sysctl';
 import { miscCheck, shellQuote, startScript } from '../check/misc';
 import { systemClock, type Clock } from '../clock';
-import type { VrrpConfig } from '../config/vrrp-model';
+import { scopeNumber, type VrrpConfig } from '../config/vrrp-model';
 import { openVrrpChannel, sendGratuitousArp } from './io';
 import { VrrpInstance, type AddressManager, type InstanceDeps, type InstanceStatus, type Transition } from './instance';
 import { reconcileSyncDaemon } from './sync-daemon';
@@ -23,24 +23,17 @@ const SCRIPT_KILL_GRACE_MS = 2000;
 
 export type VrrpLog = (level: 'info' | 'detail' | 'warning', text: string) => void;
 
-/** `scope` of a virtual address as rtnetlink numbers it (ip-address(8)'s names, or a number). */
-const SCOPES: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
-
-export function scopeNumber(scope: string): number {
-  const n = SCOPES[scope] ?? Number(scope);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new Error(`invalid scope '${scope}'`);
-  return n;
-}
-
 /** Virtual addresses over rtnetlink: adding one already there, or removing one gone, is not an error. */
 export function rtnetlinkAddresses(network: NetworkInterfaces): AddressManager {
   return {
     async add(a, dev) {
       if (await network.hasAddress(dev, a.address, a.prefixLength)) return;
+      // the loader accepted only scopes with a number
+      const scope = a.scope === undefined ? undefined : scopeNumber(a.scope);
       await network.addAddress(dev, a.address, a.prefixLength, {
         ...(a.label ? { label: a.label } : {}),
         ...(a.broadcast ? { broadcast: a.broadcast } : {}),
-        ...(a.scope ? { scope: scopeNumber(a.scope) } : {}),
+        ...(scope !== undefined ? { scope } : {}),
       });
     },
     async remove(a, dev) {
