@@ -67,6 +67,23 @@ describe('SyncTransport', () => {
     }
   });
 
+  it('a transient dump shows the messages a copying one shows; only a copying dump\'s datagrams outlive the next receive', () => {
+    const transport = new SyncTransport();
+    try {
+      const kept: Array<{ datagram: Buffer; start: number; end: number; hex: string }> = [];
+      transport.dumpEachSync(familyDump(), (datagram, start, end) => {
+        kept.push({ datagram, start, end, hex: datagram.toString('hex', start, end) });
+      });
+      const shown: string[] = [];
+      transport.dumpEachSync(familyDump(), (datagram, start, end) => { shown.push(datagram.toString('hex', start, end)); }, true);
+      expect(shown.map((hex) => hex.slice(0, 16) + hex.slice(32))).toEqual(kept.map(({ hex }) => hex.slice(0, 16) + hex.slice(32)));
+      // the copies are untouched by the dumps that came after them
+      for (const { datagram, start, end, hex } of kept) expect(datagram.toString('hex', start, end)).toBe(hex);
+    } finally {
+      transport.close();
+    }
+  });
+
   it('a batch: acknowledged and refused requests in order', async () => {
     const transport = new SyncTransport({ window: 4 });
     try {

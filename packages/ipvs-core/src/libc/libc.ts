@@ -37,9 +37,34 @@ export interface Libc {
   ioctl(fd: number, request: number): number;
   /** Moves the calling thread into new namespaces (tests make throw-away network namespaces with it). */
   unshare(flags: number): number;
+  /**
+   * recvmmsg(2) into `ring`: up to `count` of its slots filled by one call, blocking for the first
+   * datagram only (MSG_WAITFORONE is added to `flags`). Returns how many were received (or -1).
+   */
+  recvmmsg(fd: number, ring: ReceiveRing, count: number, flags: number): number;
+  /** A `ReceiveRing` of `slots` buffers of `size` bytes each, in memory of its own that lives as long as the process. */
+  receiveRing(slots: number, size: number): ReceiveRing;
   /** errno of the last failed call on this thread. */
   errno(): number;
 }
+
+/**
+ * Receive buffers for recvmmsg(2): native memory seen from JavaScript as one Buffer per slot, and
+ * the message headers (struct mmsghdr, each with one iovec) that point at them.
+ */
+export interface ReceiveRing {
+  readonly buffers: readonly Buffer[];
+  /** The real length of the datagram slot `index` got in the last call (more than its size: truncated). */
+  length(index: number): number;
+  /** The mmsghdr array, for recvmmsg. */
+  readonly headers: unknown;
+}
+
+/** struct mmsghdr on 64-bit Linux: a 56-byte msghdr (msg_iov at 16, msg_iovlen at 24), then msg_len. */
+const MMSGHDR_SIZE = 64;
+const MSG_LEN_OFFSET = 56;
+const IOVEC_SIZE = 16;
+const MSG_WAITFORONE = 0x10000;
 
 let bound: Libc | undefined;
 
@@ -72,6 +97,7 @@ export function libc(): Libc {
   const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');
   const sendto = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
   const ioctl = lib.func('int ioctl(int, unsigned long, ...)');
+  const recvmmsg = lib.func('int recvmmsg(int, void *, unsigned int, int, void *)');
   bound = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, unsigned int)'),
@@ -90,6 +116,28 @@ export function libc(): Libc {
     setns: lib.func('int setns(int, int)'),
     unshare: lib.func('int unshare(int)'),
     ioctl: (fd, request) => ioctl(fd, request),
+    recvmmsg: (fd, ring, count, flags) => recvmmsg(fd, ring.headers, count, flags | MSG_WAITFORONE, null),
+    receiveRing: (slots, size) => {
+      // never freed: a transport keeps its ring for its whole life, and transports are few
+      const data = koffi.alloc('uint8_t', slots * size);
+      const headerBytes = slots * (MMSGHDR_SIZE + IOVEC_SIZE);
+      const headers = koffi.alloc('uint8_t', headerBytes);
+      const dataAddress = koffi.address(data);
+      const headerAddress = koffi.address(headers);
+      const headerView = Buffer.from(koffi.view(headers, headerBytes));
+      headerView.fill(0);
+      const whole = koffi.view(data, slots * size);
+      const buffers: Buffer[] = [];
+      for (let i = 0; i < slots; i++) {
+        const iovec = slots * MMSGHDR_SIZE + i * IOVEC_SIZE;
+        headerView.writeBigUInt64LE(dataAddress + BigInt(i * size), iovec);
+        headerView.writeBigUInt64LE(BigInt(size), iovec + 8);
+        headerView.writeBigUInt64LE(headerAddress + BigInt(iovec), i * MMSGHDR_SIZE + 16);
+        headerView.writeBigUInt64LE(1n, i * MMSGHDR_SIZE + 24);
+        buffers.push(Buffer.from(whole, i * size, size));
+      }
+      return { buffers, headers, length: (index) => headerView.readUInt32LE(index * MMSGHDR_SIZE + MSG_LEN_OFFSET) };
+    },
     errno: () => koffi.errno(),
   };
   return bound;

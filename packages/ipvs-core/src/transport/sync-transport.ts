@@ -17,7 +17,7 @@
 import { IpvsProtocolError, NetlinkError, NetlinkTransportError } from '../errors';
 import { Errno } from '../errno';
 import {
-  AF_NETLINK, failed, libc, LibcError, MSG_TRUNC, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVTIMEO, SO_SNDBUF,
+  AF_NETLINK, failed, libc, LibcError, MSG_TRUNC, type ReceiveRing, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVTIMEO, SO_SNDBUF,
 } from '../libc/libc';
 import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR } from '../netlink/constants';
 import { align4, checkFraming, errnoAt, messageAt, setAckFlag, setSequence, type NetlinkMessage, type RequestSequence } from '../netlink/message';
@@ -45,6 +45,11 @@ interface OpenSocket {
 
 /** Large enough for any datagram of a dump (the kernel fills at most 32 KiB per part). */
 const RECEIVE_BUFFER = 64 * 1024;
+/**
+ * Datagrams one receive call may bring: a dump's last part and its DONE come in two datagrams (the
+ * kernel makes the DONE while the part is being read), so two slots read both in one call.
+ */
+const RECEIVE_SLOTS = 2;
 /** A batch gives Node's event loop a turn this often (ms) so that signals, e.g. SIGINT, are seen. */
 const BATCH_YIELD_MS = 50;
 
@@ -99,12 +104,16 @@ export class SyncTransport implements Transport {
   private socket: OpenSocket | undefined;
   private closed = false;
   private nextSeq = 1;
-  private readonly buffer = Buffer.allocUnsafe(RECEIVE_BUFFER);
+  private readonly ring: ReceiveRing;
+  /** Datagrams of the last receive call (`received`), and the next one to hand out. */
+  private received = 0;
+  private nextSlot = 0;
 
   /** Opens the socket at once (a failure throws NetlinkTransportError with the errno). */
   constructor(private readonly options: SyncTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
+    this.ring = libc().receiveRing(RECEIVE_SLOTS, RECEIVE_BUFFER);
     this.open();
   }
 
@@ -120,10 +129,11 @@ export class SyncTransport implements Transport {
   /**
    * One dump: each message goes to `visit` where it lies in the received datagram (one Buffer per
    * datagram). A visitor that throws is called no more; the dump is read to its end, then that
-   * error is thrown.
+   * error is thrown. With `transient`, the datagram is the transport's receive buffer, overwritten by
+   * the next one: for visitors that keep nothing of it (no copy per datagram).
    */
-  dumpEachSync(message: Buffer, visit: DumpVisitor): void {
-    this.exchange(message, true, visit);
+  dumpEachSync(message: Buffer, visit: DumpVisitor, transient = false): void {
+    this.exchange(message, true, visit, transient);
   }
 
   // ---- Transport ----
@@ -192,6 +202,8 @@ export class SyncTransport implements Transport {
   private drop(): void {
     const socket = this.socket;
     this.socket = undefined;
+    this.received = 0;
+    this.nextSlot = 0;
     if (socket) libc().close(socket.fd);
   }
 
@@ -218,36 +230,50 @@ export class SyncTransport implements Transport {
     }
   }
 
-  /** The next datagram, framing checked; `since`: when the wait began. */
-  private receive(socket: OpenSocket, since: number): Buffer {
+  /**
+   * The next datagram, framing checked, in a Buffer of its own unless `transient` (then it is valid
+   * until the next receive call); `since`: when the wait began.
+   */
+  private receive(socket: OpenSocket, since: number, transient = false): Buffer {
+    if (this.nextSlot >= this.received) this.receiveSome(socket, since);
+    const slot = this.nextSlot++;
+    const length = this.ring.length(slot);
+    const buffer = this.ring.buffers[slot]!;
+    if (length > buffer.length) {
+      this.fail(new NetlinkTransportError(Errno.EMSGSIZE, `a reply of ${length} bytes did not fit the ${buffer.length}-byte buffer`));
+    }
+    // a copy of its own: decoded objects keep the bytes of their counters (read on first use)
+    const datagram = transient ? buffer.subarray(0, length) : Buffer.allocUnsafe(length);
+    if (!transient) buffer.copy(datagram, 0, 0, length);
+    try {
+      checkFraming(datagram);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new IpvsProtocolError(String(error)));
+    }
+    return datagram;
+  }
+
+  /** Waits for the next datagram and takes those already queued behind it, up to the ring's slots. */
+  private receiveSome(socket: OpenSocket, since: number): void {
     for (;;) {
-      const length = libc().recv(socket.fd, this.buffer, this.buffer.length, MSG_TRUNC);
-      if (length < 0) {
-        const errno = libc().errno();
-        // a signal cut the wait short: wait on, within the deadline
-        if (errno === Errno.EINTR && Date.now() - since < this.timeoutMs) continue;
-        if (errno === Errno.EAGAIN || errno === Errno.EINTR) {
-          this.fail(new NetlinkTransportError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
-        }
-        this.fail(new NetlinkTransportError(errno, `the netlink socket failed: ${describeErrno(errno)}`));
+      const count = libc().recvmmsg(socket.fd, this.ring, RECEIVE_SLOTS, MSG_TRUNC);
+      if (count > 0) {
+        this.received = count;
+        this.nextSlot = 0;
+        return;
       }
-      if (length > this.buffer.length) {
-        this.fail(new NetlinkTransportError(Errno.EMSGSIZE, `a reply of ${length} bytes did not fit the ${this.buffer.length}-byte buffer`));
+      const errno = count < 0 ? libc().errno() : Errno.EAGAIN;
+      // a signal cut the wait short: wait on, within the deadline
+      if (errno === Errno.EINTR && Date.now() - since < this.timeoutMs) continue;
+      if (errno === Errno.EAGAIN || errno === Errno.EINTR) {
+        this.fail(new NetlinkTransportError(Errno.ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`));
       }
-      // a copy of its own: decoded objects keep the bytes of their counters (read on first use)
-      const datagram = Buffer.allocUnsafe(length);
-      this.buffer.copy(datagram, 0, 0, length);
-      try {
-        checkFraming(datagram);
-      } catch (error) {
-        this.fail(error instanceof Error ? error : new IpvsProtocolError(String(error)));
-      }
-      return datagram;
+      this.fail(new NetlinkTransportError(errno, `the netlink socket failed: ${describeErrno(errno)}`));
     }
   }
 
   /** Sends one request and reads its answer: reply messages to `visit`, then the ACK, the error or DONE. */
-  private exchange(message: Buffer, dump: boolean, visit: DumpVisitor): void {
+  private exchange(message: Buffer, dump: boolean, visit: DumpVisitor, transient = false): void {
     const socket = this.socket ?? this.open();
     const seq = this.sequence(1);
     setSequence(message, seq);
@@ -255,7 +281,7 @@ export class SyncTransport implements Transport {
     let since = Date.now();
     let visitorError: Error | undefined;
     for (;;) {
-      const datagram = this.receive(socket, since);
+      const datagram = this.receive(socket, since, transient);
       for (let position = 0; position < datagram.length;) {
         const length = datagram.readUInt32LE(position);
         const type = datagram.readUInt16LE(position + 4);
