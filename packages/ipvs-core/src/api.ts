@@ -62,6 +62,13 @@ export interface IpvsApi {
 
   /** Real servers of one service, in kernel order (newest first). Empty for a missing service. */
   getDestinations(service: ServiceKey): Promise<Destination[]>;
+  /**
+   * The same real servers, each shown to `visit` as it is read, through one view of the received
+   * bytes that is valid only during that call (no object per real server: for listings of large
+   * tables). Copy whatever must outlive the call. Rejects like `getDestinations`; once `visit`
+   * throws it is called no more, and the call rejects with its error.
+   */
+  visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): Promise<void>;
   /** Settings left out get ipvsadm's defaults (direct routing, weight 1: see `DestinationOptions`). */
   addDestination(service: ServiceKey, destination: DestinationKey, options?: DestinationOptions): Promise<void>;
   /**

@@ -169,6 +169,15 @@ class IpvsClient implements IpvsApi {
     return destinations;
   }
 
+  async visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): Promise<void> {
+    if (this.syncReader) return this.syncReader.visitDestinations(service, visit);
+    const reader = new DestinationReader(service.family);
+    await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
+      e.dumpDestinations(service),
+      (datagram, start, end) => visit(reader.view(datagram, start, end)),
+    ));
+  }
+
   async addDestination(service: ServiceKey, destination: DestinationKey, options: DestinationOptions = {}): Promise<void> {
     await this.exchange('addDestination', { service, destination, options }, (e) => e.newDestination(service, destination, options));
   }

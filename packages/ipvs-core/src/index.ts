@@ -29,7 +29,7 @@ export {
 export { lockIpvsTable, IpvsTableBusyError, type IpvsTableLock, type LockOptions } from './table-lock';
 export { journalFile, writeIntent, readIntent, removeIntent, JournalError, JOURNAL_DIRECTORY, type ChangeIntent } from './journal';
 export {
-  planChanges, applyRuleset, listDestinations, destinationOptionsPool, applyAllOrNothing, prepareTransaction, readRuleset, readPriorState,
+  planChanges, applyRuleset, listDestinations, readEachService, destinationOptionsPool, applyAllOrNothing, prepareTransaction, readRuleset, readPriorState,
   restorePrior, readCurrentState, differences, describeDifference, serviceId, destinationId, TransactionError, TransactionScope,
   type ListedService, type DestinationOptionsPool, type ChangePlan, type PlanSummary, type Ruleset, type RuleService, type RuleDestination, type TransactionResult,
   type TransactionFailure, type PriorState, type ApplyOptions, type ApplyOutcome, type Change, type ChangeList, type ChangeOutcome, type FailureReason,

@@ -101,6 +101,16 @@ export class SyncTableReader {
     return destinations;
   }
 
+  /** The real servers of a service, each shown to `visit` through one view (see `IpvsApi.visitDestinations`). */
+  visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): void {
+    const reader = new DestinationReader(service.family);
+    this.call('getDestinations', { service }, (e) => this.transport.dumpEachSync(
+      e.dumpDestinations(service),
+      (datagram, start, end) => visit(reader.view(datagram, start, end)),
+      true,
+    ));
+  }
+
   /** Every service with its real servers. */
   table(): ListedService[] {
     return this.services().map((service) => ({ service, destinations: this.destinations(service.key) }));

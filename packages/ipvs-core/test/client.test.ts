@@ -137,6 +137,43 @@ describe('getDestinations', () => {
   });
 });
 
+describe('visitDestinations', () => {
+  /** Every field of a real server, read while it is shown. */
+  const fields = (d: Destination) => ({
+    key: { family: d.key.family, address: d.key.address, port: d.key.port }, forwarding: d.forwarding, weight: d.weight, upperThreshold: d.upperThreshold, lowerThreshold: d.lowerThreshold,
+    tunnelType: d.tunnelType, tunnelPort: d.tunnelPort, tunnelFlags: d.tunnelFlags, activeConnections: d.activeConnections,
+    inactiveConnections: d.inactiveConnections, persistentConnections: d.persistentConnections, stats: d.stats,
+  });
+
+  it('shows each real server getDestinations returns, in the same order, through one view', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, OPTIONS);
+    await ipvs.addDestination(SERVICE, RS, MASQ);
+    await ipvs.addDestination(SERVICE, { ...RS, address: '10.0.0.3', port: 8080 }, {
+      ...MASQ, forwarding: ForwardingMethod.Tunnel, tunnelType: TunnelType.GUE, tunnelPort: 6080, tunnelFlags: 1, upperThreshold: 9, lowerThreshold: 4, weight: 3,
+    });
+    await ipvs.addDestination(SERVICE, { family: AddressFamily.IPv6, address: '2001:db8::7', port: 80 }, { ...MASQ, forwarding: ForwardingMethod.Tunnel, weight: 0 });
+    const shown: Array<ReturnType<typeof fields>> = [];
+    const views = new Set<Destination>();
+    await ipvs.visitDestinations(SERVICE, (d) => { views.add(d); shown.push(fields(d)); });
+    expect(shown).toEqual((await ipvs.getDestinations(SERVICE)).map(fields));
+    expect(shown.map((d) => d.key.address)).toEqual(['2001:db8::7', '10.0.0.3', '10.0.0.2']);
+    expect(views.size).toBe(1);
+    await ipvs.visitDestinations({ ...SERVICE, port: 81 }, () => { throw new Error('no real server expected'); });
+    ipvs.close();
+  });
+
+  it('calls a visitor that threw no more, and rejects with its error', async () => {
+    const { ipvs } = await open();
+    await ipvs.addService(SERVICE, OPTIONS);
+    for (let i = 2; i < 6; i++) await ipvs.addDestination(SERVICE, { ...RS, address: `10.0.0.${i}` }, MASQ);
+    let calls = 0;
+    await expect(ipvs.visitDestinations(SERVICE, () => { calls++; throw new Error('stop'); })).rejects.toThrow('stop');
+    expect(calls).toBe(1);
+    ipvs.close();
+  });
+});
+
 describe('batch acknowledgements', () => {
   it('asks the kernel for one ACK per datagram, and still ties every refusal to its request', async () => {
     const kernel = new FakeKernel();

@@ -294,6 +294,7 @@ function lockedWrites(api: IpvsApi, context: CommandContext): IpvsApi {
     getServices: () => api.getServices(),
     getService: (key) => api.getService(key),
     getDestinations: (service) => api.getDestinations(service),
+    visitDestinations: (service, visit) => api.visitDestinations(service, visit),
     getDaemons: () => api.getDaemons(),
     setTimeouts: (timeouts) => locked(() => api.setTimeouts(timeouts)),
     addService: (key, options) => locked(() => api.addService(key, options)),

@@ -1,4 +1,4 @@
-import { listDestinations } from '@tsipvs/ipvs-core';
+import { listDestinations, readEachService, type Destination, type IpvsApi, type Service } from '@tsipvs/ipvs-core';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { EXIT_LIST, messageOf } from '../errors';
@@ -7,7 +7,7 @@ import { daemonLine, timeoutsLine } from '../format/daemons';
 import type { Naming } from '../format/endpoint';
 import { connectionsJson, daemonsJson, servicesJson, timeoutsJson } from '../format/json';
 import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
-import { sortDestinations, sortServices } from '../format/sort';
+import { endpointSortKey, sortByEndpoint, sortDestinations, sortServices, type EndpointSortKey } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
 
 /** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
@@ -77,15 +77,32 @@ async function listServices(command: CommandOf<'list'>, context: CommandContext,
       return 0;
     }
     out(titleLines(format));
-    for await (const { service, destinations } of listDestinations(api, services)) {
-      // one flat string per service: kept until the end, its many small pieces (each line is a tree
-      // of them) would all survive into the old generation
-      const lines = [serviceLine(service, format, naming)];
-      for (const d of format.sort ? sortDestinations(destinations) : destinations) lines.push(destinationLine(d, service, format, naming));
-      out(lines.join(''));
-    }
+    const blocks = readEachService(services, (service) => serviceBlock(
+      api, service, serviceLine(service, format, naming), (d) => destinationLine(d, service, format, naming), format.sort,
+    ));
+    for await (const block of blocks) out(block);
     return 0;
   } catch (error) {
     return failed(context, error);
   }
+}
+
+/**
+ * One service's text: `head`, then `line` of each real server, in ipvsadm's order when `sorted`.
+ * The real servers are read through the library's view (`visitDestinations`): only their lines and
+ * sort keys are made. One flat string per service: kept until the end, its many small pieces (each
+ * line is a tree of them) would all survive into the old generation.
+ */
+export async function serviceBlock(
+  api: IpvsApi, service: Service, head: string, line: (destination: Destination) => string, sorted: boolean,
+): Promise<string> {
+  const lines = [head];
+  if (!sorted) {
+    await api.visitDestinations(service.key, (d) => { lines.push(line(d)); });
+    return lines.join('');
+  }
+  const rows: Array<{ readonly text: string; readonly sortKey: EndpointSortKey }> = [];
+  await api.visitDestinations(service.key, (d) => { rows.push({ text: line(d), sortKey: endpointSortKey(d.key) }); });
+  for (const row of sortByEndpoint(rows)) lines.push(row.text);
+  return lines.join('');
 }

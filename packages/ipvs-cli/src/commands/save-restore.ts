@@ -1,10 +1,11 @@
-import { listDestinations, prepareTransaction, TransactionScope, type Change } from '@tsipvs/ipvs-core';
+import { prepareTransaction, readEachService, TransactionScope, type Change } from '@tsipvs/ipvs-core';
 import type { CommandOf, ParsedCommand } from '../argv/command';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
-import { sortDestinations, sortServices } from '../format/sort';
+import { sortServices } from '../format/sort';
 import { lineCount, startProgress, type Progress } from '../progress';
+import { serviceBlock } from './list';
 import { RestoreChanges } from '../rules/restore-changes';
 import { readSaveLines, type SaveLineVisitor } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
@@ -19,12 +20,10 @@ export async function runSave({ numeric }: CommandOf<'save'>, context: CommandCo
   const api = await context.api();
   const naming: Naming = { numeric, resolver: context.env.resolver };
   try {
-    for await (const { service, destinations } of listDestinations(api, sortServices(await api.getServices()))) {
-      // one flat string per service (see listServices)
-      const lines = [saveServiceLine(service, naming)];
-      for (const d of sortDestinations(destinations)) lines.push(saveDestinationLine(service, d, naming));
-      context.output.out(lines.join(''));
-    }
+    const blocks = readEachService(sortServices(await api.getServices()), (service) => serviceBlock(
+      api, service, saveServiceLine(service, naming), (d) => saveDestinationLine(service, d, naming), true,
+    ));
+    for await (const block of blocks) context.output.out(block);
     return 0;
   } catch (error) {
     context.output.err(`${messageOf(error)}\n`);

@@ -13,7 +13,7 @@ import type { NetlinkMessage } from '../netlink/message';
 import { MessageWriter } from '../netlink/writer';
 import { CmdAttr, DaemonAttr, DestAttr, InfoAttr, IpvsCommand, IPVS_GENL_VERSION, SvcAttr } from './constants';
 import { decodeDaemonNest, writeDaemonConfigNest, writeDaemonStateNest } from './daemon';
-import { decodeDestinationNest, writeDestinationNest } from './destination';
+import { decodeDestinationNest, DestinationView, writeDestinationNest } from './destination';
 import { decodeServiceKey, decodeServiceNest, writeServiceNest } from './service';
 import { checkU32 } from './validate';
 
@@ -233,11 +233,12 @@ export function decodeService(message: NetlinkMessage): Service {
 
 /**
  * Reads the NEW_DEST messages of a GET_DEST dump where the transport received them, each into a
- * plain object; two attribute tables serve them all.
+ * read-only object or into one reusable view; two attribute tables serve them all.
  */
 export class DestinationReader {
   private readonly top = new Attributes(CmdAttr.Dest, 'destination reply');
   private readonly nest = new Attributes(DestAttr.TunFlags, 'destination reply/2');
+  private readonly current = new DestinationView();
 
   constructor(private readonly serviceFamily: AddressFamily) {}
 
@@ -245,6 +246,11 @@ export class DestinationReader {
   read(buffer: Buffer, start: number, end: number): Destination {
     const nest = loadNest(this.top, this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest);
     return decodeDestinationNest(nest, this.serviceFamily);
+  }
+
+  /** The same real server shown by the reader's one view, valid until the next message (see `DestinationView`). */
+  view(buffer: Buffer, start: number, end: number): Destination {
+    return this.current.show(loadNest(this.top, this.nest, buffer, start, end, IpvsCommand.NewDest, CmdAttr.Dest), this.serviceFamily);
   }
 }
 

@@ -8,7 +8,7 @@ import type { MessageWriter } from '../netlink/writer';
 import { CmdAttr, DestAttr } from './constants';
 import { checkFamily, decodeAddress, writeAddressAttribute } from './service';
 import { checkInteger, checkPort, checkU32, checkU8 } from './validate';
-import { statsReader } from './stats';
+import { decodeStats, statsReader } from './stats';
 
 /**
  * Writes the DEST nest: identity only, or every setting when `options` is given (those it leaves out
@@ -67,16 +67,105 @@ class ReceivedDestination implements Destination {
   }
 }
 
-/**
- * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel), reading each field
- * once. A missing ADDR_FAMILY (< 3.18) means the service's family.
- */
-export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFamily): Destination {
+/** The family of a DEST nest: a missing ADDR_FAMILY (< 3.18) means the service's. */
+function destinationFamily(nest: Attributes, serviceFamily: AddressFamily): AddressFamily {
   const familyValue = nest.u16(DestAttr.AddrFamily);
   const family = familyValue === undefined || familyValue === 0 ? serviceFamily : familyValue;
   if (family !== AddressFamily.IPv4 && family !== AddressFamily.IPv6) {
     throw new IpvsProtocolError(`destination: unknown address family ${family}`);
   }
+  return family;
+}
+
+/**
+ * A real server read where it lies in a received message, each field decoded when it is read: one
+ * view serves a whole dump (see `IpvsApi.visitDestinations`), so a listing makes no object per real
+ * server beyond the strings it prints. It shows the message it was last pointed at, and its `key` is
+ * the view itself: nothing of it may be kept past the visit.
+ */
+export class DestinationView implements Destination, DestinationKey {
+  // private fields: a spread copy (`{ ...view }`) gets only `family`, never the view's insides
+  #nest: Attributes | undefined;
+  /** The address once decoded (a line and a sort key both read it). */
+  #address: string | undefined;
+  family: AddressFamily = AddressFamily.IPv4;
+
+  /** Points the view at a DEST nest (the table is the caller's, reloaded for the next message). */
+  show(nest: Attributes, serviceFamily: AddressFamily): this {
+    this.family = destinationFamily(nest, serviceFamily);
+    this.#nest = nest;
+    this.#address = undefined;
+    return this;
+  }
+
+  private get attributes(): Attributes {
+    if (!this.#nest) throw new IpvsProtocolError('destination view read before a message was shown');
+    return this.#nest;
+  }
+
+  get key(): DestinationKey {
+    return this;
+  }
+
+  get address(): string {
+    return (this.#address ??= decodeAddress(this.attributes, DestAttr.Addr, this.family));
+  }
+
+  get port(): number {
+    return this.attributes.u16BE(DestAttr.Port) ?? 0;
+  }
+
+  get forwarding(): number {
+    return (this.attributes.u32(DestAttr.FwdMethod) ?? 0) & 0x7;
+  }
+
+  get weight(): number {
+    return this.attributes.u32(DestAttr.Weight) ?? 0;
+  }
+
+  get upperThreshold(): number {
+    return this.attributes.u32(DestAttr.UThresh) ?? 0;
+  }
+
+  get lowerThreshold(): number {
+    return this.attributes.u32(DestAttr.LThresh) ?? 0;
+  }
+
+  get tunnelType(): number {
+    return this.attributes.u8(DestAttr.TunType) ?? 0;
+  }
+
+  get tunnelPort(): number {
+    return this.attributes.u16BE(DestAttr.TunPort) ?? 0;
+  }
+
+  get tunnelFlags(): number {
+    return this.attributes.u16(DestAttr.TunFlags) ?? 0;
+  }
+
+  get activeConnections(): number {
+    return this.attributes.u32(DestAttr.ActiveConns) ?? 0;
+  }
+
+  get inactiveConnections(): number {
+    return this.attributes.u32(DestAttr.InactConns) ?? 0;
+  }
+
+  get persistentConnections(): number {
+    return this.attributes.u32(DestAttr.PersistConns) ?? 0;
+  }
+
+  get stats(): Stats {
+    return decodeStats(this.attributes, DestAttr.Stats64, DestAttr.Stats);
+  }
+}
+
+/**
+ * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel), reading each field
+ * once. A missing ADDR_FAMILY (< 3.18) means the service's family.
+ */
+export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFamily): Destination {
+  const family = destinationFamily(nest, serviceFamily);
   return new ReceivedDestination(
     { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family },
     (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,

@@ -30,18 +30,33 @@ function readStats(nest: Attributes, wide: boolean): Stats {
 
 const noStats = (): Stats => EMPTY_STATS;
 
-/**
- * The counters of a service or real server (STATS64 when present, 4.1+, else STATS) as a function
- * that checks and decodes them on first call: a listing of 100k real servers that never shows
- * counters creates no BigInts and walks no nest of counters. The function keeps the received bytes,
- * never `object` (a dump reuses that table for the next message).
- */
-export function statsReader(object: Attributes, stats64Type: number, statsType: number): () => Stats {
+/** Where the counters of an object lie (STATS64 when present, 4.1+, else STATS), or undefined when it has none. */
+function statsPlace(object: Attributes, stats64Type: number, statsType: number): { wide: boolean; type: number; start: number } | undefined {
   const wide = object.offset(stats64Type) >= 0;
   const type = wide ? stats64Type : statsType;
   const start = object.offset(type);
-  if (start < 0) return noStats;
+  return start < 0 ? undefined : { wide, type, start };
+}
+
+/** The counters of a service or real server, decoded now (a view read once: see `DestinationView`). */
+export function decodeStats(object: Attributes, stats64Type: number, statsType: number): Stats {
+  const place = statsPlace(object, stats64Type, statsType);
+  if (!place) return EMPTY_STATS;
+  const { start, type } = place;
+  return readStats(Attributes.parse(object.source, start, start + object.length(type), StatsAttr.Pad, object.childPlace(type)), place.wide);
+}
+
+/**
+ * The counters of a service or real server as a function that checks and decodes them on first
+ * call: a listing of 100k real servers that never shows counters creates no BigInts and walks no
+ * nest of counters. The function keeps the received bytes, never `object` (a dump reuses that table
+ * for the next message).
+ */
+export function statsReader(object: Attributes, stats64Type: number, statsType: number): () => Stats {
+  const at = statsPlace(object, stats64Type, statsType);
+  if (!at) return noStats;
   const buffer = object.source;
+  const { start, type, wide } = at;
   const end = start + object.length(type);
   const place = object.childPlace(type);
   let stats: Stats | undefined;

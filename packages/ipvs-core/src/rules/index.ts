@@ -13,5 +13,5 @@ export {
   type TransactionResult, type TransactionFailure,
 } from './transaction';
 export { applyRuleset, transactionMessage, TransactionError, type ApplyOptions, type ApplyOutcome } from './apply';
-export { readRuleset, listDestinations, type ListedService } from './read-table';
+export { readRuleset, listDestinations, readEachService, type ListedService } from './read-table';
 export { serviceId, destinationId } from '../identity';

@@ -17,12 +17,17 @@ export interface ListedService {
 }
 
 /**
- * Each service with its real servers, in the services' order, while up to 16 real-server dumps run
- * ahead: a listing of any size keeps only the services not yet consumed. Rejects with the first
- * failure when its turn comes; no new dump starts after it.
+ * `read(service)` of each service (its real-server dump, say), yielded in the services' order while
+ * up to 16 run ahead: a listing of any size keeps only the services not yet consumed. Rejects with
+ * the first failure when its turn comes; no new read starts after it.
  */
+export function readEachService<T>(services: readonly Service[], read: (service: Service) => Promise<T>): AsyncGenerator<T> {
+  return boundedInOrder(services, read, DUMPS_AT_ONCE);
+}
+
+/** Each service with its real servers (see `readEachService`). */
 export function listDestinations(api: IpvsApi, services: readonly Service[]): AsyncGenerator<ListedService> {
-  return boundedInOrder(services, async (service) => ({ service, destinations: await api.getDestinations(service.key) }), DUMPS_AT_ONCE);
+  return readEachService(services, async (service) => ({ service, destinations: await api.getDestinations(service.key) }));
 }
 
 /** The whole table as a ruleset (no counters). */
