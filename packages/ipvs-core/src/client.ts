@@ -7,11 +7,11 @@ import type {
   Daemon, DaemonConfig, DaemonState, Destination, DestinationKey, DestinationOptions, Info, Service, ServiceKey,
   ServiceOptions, Timeouts,
 } from './model';
-import { messageAt, type NetlinkMessage } from './netlink/message';
+import type { NetlinkMessage } from './netlink/message';
 import { RawGenericSocket } from './netlink/socket';
 import { RequestBatch } from './protocol/batch';
 import {
-  decodeDaemon, decodeInfo, decodeService, decodeTimeouts, DestinationReader, RequestEncoder, ServiceKeyReader,
+  decodeDaemon, decodeInfo, decodeService, decodeTimeouts, DestinationReader, RequestEncoder, ServiceKeyReader, ServiceReader,
 } from './protocol/codec';
 import { checkInteger } from './protocol/validate';
 import { findService, readServiceList } from './service-list';
@@ -116,7 +116,8 @@ class IpvsClient implements IpvsApi {
     return readServiceList({
       dump: () => this.call('getServices', undefined, async (e) => {
         const services: Service[] = [];
-        const parts = await this.dumpParts(e.dumpServices(), (datagram, start) => services.push(decodeService(messageAt(datagram, start))));
+        const reader = new ServiceReader();
+        const parts = await this.dumpParts(e.dumpServices(), (datagram, start, end) => services.push(reader.read(datagram, start, end)));
         return { services, parts };
       }),
       dumpKeys: () => this.call('getServices', undefined, async (e) => {

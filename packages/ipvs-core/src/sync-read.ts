@@ -7,9 +7,8 @@
 import { Errno } from './errno';
 import { IpvsError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamilySync } from './family';
-import type { Destination, Service, ServiceKey } from './model';
-import { messageAt } from './netlink/message';
-import { decodeService, DestinationReader, RequestEncoder, ServiceKeyReader } from './protocol/codec';
+import type { AddressFamily, Destination, Service, ServiceKey } from './model';
+import { decodeService, DestinationReader, RequestEncoder, ServiceKeyReader, ServiceReader } from './protocol/codec';
 import { checkInteger } from './protocol/validate';
 import type { ListedService } from './rules/read-table';
 import { readServiceListSync } from './service-list';
@@ -50,6 +49,8 @@ export function openSyncTransport(options: SyncOpenOptions = {}): { transport: S
 
 /** Blocking reads of services and real servers on one transport. */
 export class SyncTableReader {
+  private readonly viewReaders: Partial<Record<AddressFamily, DestinationReader>> = {};
+
   constructor(private readonly transport: SyncTransport, private readonly familyId: number) {}
 
   private call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => T): T {
@@ -66,7 +67,8 @@ export class SyncTableReader {
     return readServiceListSync({
       dump: () => this.call('getServices', undefined, (e) => {
         const services: Service[] = [];
-        const parts = this.dumpParts(e.dumpServices(), (datagram, start) => services.push(decodeService(messageAt(datagram, start))));
+        const reader = new ServiceReader();
+        const parts = this.dumpParts(e.dumpServices(), (datagram, start, end) => services.push(reader.read(datagram, start, end)));
         return { services, parts };
       }),
       dumpKeys: () => this.call('getServices', undefined, (e) => {
@@ -103,7 +105,8 @@ export class SyncTableReader {
 
   /** The real servers of a service, each shown to `visit` through one view (see `IpvsApi.visitDestinations`). */
   visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): void {
-    const reader = new DestinationReader(service.family);
+    // one reader per family for every dump: a blocking dump ends before the next one starts
+    const reader = (this.viewReaders[service.family] ??= new DestinationReader(service.family));
     this.call('getDestinations', { service }, (e) => this.transport.dumpEachSync(
       e.dumpDestinations(service),
       (datagram, start, end) => visit(reader.view(datagram, start, end)),

@@ -65,16 +65,16 @@ function requestNest(message: Buffer, type: number, maxType: number): Attributes
 }
 
 describe('codec property tests (random objects)', () => {
+  /** A decoded service or real server as a plain object: its counters are an accessor, decoded on first access. */
+  const plain = <T extends Service | Destination>(decoded: T): T => ({ ...decoded, stats: decoded.stats });
+
   it('decodes kernel-style service replies, with STATS64 and with only the 32-bit STATS', () => {
     for (let i = 0; i < 500; i++) {
       const wide = rng.bool();
       const service = randomService(wide);
-      expect(codec.decodeService(only(serviceReply(i, service, { stats64: wide })))).toEqual(service);
+      expect(plain(codec.decodeService(only(serviceReply(i, service, { stats64: wide }))))).toEqual(service);
     }
   });
-
-  /** A decoded real server as a plain object: its counters are an accessor, decoded on first access. */
-  const plain = (d: Destination): Destination => ({ ...d, stats: d.stats });
 
   it('decodes real server replies; a missing ADDR_FAMILY means the service family', () => {
     for (let i = 0; i < 500; i++) {

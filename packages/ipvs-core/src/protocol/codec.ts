@@ -226,9 +226,18 @@ export function decodeTimeouts(message: NetlinkMessage): Timeouts {
 
 /** One service of a GET_SERVICE reply (genl command NEW_SERVICE). */
 export function decodeService(message: NetlinkMessage): Service {
-  const top = new Attributes(CmdAttr.Service, 'service reply');
-  const nest = new Attributes(SvcAttr.Stats64, 'service reply/1');
-  return decodeServiceNest(loadNest(top, nest, message.bytes, 0, message.bytes.length, IpvsCommand.NewService, CmdAttr.Service));
+  return new ServiceReader().read(message.bytes, 0, message.bytes.length);
+}
+
+/** Reads the NEW_SERVICE messages of a GET_SERVICE dump where they lie, two attribute tables for all. */
+export class ServiceReader {
+  private readonly top = new Attributes(CmdAttr.Service, 'service reply');
+  private readonly nest = new Attributes(SvcAttr.Stats64, 'service reply/1');
+
+  /** The service of the message at `start..end` of `buffer` (its counters keep `buffer`). */
+  read(buffer: Buffer, start: number, end: number): Service {
+    return decodeServiceNest(loadNest(this.top, this.nest, buffer, start, end, IpvsCommand.NewService, CmdAttr.Service));
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { formatAddress, formatNodeIPv4, writeAddress, writeNodeIPv4, prefixToNetmask } from '../node-address';
 import { IpvsProtocolError, IpvsValidationError } from '../errors';
-import type { Service, ServiceKey, ServiceOptions } from '../model';
+import type { Service, ServiceKey, ServiceOptions, Stats } from '../model';
 import { serviceSettings } from '../model/defaults';
 import { AddressFamily } from '../model/enums';
 import type { Attributes } from '../netlink/attributes';
@@ -97,6 +97,30 @@ export function decodeServiceKey(nest: Attributes): ServiceKey {
     };
 }
 
+/**
+ * A service as received, its counters decoded on first access: a class, not an object literal with
+ * a getter, for the reason given at `ReceivedDestination` (a spread copy has no `stats`).
+ */
+class ReceivedService implements Service {
+  readonly #stats: () => Stats;
+
+  constructor(
+    readonly key: ServiceKey,
+    readonly scheduler: string,
+    readonly timeout: number,
+    readonly netmask: string | number,
+    readonly flags: number,
+    readonly persistenceEngine: string | undefined,
+    stats: () => Stats,
+  ) {
+    this.#stats = stats;
+  }
+
+  get stats(): Stats {
+    return this.#stats();
+  }
+}
+
 /** Decodes the SERVICE nest of a NEW_SERVICE reply. */
 export function decodeServiceNest(nest: Attributes): Service {
   const key = decodeServiceKey(nest);
@@ -106,16 +130,13 @@ export function decodeServiceNest(nest: Attributes): Service {
     ? (netmaskAt >= 0 ? nest.source.readUInt32LE(netmaskAt) : 128)
     : (netmaskAt >= 0 ? formatNodeIPv4(nest.source, netmaskAt) : '255.255.255.255');
   const persistenceEngine = nest.string(SvcAttr.PeName);
-  const stats = statsReader(nest, SvcAttr.Stats64, SvcAttr.Stats);
-  return {
+  return new ReceivedService(
     key,
-    scheduler: nest.string(SvcAttr.SchedName) ?? '',
-    timeout: nest.u32(SvcAttr.Timeout) ?? 0,
+    nest.string(SvcAttr.SchedName) ?? '',
+    nest.u32(SvcAttr.Timeout) ?? 0,
     netmask,
-    flags: ((nest.u32(SvcAttr.Flags) ?? 0) & ~SVC_F_HASHED) >>> 0,
-    persistenceEngine: persistenceEngine ? persistenceEngine : undefined,
-    get stats() {
-      return stats();
-    },
-  };
+    ((nest.u32(SvcAttr.Flags) ?? 0) & ~SVC_F_HASHED) >>> 0,
+    persistenceEngine ? persistenceEngine : undefined,
+    statsReader(nest, SvcAttr.Stats64, SvcAttr.Stats),
+  );
 }
