@@ -1,7 +1,8 @@
 import { AddressFamily, type Destination } from '@tsipvs/ipvs-core';
 import { largeNumber } from '../src/format/numbers';
 import { mergeSort, sortDestinations } from '../src/format/sort';
-import { inetAton } from '../src/net/glibc-ipv4';
+import { canonicalAddress } from '../src/net/address';
+import { formatGlibcIPv4, inetAton, parseGlibcDottedQuad } from '../src/net/glibc-ipv4';
 import { formatGlibcIPv6, parseGlibcIPv6 } from '../src/net/glibc-ipv6';
 
 test('number abbreviation follows ipvsadm (reference §7.7)', () => {
@@ -39,4 +40,22 @@ test('inet_aton shorthands and IPv6 text forms', () => {
   expect(formatGlibcIPv6(parseGlibcIPv6('::ffff:192.0.2.1')!)).toBe('::ffff:192.0.2.1');
   expect(formatGlibcIPv6(parseGlibcIPv6('::1')!)).toBe('::1');
   expect(parseGlibcIPv6('2001:db8::1:80:1:2:3:4')).toBeUndefined();
+});
+
+test('an IPv4 address already canonical is kept as it is; any other is parsed and written again', () => {
+  const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const next = rng(7);
+  const octet = () => Math.floor(next() * 256);
+  for (let i = 0; i < 2000; i++) {
+    const value = ((octet() << 24) | (octet() << 16) | (octet() << 8) | octet()) >>> 0;
+    const text = formatGlibcIPv4(value);
+    expect(canonicalAddress(AddressFamily.IPv4, text)).toBe(text);
+    expect(parseGlibcDottedQuad(text)).toBe(value);
+  }
+  // forms the shortcut must not take (leading zeros, shorthands, hex, out of range) are parsed and written again
+  for (const text of ['010.0.0.1', '10.1', '0x0a.0.0.1', '10.0.0.256', '10.0.00.1', '1.2.3.4 ', 'a.b.c.d']) {
+    const value = parseGlibcDottedQuad(text);
+    expect(canonicalAddress(AddressFamily.IPv4, text)).toBe(value === undefined ? text : formatGlibcIPv4(value));
+  }
+  expect(canonicalAddress(AddressFamily.IPv4, '10.0.00.1')).toBe('10.0.0.1');
 });

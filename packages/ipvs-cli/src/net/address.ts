@@ -2,12 +2,17 @@ import { AddressFamily } from '@tsipvs/ipvs-core';
 import { formatGlibcIPv4, parseGlibcDottedQuad } from './glibc-ipv4';
 import { formatGlibcIPv6, ipv6ToUint32s, parseGlibcIPv6 } from './glibc-ipv6';
 
+/** Four decimal octets without leading zeros: what the kernel's addresses decode to, already canonical. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** Canonical text of an address of `family` (dotted IPv4, glibc-style IPv6), as ipvsadm prints it. */
 export function canonicalAddress(family: AddressFamily, text: string): string {
   if (family === AddressFamily.IPv6) {
     const words = parseGlibcIPv6(text);
     return words ? formatGlibcIPv6(words) : text;
   }
+  // a listing's hot path: one test instead of parsing and formatting every real server's address
+  if (CANONICAL_IPV4.test(text)) return text;
   const value = parseGlibcDottedQuad(text);
   return value === undefined ? text : formatGlibcIPv4(value);
 }
