@@ -3,9 +3,9 @@
  * and where a call's start-up goes, then BENCH_WRITE_RUNS restores of 22k lines in a row (with the
  * moby/ipvs peer). Then, for each table, on fresh tables in
  * fresh namespaces: ipvsadm -R vs tsipvs -R (wall, user, sys CPU, peak memory; tsipvs on both
- * transports), listing (-Ln, -Ln --stats) and save (-S -n) of the loaded table by both (best of
- * BENCH_RUNS), the library's `readTableSync` in-process, moby/ipvs (the peers built from
- * test/bench/peers, when present), `tsipvs apply` of the same file (expected: zero writes) and of a
+ * transports), listing (-Ln, -Ln --stats) and save (-S -n) of the loaded table by both and moby/ipvs's
+ * listing (the peers built from test/bench/peers, when present), best of BENCH_RUNS taking turns in
+ * each round, the library's `readTableSync` in-process, `tsipvs apply` of the same file (expected: zero writes) and of a
  * file with 1% of its lines changed. Prints tables with ratios from this same run.
  */
 import { spawnSync } from 'node:child_process';
@@ -141,6 +141,21 @@ function best(run: () => Measure): Measure {
   return fastest!;
 }
 
+/**
+ * The fastest of RUNS runs of each command, the commands taking turns in every round: a change of the
+ * host's load weighs on every row alike instead of on whichever ran during it.
+ */
+function bestInTurns(runs: ReadonlyArray<() => Measure>): Measure[] {
+  const fastest: Array<Measure | undefined> = runs.map(() => undefined);
+  for (let i = 0; i < RUNS; i++) {
+    runs.forEach((run, k) => {
+      const m = run();
+      if (!fastest[k] || m.wall < fastest[k]!.wall) fastest[k] = m;
+    });
+  }
+  return fastest.map((m) => m!);
+}
+
 const peer = (name: string): string | undefined => (fs.existsSync(path.join(PEERS, name)) ? path.join(PEERS, name) : undefined);
 const vs = (m: Measure, base: Measure): string => `${(m.wall / base.wall).toFixed(2)}x of ipvsadm`;
 
@@ -156,14 +171,19 @@ function benchTable(parts: readonly Part[]): void {
   const name = parts.map(([a, b]) => `${a} x ${b}`).join(' + ');
   const a = freshNamespace('bench-ipvsadm');
   const ipvsadmRestore = measure(a, ['ipvsadm', '-R'], file);
-  const ipvsadmList = best(() => measure(a, ['ipvsadm', '-Ln']));
-  const ipvsadmStats = best(() => measure(a, ['ipvsadm', '-Ln', '--stats']));
-  const ipvsadmSave = best(() => measure(a, ['ipvsadm', '-S', '-n']));
   const b = freshNamespace('bench-tsipvs');
   const tsRestore = measure(b, [process.execPath, TSIPVS, '-R'], file);
-  const tsList = best(() => measure(b, [process.execPath, TSIPVS, '-Ln']));
-  const tsStats = best(() => measure(b, [process.execPath, TSIPVS, '-Ln', '--stats']));
-  const tsSave = best(() => measure(b, [process.execPath, TSIPVS, '-S', '-n']));
+  const mobyPeer = peer('mobylist');
+  // the same rules in both namespaces; every listing, moby/ipvs's too, in turns
+  const [ipvsadmList, tsList, ipvsadmStats, tsStats, ipvsadmSave, tsSave, mobyList] = bestInTurns([
+    () => measure(a, ['ipvsadm', '-Ln']),
+    () => measure(b, [process.execPath, TSIPVS, '-Ln']),
+    () => measure(a, ['ipvsadm', '-Ln', '--stats']),
+    () => measure(b, [process.execPath, TSIPVS, '-Ln', '--stats']),
+    () => measure(a, ['ipvsadm', '-S', '-n']),
+    () => measure(b, [process.execPath, TSIPVS, '-S', '-n']),
+    ...(mobyPeer ? [() => measure(b, [mobyPeer])] : []),
+  ]) as [Measure, Measure, Measure, Measure, Measure, Measure, Measure | undefined];
   const asyncList = measure(b, [process.execPath, TSIPVS, '-Ln'], undefined, { TSIPVS_TRANSPORT: 'async' });
   if (tsList.stdout !== ipvsadmList.stdout) throw new Error('tsipvs -Ln and ipvsadm -Ln differ on the same rules');
   if (tsStats.stdout !== ipvsadmStats.stdout) throw new Error('tsipvs -Ln --stats and ipvsadm -Ln --stats differ on the same rules');
@@ -172,7 +192,6 @@ function benchTable(parts: readonly Part[]): void {
   const library = best(() => measure(b, [process.execPath, '-e', LIBRARY_READ]));
   const [readMs, libServices, libServers] = library.stdout.trim().split(' ').map(Number) as [number, number, number];
   if (libServices !== parts.reduce((n, p) => n + p[0], 0)) throw new Error(`readTableSync read ${libServices} services`);
-  const mobyList = peer('mobylist') ? best(() => measure(b, [peer('mobylist')!])) : undefined;
   const noop = measure(b, [process.execPath, TSIPVS, 'apply', '--json', file]);
   const onePercent = measure(b, [process.execPath, TSIPVS, 'apply', '--json', changed]);
   const writes = (m: Measure) => {
@@ -199,7 +218,7 @@ function benchTable(parts: readonly Part[]): void {
     { label: 'apply, same file', tsipvs: noop, note: `${writes(noop)} writes; ${(noop.wall / tsList.wall).toFixed(2)}x of one tsipvs -Ln` },
     { label: 'apply, 1% changed', tsipvs: onePercent, note: `${writes(onePercent)} writes` },
   );
-  printRows(`${name} real servers (${lineCount} lines), fresh tables; listings best of ${RUNS}`, rows.filter((r) => !(r.label.startsWith('moby') && !mobyList)));
+  printRows(`${name} real servers (${lineCount} lines), fresh tables; listings best of ${RUNS}, taking turns`, rows.filter((r) => !(r.label.startsWith('moby') && !mobyList)));
   if (!mobyList) process.stdout.write('moby/ipvs rows left out: the peers were not built (see test/bench/peers)\n');
   const bare = measure(b, [process.execPath, '-e', '0']);
   process.stdout.write(`node's own start (node -e 0) in this run: ${f2(bare.wall)} s wall, ${bare.rssMb.toFixed(0)} MB\n`);
