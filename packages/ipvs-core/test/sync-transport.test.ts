@@ -119,5 +119,18 @@ describe('SyncTransport', () => {
     const transport = new SyncTransport();
     transport.close();
     await expect(transport.request(encodeGetFamily('nlctrl'))).rejects.toMatchObject({ errno: 125 });
+    transport.close(); // a second close does nothing
+  });
+
+  it('a visitor that closes the transport during a transient dump reads its datagram to the end; the dump fails, calls after it get ECANCELED', async () => {
+    const transport = new SyncTransport();
+    const seen: string[] = [];
+    expect(() => transport.dumpEachSync(familyDump(), (datagram, start, end) => {
+      if (seen.length === 0) transport.close();
+      seen.push(datagram.toString('hex', start, end));
+    }, true)).toThrow(NetlinkTransportError);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]!.slice(8, 12)).toBe('1000'); // nlctrl's family id, read after the close
+    await expect(transport.request(encodeGetFamily('nlctrl'))).rejects.toMatchObject({ errno: 125 });
   });
 });

@@ -42,7 +42,7 @@ export interface Libc {
    * datagram only (MSG_WAITFORONE is added to `flags`). Returns how many were received (or -1).
    */
   recvmmsg(fd: number, ring: ReceiveRing, count: number, flags: number): number;
-  /** A `ReceiveRing` of `slots` buffers of `size` bytes each, in memory of its own that lives as long as the process. */
+  /** A `ReceiveRing` of `slots` buffers of `size` bytes each, in native memory of its own (see `ReceiveRing.release`). */
   receiveRing(slots: number, size: number): ReceiveRing;
   /** errno of the last failed call on this thread. */
   errno(): number;
@@ -58,6 +58,8 @@ export interface ReceiveRing {
   length(index: number): number;
   /** The mmsghdr array, for recvmmsg. */
   readonly headers: unknown;
+  /** Frees the native memory (a second call does nothing): the ring and its buffers must not be used after. */
+  release(): void;
 }
 
 /** struct mmsghdr on 64-bit Linux: a 56-byte msghdr (msg_iov at 16, msg_iovlen at 24), then msg_len. */
@@ -118,7 +120,7 @@ export function libc(): Libc {
     ioctl: (fd, request) => ioctl(fd, request),
     recvmmsg: (fd, ring, count, flags) => recvmmsg(fd, ring.headers, count, flags | MSG_WAITFORONE, null),
     receiveRing: (slots, size) => {
-      // never freed: a transport keeps its ring for its whole life, and transports are few
+      let released = false;
       const data = koffi.alloc('uint8_t', slots * size);
       const headerBytes = slots * (MMSGHDR_SIZE + IOVEC_SIZE);
       const headers = koffi.alloc('uint8_t', headerBytes);
@@ -136,7 +138,17 @@ export function libc(): Libc {
         headerView.writeBigUInt64LE(1n, i * MMSGHDR_SIZE + 24);
         buffers.push(Buffer.from(whole, i * size, size));
       }
-      return { buffers, headers, length: (index) => headerView.readUInt32LE(index * MMSGHDR_SIZE + MSG_LEN_OFFSET) };
+      return {
+        buffers,
+        headers,
+        length: (index) => headerView.readUInt32LE(index * MMSGHDR_SIZE + MSG_LEN_OFFSET),
+        release: () => {
+          if (released) return;
+          released = true;
+          koffi.free(data);
+          koffi.free(headers);
+        },
+      };
     },
     errno: () => koffi.errno(),
   };

@@ -108,13 +108,20 @@ export class SyncTransport implements Transport {
   /** Datagrams of the last receive call (`received`), and the next one to hand out. */
   private received = 0;
   private nextSlot = 0;
+  /** An exchange is running (its visitor may hold a view of the ring). */
+  private exchanging = false;
 
   /** Opens the socket at once (a failure throws NetlinkTransportError with the errno). */
   constructor(private readonly options: SyncTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
     this.ring = libc().receiveRing(RECEIVE_SLOTS, RECEIVE_BUFFER);
-    this.open();
+    try {
+      this.open();
+    } catch (error) {
+      this.ring.release();
+      throw error;
+    }
   }
 
   // ---- blocking calls ----
@@ -182,9 +189,14 @@ export class SyncTransport implements Transport {
     return { results, failure };
   }
 
+  /**
+   * Closes the socket and frees the receive ring; a visitor that closes the transport during a dump
+   * still reads valid memory until its visit returns (the ring goes when the exchange ends).
+   */
   close(): void {
     this.closed = true;
     this.drop();
+    if (!this.exchanging) this.ring.release();
   }
 
   // ---- internals ----
@@ -274,6 +286,16 @@ export class SyncTransport implements Transport {
 
   /** Sends one request and reads its answer: reply messages to `visit`, then the ACK, the error or DONE. */
   private exchange(message: Buffer, dump: boolean, visit: DumpVisitor, transient = false): void {
+    this.exchanging = true;
+    try {
+      this.readAnswer(message, dump, visit, transient);
+    } finally {
+      this.exchanging = false;
+      if (this.closed) this.ring.release();
+    }
+  }
+
+  private readAnswer(message: Buffer, dump: boolean, visit: DumpVisitor, transient: boolean): void {
     const socket = this.socket ?? this.open();
     const seq = this.sequence(1);
     setSequence(message, seq);
