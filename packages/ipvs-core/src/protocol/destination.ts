@@ -160,24 +160,27 @@ export class DestinationView implements Destination, DestinationKey {
   }
 }
 
+/** Reads the nests `decodeDestinationNest` copies: one view, so each field is read in one place. */
+const copying = new DestinationView();
+
 /**
- * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel), reading each field
- * once. A missing ADDR_FAMILY (< 3.18) means the service's family.
+ * Decodes a DEST nest (of a NEW_DEST reply, or of a request in a fake kernel) into an object that
+ * stays valid, reading each field once. A missing ADDR_FAMILY (< 3.18) means the service's family.
  */
 export function decodeDestinationNest(nest: Attributes, serviceFamily: AddressFamily): Destination {
-  const family = destinationFamily(nest, serviceFamily);
+  const d = copying.show(nest, serviceFamily);
   return new ReceivedDestination(
-    { address: decodeAddress(nest, DestAttr.Addr, family), port: nest.u16BE(DestAttr.Port) ?? 0, family },
-    (nest.u32(DestAttr.FwdMethod) ?? 0) & 0x7,
-    nest.u32(DestAttr.Weight) ?? 0,
-    nest.u32(DestAttr.UThresh) ?? 0,
-    nest.u32(DestAttr.LThresh) ?? 0,
-    nest.u8(DestAttr.TunType) ?? 0,
-    nest.u16BE(DestAttr.TunPort) ?? 0,
-    nest.u16(DestAttr.TunFlags) ?? 0,
-    nest.u32(DestAttr.ActiveConns) ?? 0,
-    nest.u32(DestAttr.InactConns) ?? 0,
-    nest.u32(DestAttr.PersistConns) ?? 0,
+    { address: d.address, port: d.port, family: d.family },
+    d.forwarding,
+    d.weight,
+    d.upperThreshold,
+    d.lowerThreshold,
+    d.tunnelType,
+    d.tunnelPort,
+    d.tunnelFlags,
+    d.activeConnections,
+    d.inactiveConnections,
+    d.persistentConnections,
     statsReader(nest, DestAttr.Stats64, DestAttr.Stats),
   );
 }
