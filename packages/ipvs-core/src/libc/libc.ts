@@ -44,6 +44,8 @@ export interface Libc {
   recvmmsg(fd: number, ring: ReceiveRing, count: number, flags: number): number;
   /** A `ReceiveRing` of `slots` buffers of `size` bytes each, in native memory of its own (see `ReceiveRing.release`). */
   receiveRing(slots: number, size: number): ReceiveRing;
+  /** The memory page size (getpagesize(2)). */
+  pageSize(): number;
   /** errno of the last failed call on this thread. */
   errno(): number;
 }
@@ -150,6 +152,7 @@ export function libc(): Libc {
         },
       };
     },
+    pageSize: lib.func('int getpagesize()'),
     errno: () => koffi.errno(),
   };
   return bound;

