@@ -1,6 +1,6 @@
 import {
   AddressFamily, ForwardingMethod, Protocol, ServiceFlags, TunnelType,
-  type Destination, type Service,
+  type Destination, type Service, type Stats,
 } from '@tsipvs/ipvs-core';
 import type { ListFormat } from '../argv/command';
 import { hasSchedulerFlags, schedulerFlagNames } from '../argv/sched-flags';
@@ -87,24 +87,23 @@ function netmaskText(service: Service): string {
   return service.netmask !== '255.255.255.255' ? ` mask ${service.netmask}` : '';
 }
 
-function counters(values: readonly bigint[], exact: boolean): string {
-  return values.map((v) => largeNumber(v, exact)).join('');
+/** The five totals of --stats: connections, packets and bytes in and out. */
+function totals(s: Stats, exact: boolean): string {
+  return largeNumber(s.connections, exact) + largeNumber(s.packetsIn, exact) + largeNumber(s.packetsOut, exact) +
+    largeNumber(s.bytesIn, exact) + largeNumber(s.bytesOut, exact);
 }
 
 export function serviceLine(service: Service, format: ListFormat, naming: Naming): string {
   const name = serviceName(service, naming);
   // counters are decoded on first access (see ipvs-core): read them only where they are shown
   switch (layoutOf(format)) {
-    case 'stats': {
-      const s = service.stats;
-      return `${name.padEnd(33)}${counters([s.connections, s.packetsIn, s.packetsOut, s.bytesIn, s.bytesOut], format.exact)}\n`;
-    }
+    case 'stats':
+      return `${name.padEnd(33)}${totals(service.stats, format.exact)}\n`;
     case 'rate': {
       const s = service.stats;
-      return `${name.padEnd(33)}${counters(
-        [s.connectionsPerSecond, s.packetsInPerSecond, s.packetsOutPerSecond, s.bytesInPerSecond, s.bytesOutPerSecond],
-        format.exact,
-      )}\n`;
+      const x = format.exact;
+      return `${name.padEnd(33)}${largeNumber(s.connectionsPerSecond, x)}${largeNumber(s.packetsInPerSecond, x)}${
+        largeNumber(s.packetsOutPerSecond, x)}${largeNumber(s.bytesInPerSecond, x)}${largeNumber(s.bytesOutPerSecond, x)}\n`;
     }
     default: {
       let line = `${name} ${service.scheduler}`;
@@ -133,15 +132,12 @@ export function destinationLine(destination: Destination, service: Service, form
   const d = destination;
   switch (layoutOf(format)) {
     case 'stats': {
-      const s = d.stats;
-      return `${name}${counters([s.connections, s.packetsIn, s.packetsOut, s.bytesIn, s.bytesOut], format.exact)}\n`;
+      return `${name}${totals(d.stats, format.exact)}\n`;
     }
     case 'rate': {
       const s = d.stats;
-      return `${name}${[s.connectionsPerSecond, s.packetsInPerSecond, s.packetsOutPerSecond].map(plainNumber).join('')}${counters(
-        [s.bytesInPerSecond, s.bytesOutPerSecond],
-        format.exact,
-      )}\n`;
+      return `${name}${plainNumber(s.connectionsPerSecond)}${plainNumber(s.packetsInPerSecond)}${plainNumber(s.packetsOutPerSecond)}${
+        largeNumber(s.bytesInPerSecond, format.exact)}${largeNumber(s.bytesOutPerSecond, format.exact)}\n`;
     }
     case 'thresholds':
       return `${name} ${left(d.upperThreshold, 10)} ${left(d.lowerThreshold, 10)} ${left(d.activeConnections, 10)} ${left(d.inactiveConnections, 10)}\n`;
