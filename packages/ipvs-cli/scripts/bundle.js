@@ -39,6 +39,8 @@ const result = esbuild.buildSync({
 });
 const js = result.outputFiles.find((f) => f.path === outfile);
 const map = result.outputFiles.find((f) => f.path === `${outfile}.map`);
+// bin/tsipvs reads the bundle as latin1, which equals UTF-8 only for ASCII (esbuild escapes the rest by default)
+if (js.contents.some((byte) => byte > 0x7f)) throw new Error('dist/tsipvs.js is not ASCII: bin/tsipvs reads it as latin1');
 const buildLine = `// tsipvs build ${crypto.createHash('sha256').update(js.contents).digest('hex').slice(0, 32)}\n`;
 const source = buildLine + js.text;
 fs.writeFileSync(outfile, source);
