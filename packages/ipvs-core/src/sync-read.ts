@@ -110,7 +110,7 @@ export class SyncTableReader {
     this.call('getDestinations', { service }, (e) => this.transport.dumpEachSync(
       e.dumpDestinations(service),
       (datagram, start, end) => visit(reader.view(datagram, start, end)),
-      true,
+      { transient: true },
     ));
   }
 
@@ -127,7 +127,7 @@ export class SyncTableReader {
       if (datagram !== last) parts++;
       last = datagram;
       visit(datagram, start, end);
-    });
+    }, { largeParts: true });
     return parts;
   }
 }

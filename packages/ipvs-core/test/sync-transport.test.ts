@@ -75,10 +75,41 @@ describe('SyncTransport', () => {
         kept.push({ datagram, start, end, hex: datagram.toString('hex', start, end) });
       });
       const shown: string[] = [];
-      transport.dumpEachSync(familyDump(), (datagram, start, end) => { shown.push(datagram.toString('hex', start, end)); }, true);
+      transport.dumpEachSync(familyDump(), (datagram, start, end) => { shown.push(datagram.toString('hex', start, end)); }, { transient: true });
       expect(shown.map((hex) => hex.slice(0, 16) + hex.slice(32))).toEqual(kept.map(({ hex }) => hex.slice(0, 16) + hex.slice(32)));
       // the copies are untouched by the dumps that came after them
       for (const { datagram, start, end, hex } of kept) expect(datagram.toString('hex', start, end)).toBe(hex);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('dumps in large parts take fewer datagrams; a dump in small parts after them is small again (a socket of its own)', () => {
+    const transport = new SyncTransport();
+    const datagramsOf = (largeParts: boolean): { datagrams: number; messages: number; largest: number } => {
+      let datagrams = 0;
+      let messages = 0;
+      let largest = 0;
+      let last: Buffer | undefined;
+      transport.dumpEachSync(familyDump(), (datagram) => {
+        if (datagram !== last) datagrams++;
+        last = datagram;
+        largest = Math.max(largest, datagram.length);
+        messages++;
+      }, { largeParts });
+      return { datagrams, messages, largest };
+    };
+    try {
+      const small = datagramsOf(false);
+      const large = datagramsOf(true);
+      const smallAgain = datagramsOf(false);
+      expect(large.messages).toBe(small.messages);
+      expect(small.largest).toBeLessThanOrEqual(8192);
+      // here nlctrl's dump fills about a page: in large parts its DONE shares the last datagram
+      expect(large.largest).toBeGreaterThanOrEqual(small.largest);
+      if (small.datagrams > 1) expect(large.datagrams).toBeLessThan(small.datagrams);
+      // the same parts as the first time: had the socket been kept, they would be large too
+      expect(smallAgain).toEqual(small);
     } finally {
       transport.close();
     }
@@ -128,7 +159,7 @@ describe('SyncTransport', () => {
     expect(() => transport.dumpEachSync(familyDump(), (datagram, start, end) => {
       if (seen.length === 0) transport.close();
       seen.push(datagram.toString('hex', start, end));
-    }, true)).toThrow(NetlinkTransportError);
+    }, { transient: true })).toThrow(NetlinkTransportError);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen[0]!.slice(8, 12)).toBe('1000'); // nlctrl's family id, read after the close
     await expect(transport.request(encodeGetFamily('nlctrl'))).rejects.toMatchObject({ errno: 125 });

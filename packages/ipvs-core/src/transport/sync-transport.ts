@@ -44,20 +44,35 @@ interface OpenSocket {
 }
 
 /**
- * The size of a receive slot: a page (at most 8 KiB). The kernel sizes a dump's parts by the largest
- * buffer the socket ever read into (up to 32 KiB) and at least NLMSG_GOODSIZE (a page less the skb
- * overhead, on pages up to 8 KiB), so with page-sized slots each part is one page the kernel allocates
- * cheaply, and never more than a slot holds. Measured in the VM (2,000 dumps of 10 real servers, on
- * sockets taking turns): 64 KiB buffers cost a third more kernel time than a page.
+ * Receive slots of a page (at most 8 KiB), 16 of them. The kernel sizes a dump's parts by the largest
+ * buffer the socket ever read into (up to 32 KiB, and never less than NLMSG_GOODSIZE: a page less the
+ * skb overhead, on pages up to 8 KiB), so with page-sized slots each part is one page, cheap for the
+ * kernel to allocate, and never more than a slot holds. The kernel makes a dump's next part (or its
+ * DONE) while the previous one is being read, so one call takes up to 16 parts. Measured in the VM
+ * (2,000 dumps of 10 real servers, sockets taking turns): 64 KiB buffers cost a third more kernel time.
  */
-function receiveSlotSize(): number {
+function smallSlotSize(): number {
   return Math.min(libc().pageSize(), 8192);
 }
+const SMALL_SLOTS = 16;
 /**
- * Datagrams one receive call may bring. The kernel makes a dump's next part (or its DONE) while the
- * previous one is being read, so one call takes a dump of up to this many parts, DONE included.
+ * Slots for dumps of many parts (`largeParts`): the list of services. IPVS resumes that dump by
+ * counting services from the start of its table, so each part costs the kernel a walk over all the
+ * services before it: small parts make a long list quadratic (in the VM, 16,000 services took 620 ms
+ * per dump in pages, 230 ms in 32 KiB parts). The socket keeps the larger size once read into
+ * (see `SyncTransport.largeSocket`).
  */
-const RECEIVE_SLOTS = 16;
+const LARGE_SLOT_SIZE = 32 * 1024;
+const LARGE_SLOTS = 4;
+
+/** How a dump's answer is read (`SyncTransport.dumpEachSync`). */
+export interface DumpReading {
+  /** The datagram is the receive buffer, overwritten by the next one (no copy): for visitors that keep nothing of it. */
+  readonly transient?: boolean;
+  /** Read in large parts: for long dumps the kernel resumes by counting (see `LARGE_SLOT_SIZE`). */
+  readonly largeParts?: boolean;
+}
+
 /** A batch gives Node's event loop a turn this often (ms) so that signals, e.g. SIGINT, are seen. */
 const BATCH_YIELD_MS = 50;
 
@@ -112,7 +127,16 @@ export class SyncTransport implements Transport {
   private socket: OpenSocket | undefined;
   private closed = false;
   private nextSeq = 1;
-  private readonly ring: ReceiveRing;
+  private readonly smallRing: ReceiveRing;
+  /** Made on the first dump read in large parts. */
+  private largeRing: ReceiveRing | undefined;
+  /** The ring the running exchange reads into. */
+  private ring: ReceiveRing;
+  /**
+   * The socket has been read in large parts: the kernel then makes every part of its later dumps that
+   * large too, so an exchange in small parts opens a new socket first.
+   */
+  private largeSocket = false;
   /** Datagrams of the last receive call (`received`), and the next one to hand out. */
   private received = 0;
   private nextSlot = 0;
@@ -123,11 +147,12 @@ export class SyncTransport implements Transport {
   constructor(private readonly options: SyncTransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.window = Math.max(1, Math.min(options.window ?? DEFAULT_WINDOW, MAX_WINDOW));
-    this.ring = libc().receiveRing(RECEIVE_SLOTS, receiveSlotSize());
+    this.smallRing = libc().receiveRing(SMALL_SLOTS, smallSlotSize());
+    this.ring = this.smallRing;
     try {
       this.open();
     } catch (error) {
-      this.ring.release();
+      this.smallRing.release();
       throw error;
     }
   }
@@ -143,12 +168,11 @@ export class SyncTransport implements Transport {
 
   /**
    * One dump: each message goes to `visit` where it lies in the received datagram (one Buffer per
-   * datagram). A visitor that throws is called no more; the dump is read to its end, then that
-   * error is thrown. With `transient`, the datagram is the transport's receive buffer, overwritten by
-   * the next one: for visitors that keep nothing of it (no copy per datagram).
+   * datagram unless `reading.transient`). A visitor that throws is called no more; the dump is read
+   * to its end, then that error is thrown.
    */
-  dumpEachSync(message: Buffer, visit: DumpVisitor, transient = false): void {
-    this.exchange(message, true, visit, transient);
+  dumpEachSync(message: Buffer, visit: DumpVisitor, reading: DumpReading = {}): void {
+    this.exchange(message, true, visit, reading);
   }
 
   // ---- Transport ----
@@ -204,7 +228,7 @@ export class SyncTransport implements Transport {
   close(): void {
     this.closed = true;
     this.drop();
-    if (!this.exchanging) this.ring.release();
+    if (!this.exchanging) this.releaseRings();
   }
 
   // ---- internals ----
@@ -222,9 +246,32 @@ export class SyncTransport implements Transport {
   private drop(): void {
     const socket = this.socket;
     this.socket = undefined;
+    this.largeSocket = false;
     this.received = 0;
     this.nextSlot = 0;
     if (socket) libc().close(socket.fd);
+  }
+
+  private releaseRings(): void {
+    this.smallRing.release();
+    this.largeRing?.release();
+  }
+
+  /**
+   * The socket for an exchange read in large or small parts, and the ring it reads into. Datagrams
+   * left in the other ring are answers nobody waits for any more (they would be skipped).
+   */
+  private socketFor(largeParts: boolean): OpenSocket {
+    if (this.closed) throw closedError();
+    if (largeParts !== (this.ring !== this.smallRing)) {
+      this.ring = largeParts ? (this.largeRing ??= libc().receiveRing(LARGE_SLOTS, LARGE_SLOT_SIZE)) : this.smallRing;
+      this.received = 0;
+      this.nextSlot = 0;
+    }
+    if (!largeParts && this.largeSocket) this.drop();
+    const socket = this.socket ?? this.open();
+    if (largeParts) this.largeSocket = true;
+    return socket;
   }
 
   /** A transport failure: the socket is not trusted any more (the next request opens another). */
@@ -276,7 +323,7 @@ export class SyncTransport implements Transport {
   /** Waits for the next datagram and takes those already queued behind it, up to the ring's slots. */
   private receiveSome(socket: OpenSocket, since: number): void {
     for (;;) {
-      const count = libc().recvmmsg(socket.fd, this.ring, RECEIVE_SLOTS, MSG_TRUNC);
+      const count = libc().recvmmsg(socket.fd, this.ring, this.ring.buffers.length, MSG_TRUNC);
       if (count > 0) {
         this.received = count;
         this.nextSlot = 0;
@@ -293,18 +340,17 @@ export class SyncTransport implements Transport {
   }
 
   /** Sends one request and reads its answer: reply messages to `visit`, then the ACK, the error or DONE. */
-  private exchange(message: Buffer, dump: boolean, visit: DumpVisitor, transient = false): void {
+  private exchange(message: Buffer, dump: boolean, visit: DumpVisitor, reading: DumpReading = {}): void {
     this.exchanging = true;
     try {
-      this.readAnswer(message, dump, visit, transient);
+      this.readAnswer(message, dump, visit, reading.transient ?? false, this.socketFor(reading.largeParts ?? false));
     } finally {
       this.exchanging = false;
-      if (this.closed) this.ring.release();
+      if (this.closed) this.releaseRings();
     }
   }
 
-  private readAnswer(message: Buffer, dump: boolean, visit: DumpVisitor, transient: boolean): void {
-    const socket = this.socket ?? this.open();
+  private readAnswer(message: Buffer, dump: boolean, visit: DumpVisitor, transient: boolean, socket: OpenSocket): void {
     const seq = this.sequence(1);
     setSequence(message, seq);
     this.send(socket, message);
@@ -355,7 +401,7 @@ export class SyncTransport implements Transport {
 
   /** Requests `first..end-1` of a batch as one datagram; their answers into `results`. */
   private sendGroup(requests: RequestSequence, first: number, end: number, results: number[]): void {
-    const socket = this.socket ?? this.open();
+    const socket = this.socketFor(false);
     const seq = this.sequence(end - first);
     for (let i = first; i < end; i++) {
       const request = requests.request(i);
