@@ -126,18 +126,19 @@ export function libc(): Libc {
       const data = koffi.alloc('uint8_t', slots * size);
       const headerBytes = slots * (MMSGHDR_SIZE + IOVEC_SIZE);
       const headers = koffi.alloc('uint8_t', headerBytes);
-      const dataAddress = koffi.address(data);
-      const headerAddress = koffi.address(headers);
+      // user-space addresses are below 2^47: exact as numbers, so no BigInt arithmetic per slot
+      const dataAddress = Number(koffi.address(data));
+      const headerAddress = Number(koffi.address(headers));
       const headerView = Buffer.from(koffi.view(headers, headerBytes));
       headerView.fill(0);
       const whole = koffi.view(data, slots * size);
       const buffers: Buffer[] = [];
       for (let i = 0; i < slots; i++) {
         const iovec = slots * MMSGHDR_SIZE + i * IOVEC_SIZE;
-        headerView.writeBigUInt64LE(dataAddress + BigInt(i * size), iovec);
-        headerView.writeBigUInt64LE(BigInt(size), iovec + 8);
-        headerView.writeBigUInt64LE(headerAddress + BigInt(iovec), i * MMSGHDR_SIZE + 16);
-        headerView.writeBigUInt64LE(1n, i * MMSGHDR_SIZE + 24);
+        writeWord(headerView, iovec, dataAddress + i * size);
+        writeWord(headerView, iovec + 8, size);
+        writeWord(headerView, i * MMSGHDR_SIZE + 16, headerAddress + iovec);
+        writeWord(headerView, i * MMSGHDR_SIZE + 24, 1);
         buffers.push(Buffer.from(whole, i * size, size));
       }
       return {
@@ -156,6 +157,12 @@ export function libc(): Libc {
     errno: () => koffi.errno(),
   };
   return bound;
+}
+
+/** A 64-bit little-endian word holding `value` (an integer below 2^53). */
+function writeWord(buffer: Buffer, offset: number, value: number): void {
+  buffer.writeUInt32LE(value % 0x1_0000_0000, offset);
+  buffer.writeUInt32LE(Math.floor(value / 0x1_0000_0000), offset + 4);
 }
 
 /** The error of a call that just returned a negative result (errno read before anything else runs). */
