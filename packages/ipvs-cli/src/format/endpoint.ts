@@ -17,10 +17,12 @@ export function portProtocolOf(protocol: number): PortProtocol | undefined {
 
 /**
  * ipvsadm's addrport_to_anyname: "addr:port", IPv6 bracketed, host and service names unless numeric
- * (protocol 0, as for fwmark services, keeps ports numeric); built in a 60-byte buffer.
+ * (protocol 0, as for fwmark services, keeps ports numeric); built in a 60-byte buffer. `fromKernel`:
+ * the address is one ipvs-core decoded, whose IPv4 text is canonical already (IPv6 text still takes
+ * glibc's form): the listings skip the check for every real server.
  */
-export function endpointName(family: AddressFamily, address: string, port: number, protocol: number, naming: Naming): string {
-  const numericAddress = canonicalAddress(family, address);
+export function endpointName(family: AddressFamily, address: string, port: number, protocol: number, naming: Naming, fromKernel = false): string {
+  const numericAddress = fromKernel && family === AddressFamily.IPv4 ? address : canonicalAddress(family, address);
   let host = numericAddress;
   let service = String(port);
   if (!naming.numeric) {

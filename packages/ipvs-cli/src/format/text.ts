@@ -45,7 +45,7 @@ const PROTOCOL_NAMES: Partial<Record<number, string>> = { [Protocol.TCP]: 'TCP',
 export function serviceName(service: Service, naming: Naming): string {
   const key = service.key;
   if ('fwmark' in key) return `FWM  ${key.fwmark}${key.family === AddressFamily.IPv6 ? ' IPv6' : ''}`;
-  const name = `${(PROTOCOL_NAMES[key.protocol] ?? '?').padEnd(4)} ${endpointName(key.family, key.address, key.port, key.protocol, naming)}`;
+  const name = `${(PROTOCOL_NAMES[key.protocol] ?? '?').padEnd(4)} ${endpointName(key.family, key.address, key.port, key.protocol, naming, true)}`;
   return key.family === AddressFamily.IPv6 ? name : name.slice(0, 33);
 }
 
@@ -56,7 +56,7 @@ function serviceProtocol(service: Service): number {
 
 function destinationName(destination: Destination, service: Service, naming: Naming): string {
   const key = destination.key;
-  const name = endpointName(key.family, key.address, key.port, serviceProtocol(service), naming);
+  const name = endpointName(key.family, key.address, key.port, serviceProtocol(service), naming, true);
   return key.family === AddressFamily.IPv6 ? name : name.slice(0, 28);
 }
 
