@@ -60,7 +60,7 @@ const SMALL_SLOTS = 16;
  * counting services from the start of its table, so each part costs the kernel a walk over all the
  * services before it: small parts make a long list quadratic (in the VM, 16,000 services took 620 ms
  * per dump in pages, 230 ms in 32 KiB parts). The socket keeps the larger size once read into
- * (see `SyncTransport.largeSocket`).
+ * (see `SyncTransport.socketFor`).
  */
 const LARGE_SLOT_SIZE = 32 * 1024;
 const LARGE_SLOTS = 4;
@@ -130,13 +130,8 @@ export class SyncTransport implements Transport {
   private readonly smallRing: ReceiveRing;
   /** Made on the first dump read in large parts. */
   private largeRing: ReceiveRing | undefined;
-  /** The ring the running exchange reads into. */
+  /** The ring the running exchange reads into (the large one: the socket has been read in large parts). */
   private ring: ReceiveRing;
-  /**
-   * The socket has been read in large parts: the kernel then makes every part of its later dumps that
-   * large too, so an exchange in small parts opens a new socket first.
-   */
-  private largeSocket = false;
   /** Datagrams of the last receive call (`received`), and the next one to hand out. */
   private received = 0;
   private nextSlot = 0;
@@ -246,7 +241,6 @@ export class SyncTransport implements Transport {
   private drop(): void {
     const socket = this.socket;
     this.socket = undefined;
-    this.largeSocket = false;
     this.received = 0;
     this.nextSlot = 0;
     if (socket) libc().close(socket.fd);
@@ -258,20 +252,20 @@ export class SyncTransport implements Transport {
   }
 
   /**
-   * The socket for an exchange read in large or small parts, and the ring it reads into. Datagrams
-   * left in the other ring are answers nobody waits for any more (they would be skipped).
+   * The socket for an exchange read in large or small parts, and the ring it reads into. A socket once
+   * read in large parts gets every later part that large, so going back to small parts takes a new
+   * socket. Datagrams left in the other ring are answers nobody waits for any more (they would be skipped).
    */
   private socketFor(largeParts: boolean): OpenSocket {
     if (this.closed) throw closedError();
-    if (largeParts !== (this.ring !== this.smallRing)) {
+    const large = this.ring !== this.smallRing;
+    if (largeParts !== large) {
+      if (large) this.drop();
       this.ring = largeParts ? (this.largeRing ??= libc().receiveRing(LARGE_SLOTS, LARGE_SLOT_SIZE)) : this.smallRing;
       this.received = 0;
       this.nextSlot = 0;
     }
-    if (!largeParts && this.largeSocket) this.drop();
-    const socket = this.socket ?? this.open();
-    if (largeParts) this.largeSocket = true;
-    return socket;
+    return this.socket ?? this.open();
   }
 
   /** A transport failure: the socket is not trusted any more (the next request opens another). */
