@@ -1,12 +1,14 @@
 /** ipvsadm's number columns for --stats and --rate (print_largenum). */
 
-/** Runs of spaces by length, for right-justifying without padStart. */
-const SPACES: readonly string[] = Array.from({ length: 10 }, (_, i) => ' '.repeat(i));
+import { right } from './pad';
 
-/** `text` right-justified in `width` (at most 9) columns. */
-function right(text: string, width: number): string {
-  return text.length >= width ? text : SPACES[width - text.length]! + text;
-}
+/** Above 1e8, a counter is divided and suffixed: the first step whose limit it is below. */
+const ABBREVIATIONS: ReadonlyArray<{ readonly limit: bigint; readonly divisor: bigint; readonly suffix: string }> = [
+  { limit: 1_000_000_000n, divisor: 1_000n, suffix: 'K' },
+  { limit: 100_000_000_000n, divisor: 1_000_000n, suffix: 'M' },
+  { limit: 100_000_000_000_000n, divisor: 1_000_000_000n, suffix: 'G' },
+  { limit: 2n ** 64n, divisor: 1_000_000_000_000n, suffix: 'T' },
+];
 
 /**
  * A counter as a 9-column field: unabbreviated below 1e8, else divided and suffixed K/M/G/T (8 digits
@@ -19,10 +21,10 @@ export function largeNumber(value: bigint, exact: boolean): string {
   }
   // most counters: a small number, printed whole
   if (value < 100_000_000n) return right(value.toString(), 9);
-  if (value < 1_000_000_000n) return `${right((value / 1_000n).toString(), 8)}K`;
-  if (value < 100_000_000_000n) return `${right((value / 1_000_000n).toString(), 8)}M`;
-  if (value < 100_000_000_000_000n) return `${right((value / 1_000_000_000n).toString(), 8)}G`;
-  return `${right((value / 1_000_000_000_000n).toString(), 8)}T`;
+  // an indexed loop: for...of would run the iterator protocol for every counter
+  let step = ABBREVIATIONS[0]!;
+  for (let i = 1; i < ABBREVIATIONS.length && value >= step.limit; i++) step = ABBREVIATIONS[i]!;
+  return `${right((value / step.divisor).toString(), 8)}${step.suffix}`;
 }
 
 /** A plain right-justified 8-column number preceded by a space (server CPS/InPPS/OutPPS in --rate). */

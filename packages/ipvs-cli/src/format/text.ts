@@ -6,6 +6,7 @@ import type { ListFormat } from '../argv/command';
 import { hasSchedulerFlags, schedulerFlagNames } from '../argv/sched-flags';
 import { endpointName, type Naming } from './endpoint';
 import { largeNumber, plainNumber } from './numbers';
+import { left } from './pad';
 
 /** ipvsadm's text listing (-L): titles, service lines, real-server lines, byte for byte. */
 
@@ -118,22 +119,12 @@ export function serviceLine(service: Service, format: ListFormat, naming: Naming
   }
 }
 
-/** Runs of spaces by length, for padding without padEnd (which allocates more). */
-const SPACES: readonly string[] = Array.from({ length: 64 }, (_, i) => ' '.repeat(i));
-
-/** Left-justified in `width` columns (printf "%-*s"). */
-function left(value: string | number, width: number): string {
-  const text = typeof value === 'string' ? value : String(value);
-  return text.length >= width ? text : text + SPACES[width - text.length]!;
-}
-
 export function destinationLine(destination: Destination, service: Service, format: ListFormat, naming: Naming): string {
   const name = `  -> ${left(destinationName(destination, service, naming), 28)}`;
   const d = destination;
   switch (layoutOf(format)) {
-    case 'stats': {
+    case 'stats':
       return `${name}${totals(d.stats, format.exact)}\n`;
-    }
     case 'rate': {
       const s = d.stats;
       return `${name}${plainNumber(s.connectionsPerSecond)}${plainNumber(s.packetsInPerSecond)}${plainNumber(s.packetsOutPerSecond)}${
