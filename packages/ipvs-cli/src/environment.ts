@@ -84,9 +84,10 @@ export interface CliEnvironment {
   runtimeVersions(): RuntimeVersions;
   /**
    * stderr when it is a terminal: long restores and applies draw a progress line there while they run
-   * (`output` is written when the command is over). Absent when stderr is a pipe or a file.
+   * (`output` is written when the command is over). Undefined (or absent) when stderr is a pipe or a
+   * file. A function: finding out loads node:tty and the stream modules, which most commands never need.
    */
-  readonly stderrTerminal?: TerminalOutput;
+  stderrTerminal?(): TerminalOutput | undefined;
   /** Takes this namespace's table lock for a bulk change (`lockIpvsTable`). */
   lockTable(options: LockOptions): Promise<IpvsTableLock>;
   /** This process's id, recorded in the intent journal. */

@@ -136,7 +136,7 @@ function processEnvironment(): Omit<CliEnvironment, 'output'> {
     daemon: daemonHooks,
     loadKeepalived: async () => (await import('./commands/keepalived-wiring')).KEEPALIVED_DEPS,
     bindNetns,
-    ...(stderrIsTerminal() ? { stderrTerminal: process.stderr } : {}),
+    stderrTerminal: () => (stderrIsTerminal() ? process.stderr : undefined),
   };
 }
 

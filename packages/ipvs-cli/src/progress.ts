@@ -37,11 +37,13 @@ export function lineCount(text: string): number {
  * more than PROGRESS_MIN_LINES lines; otherwise one that shows nothing.
  */
 export async function startProgress(env: CliEnvironment, title: string, inputLines: number): Promise<Progress> {
-  if (!env.stderrTerminal || inputLines <= PROGRESS_MIN_LINES) return NO_PROGRESS;
+  if (inputLines <= PROGRESS_MIN_LINES) return NO_PROGRESS;
+  const terminal = env.stderrTerminal?.();
+  if (!terminal) return NO_PROGRESS;
   const { SingleBar, Format } = await import('cli-progress');
   return new TerminalProgress(title, (format) => {
     return new SingleBar({
-      stream: env.stderrTerminal,
+      stream: terminal,
       // cut to the terminal's width: a wrapped line could not be redrawn in place
       format: (options, params, payload) => Format.Formatter({ ...options, format }, params, payload).slice(0, params.maxWidth - 1),
       barsize: 20,

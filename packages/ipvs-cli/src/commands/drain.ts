@@ -96,7 +96,7 @@ async function drain(flags: DrainFlags, context: CommandContext): Promise<number
       signal: watch.signal,
       // said at once on a terminal (the output is written when the command is over)
       onWait: (active, waited) => {
-        if (waited === 0) env.stderrTerminal?.write(`${env.program} drain: weight 0, waiting for ${active} active connection${active === 1 ? '' : 's'} to end\n`);
+        if (waited === 0) env.stderrTerminal?.()?.write(`${env.program} drain: weight 0, waiting for ${active} active connection${active === 1 ? '' : 's'} to end\n`);
       },
     });
     output.out(flags.json ? jsonOf(result, serviceName) : textOf(result, serviceName));

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliEnvironment, KeepalivedDaemonDeps, NamespaceBound } from '../../src/environment';
+import type { CliEnvironment, KeepalivedDaemonDeps, NamespaceBound, TerminalOutput } from '../../src/environment';
 import { FilesResolver } from '../../src/names/files';
 import { runCollected, type RunResult } from '../../src/main';
 import { IpvsTableBusyError, NetnsError, netnsPath } from '@tsipvs/ipvs-core';
@@ -42,7 +42,7 @@ export interface FakeRunOptions {
   /** What `modprobe ip_vs` does; by default it registers the fake kernel's IPVS family and says nothing. */
   readonly modprobe?: () => string;
   /** A terminal standing for stderr (absent: stderr is a pipe). */
-  readonly stderrTerminal?: CliEnvironment['stderrTerminal'];
+  readonly stderrTerminal?: TerminalOutput;
   /** How long the client waits for the fake kernel's answers (openFakeIpvs's 500 ms unless given): large batches on a busy machine need more. */
   readonly kernelTimeoutMs?: number;
   /** Transport failures to inject (see FaultPlan); with `kernelTimeoutMs` for faults of kind `deadline`. */
@@ -131,7 +131,7 @@ export function runWithFake(kernel: FakeKernel, argv: readonly string[], options
       if (!other) throw new NetnsError('not-found', spec, netnsPath(spec), 'No such file or directory', 'ENOENT');
       return { bound: kernelBound(other, options), close: () => undefined };
     },
-    ...(options.stderrTerminal ? { stderrTerminal: options.stderrTerminal } : {}),
+    ...(options.stderrTerminal ? { stderrTerminal: () => options.stderrTerminal } : {}),
   };
   return runCollected(argv, env);
 }
