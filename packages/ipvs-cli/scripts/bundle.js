@@ -11,7 +11,7 @@
  * `instanceof` does not recognise.
  *
  * Then V8's code cache of the bundle, dist/tsipvs.cache (see bin/tsipvs): compiling 560 KB of
- * JavaScript was most of a short command's start-up. The bundle's first line names its build (a hash
+ * JavaScript was most of a short command's start-up. It is made after the commands of code-cache.js ran. The bundle's first line names its build (a hash
  * of its text), and the cache starts with the same line, so a cache never serves another build.
  */
 const crypto = require('node:crypto');
@@ -20,6 +20,7 @@ const path = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const vm = require('node:vm');
 const esbuild = require('esbuild');
+const { trainedCodeCache } = require('./code-cache');
 
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, 'dist/tsipvs.js');
@@ -49,8 +50,17 @@ const sourceMap = JSON.parse(map.text);
 sourceMap.mappings = `;${sourceMap.mappings}`;
 fs.writeFileSync(map.path, JSON.stringify(sourceMap));
 
-// The cache holds what V8 compiled while the bundle's top level ran (as bin/tsipvs runs it).
+// The cache holds what V8 compiled while the bundle ran its top level and the commands of code-cache.js.
 const script = new vm.Script(wrap(source), { filename: outfile });
-const bundle = { exports: {} };
-script.runInThisContext()(bundle.exports, createRequire(outfile), bundle, outfile, path.dirname(outfile));
-fs.writeFileSync(path.join(root, 'dist/tsipvs.cache'), Buffer.concat([Buffer.from(buildLine), script.createCachedData()]));
+const loadBundle = (require) => {
+  const bundle = { exports: {} };
+  script.runInThisContext()(bundle.exports, require, bundle, outfile, path.dirname(outfile));
+  return bundle;
+};
+trainedCodeCache(script, loadBundle, createRequire(outfile)).then(
+  (cache) => fs.writeFileSync(path.join(root, 'dist/tsipvs.cache'), Buffer.concat([Buffer.from(buildLine), cache])),
+  (error) => {
+    process.exitCode = 1;
+    console.error(error.message);
+  },
+);

@@ -2,6 +2,8 @@ import { existsSync, fstatSync, promises as fsPromises, readFileSync, writeSync 
 import { dirname, join } from 'node:path';
 import type { CliEnvironment, DaemonHooks, DaemonSignal, NetnsBinding, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
+
+export { runCollected };
 import { FilesResolver } from './names/files';
 
 /**
@@ -110,8 +112,12 @@ async function bindNetns(spec: string): Promise<NetnsBinding> {
   };
 }
 
-/** The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock. */
-function processEnvironment(): Omit<CliEnvironment, 'output'> {
+/**
+ * The system's side of the environment: the kernel, /etc files and DNS, stdin, files, the clock.
+ * Exported with `runCollected` for the build, which runs commands through both to fill the bundle's
+ * code cache (scripts/code-cache.js).
+ */
+export function processEnvironment(): Omit<CliEnvironment, 'output'> {
   return {
     program: 'tsipvs',
     // One-shot commands block on the kernel anyway: the blocking transport (koffi) skips a round of
