@@ -11,8 +11,9 @@
  * `instanceof` does not recognise.
  *
  * Then V8's code cache of the bundle, dist/tsipvs.cache (see bin/tsipvs): compiling 560 KB of
- * JavaScript was most of a short command's start-up. It is made after the commands of code-cache.js ran. The bundle's first line names its build (a hash
- * of its text), and the cache starts with the same line, so a cache never serves another build.
+ * JavaScript was most of a short command's start-up. It is made after the commands of code-cache.js
+ * ran. The bundle's first line names its build (a hash of its text), and the cache starts with the
+ * same line, so a cache never serves another build.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');

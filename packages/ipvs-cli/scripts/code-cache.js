@@ -15,9 +15,13 @@ const path = require('node:path');
 const { FakeKernel } = require('@tsipvs/ipvs-core/testing');
 const { parseMessages } = require('@tsipvs/ipvs-core/wire');
 
+const EBADF = 9;
 const EAGAIN = 11;
 const ENOSYS = 38;
+/** struct mmsghdr on 64-bit Linux (as libc.ts lays it out): msg_iov at 16, msg_len at 56; an iovec is base, length. */
 const MMSGHDR_SIZE = 64;
+const MSG_IOV_OFFSET = 16;
+const MSG_LEN_OFFSET = 56;
 /** The kernel's NLMSG_GOODSIZE on 4 KiB pages: dumps arrive in parts of at most this. */
 const DUMP_PART = 3776;
 
@@ -93,36 +97,26 @@ function fakeKoffi(kernel) {
       }
       return length;
     },
-    recv: (fd, into, length) => {
-      const datagram = queueOf(fd).shift();
-      if (!datagram) return fail(EAGAIN);
-      datagram.copy(into, 0, 0, Math.min(length, datagram.length));
-      return datagram.length;
-    },
     recvmmsg: (fd, headers, count) => {
       const header = Buffer.from(headers.bytes.buffer);
       let received = 0;
       for (const queue = queueOf(fd); received < count && queue.length > 0; received++) {
-        const iovec = memory.at(Number(header.readBigUInt64LE(received * MMSGHDR_SIZE + 16)));
+        const iovec = memory.at(Number(header.readBigUInt64LE(received * MMSGHDR_SIZE + MSG_IOV_OFFSET)));
         const datagram = queue.shift();
         datagram.copy(memory.at(Number(iovec.readBigUInt64LE(0))), 0, 0, Math.min(Number(iovec.readBigUInt64LE(8)), datagram.length));
-        header.writeUInt32LE(datagram.length, received * MMSGHDR_SIZE + 56);
+        header.writeUInt32LE(datagram.length, received * MMSGHDR_SIZE + MSG_LEN_OFFSET);
       }
       return received > 0 ? received : fail(EAGAIN);
     },
-    close: (fd) => (sockets.delete(fd) ? 0 : fail(9)),
+    close: (fd) => (sockets.delete(fd) ? 0 : fail(EBADF)),
     getpagesize: () => 4096,
   };
   return {
     load: () => ({
       func: (prototype) => {
         const name = /(\w+)\s*\(/.exec(prototype)[1];
-        const call = calls[name] ?? (() => fail(ENOSYS));
-        call.async = (...args) => {
-          const done = args.pop();
-          setImmediate(() => done(null, call(...args)));
-        };
-        return call;
+        // what the trained commands never call (VRRP's recv, sendto...) fails, so a new need shows
+        return calls[name] ?? (() => fail(ENOSYS));
       },
     }),
     alloc: (_type, size) => memory.alloc(size),

@@ -2,9 +2,9 @@ import { existsSync, fstatSync, promises as fsPromises, readFileSync, writeSync 
 import { dirname, join } from 'node:path';
 import type { CliEnvironment, DaemonHooks, DaemonSignal, NetnsBinding, RuntimeVersions, SignalWatch } from './environment';
 import { runCollected } from './main';
+import { FilesResolver } from './names/files';
 
 export { runCollected };
-import { FilesResolver } from './names/files';
 
 /**
  * All of stdin. A regular file (`< rules`) is read at once: a stream would read it 64 KiB at a time
