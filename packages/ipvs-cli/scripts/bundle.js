@@ -1,9 +1,14 @@
 'use strict';
 /**
- * Bundles the compiled CLI (dist/src) and the workspace libraries it uses into one file,
- * dist/tsipvs.js, which bin/tsipvs loads. One file instead of ~180 modules: under emulation (and on
- * small directors) resolving, reading and compiling each module cost more than the work of a short
- * command. Lazily imported modules stay lazy (esbuild wraps them); npm dependencies stay external:
+ * Bundles the CLI and the workspace libraries it uses into one file, dist/tsipvs.js, which
+ * bin/tsipvs loads. One file instead of ~180 modules: under emulation (and on small directors)
+ * resolving, reading and compiling each module cost more than the work of a short command. The
+ * bundle is made from the TypeScript sources (tsc -b has type-checked them first), not from tsc's
+ * CommonJS output: from ES modules esbuild puts every module in one scope, without a wrapper per
+ * module, `exports` objects or the getters of re-exports, so the top level is shorter and calls
+ * across modules are plain calls. The workspace packages' entry points (their package.json
+ * `exports`) are aliased to the source files they are compiled from. Lazily imported modules stay
+ * lazy (esbuild wraps them); npm dependencies stay external:
  * `netlink` and `koffi` load native code from their own folders, commander and table are only needed
  * by subcommands and --pretty, cli-progress only by the progress line of long restores and applies,
  * prom-client only by metrics. The workspace libraries stay inside, @tsipvs/keepalived too: a library
@@ -25,8 +30,29 @@ const { trainedCodeCache } = require('./code-cache');
 
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, 'dist/tsipvs.js');
+
+/** '@tsipvs/ipvs-core/wire' -> packages/ipvs-core/src/wire.ts, for every entry point each workspace package exports. */
+function sourceAliases() {
+  const aliases = {};
+  for (const name of ['ipvs-core', 'sysctl', 'keepalived']) {
+    const dir = path.join(root, '..', name);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue; // ./package.json
+      const compiled = /^\.\/dist\/(src\/.*)\.js$/.exec(target.default);
+      if (!compiled) throw new Error(`${pkg.name}: export ${subpath} is not a file of dist/src`);
+      aliases[pkg.name + subpath.slice(1)] = path.join(dir, `${compiled[1]}.ts`);
+    }
+  }
+  return aliases;
+}
+
 const result = esbuild.buildSync({
-  entryPoints: [path.join(root, 'dist/src/process.js')],
+  entryPoints: [path.join(root, 'src/process.ts')],
+  alias: sourceAliases(),
+  // import() of an npm package or node module as require(), as tsc compiles it: bin/tsipvs runs the
+  // bundle as a vm.Script, which has no callback for dynamic import
+  supported: { 'dynamic-import': false },
   outfile,
   bundle: true,
   platform: 'node',
