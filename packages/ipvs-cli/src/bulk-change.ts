@@ -7,7 +7,6 @@
  * - signals: SIGINT, SIGTERM and SIGHUP stop sending; what was made is rolled back, and the command
  *   exits 128 + the signal's number.
  */
-import * as os from 'node:os';
 import { IpvsTableBusyError, JournalError, readIntent, removeIntent, writeIntent, type ChangeIntent, type PriorState } from '@tsipvs/ipvs-core';
 import type { CommandContext } from './environment';
 import { CliError, EXIT_BUSY, EXIT_USAGE } from './errors';
@@ -95,7 +94,10 @@ export async function runBulkChange(
       const stoppedBy = watch.signal.aborted ? String(watch.signal.reason) : undefined;
       if (stoppedBy && outcome.status !== 0) {
         context.output.err(`${context.env.program}: interrupted by ${stoppedBy}\n`);
-        return 128 + (os.constants.signals[stoppedBy as NodeJS.Signals] ?? 0);
+        // node:os only here: loading it cost every command's start-up under emulation
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { signals } = (require('node:os') as typeof import('node:os')).constants;
+        return 128 + (signals[stoppedBy as NodeJS.Signals] ?? 0);
       }
       return outcome.status;
     } finally {

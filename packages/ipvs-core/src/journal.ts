@@ -6,8 +6,8 @@
  * as a failed transaction's rollback does. One journal per network namespace (the IPVS table's scope),
  * under /run/tsipvs by default.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { netnsInode, type NetnsSpec } from './libc/netns';
 import type { PriorState } from './rules/prior-state';
 
@@ -38,43 +38,43 @@ export class JournalError extends Error {
  * descriptor or handle; throws NetnsError when it cannot be opened), else the calling thread's.
  */
 export function journalFile(directory = JOURNAL_DIRECTORY, namespace?: NetnsSpec): string {
-  return path.join(directory, `ipvs-netns-${netnsInode(namespace)}.journal`);
+  return join(directory, `ipvs-netns-${netnsInode(namespace)}.journal`);
 }
 
 /** Writes the journal durably (file and directory fsync'd) before anything is sent. */
 export function writeIntent(file: string, intent: ChangeIntent): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.rmSync(temporary, { force: true });
-  const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  rmSync(temporary, { force: true });
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    fs.writeSync(fd, JSON.stringify({ format: FORMAT, ...intent }));
-    fs.fsyncSync(fd);
+    writeSync(fd, JSON.stringify({ format: FORMAT, ...intent }));
+    fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
-  fs.renameSync(temporary, file);
-  syncDirectory(path.dirname(file));
+  renameSync(temporary, file);
+  syncDirectory(dirname(file));
 }
 
 /** Removes the journal once the change is complete or rolled back; a missing file is fine. */
 export function removeIntent(file: string): void {
-  fs.rmSync(file, { force: true });
-  syncDirectory(path.dirname(file));
+  rmSync(file, { force: true });
+  syncDirectory(dirname(file));
 }
 
 function syncDirectory(directory: string): void {
   let fd: number;
   try {
-    fd = fs.openSync(directory, 'r');
+    fd = openSync(directory, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
   try {
-    fs.fsyncSync(fd);
+    fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -82,7 +82,7 @@ function syncDirectory(directory: string): void {
 export function readIntent(file: string): ChangeIntent | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new JournalError(file, `cannot be read: ${(error as Error).message}`);

@@ -73,6 +73,7 @@ const MSG_WAITFORONE = 0x10000;
 let bound: Libc | undefined;
 
 type Koffi = typeof import('koffi');
+type KoffiFunction = ReturnType<ReturnType<Koffi['load']>['func']>;
 
 /**
  * koffi's native module. Its package's loader reads node's ELF header (twice) to choose between
@@ -97,29 +98,35 @@ export function libc(): Libc {
   if (bound) return bound;
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
-  const send = lib.func('long send(int, const void *, unsigned long, int)');
-  const recv = lib.func('long recv(int, _Out_ void *, unsigned long, int)');
-  const sendto = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
-  const ioctl = lib.func('int ioctl(int, unsigned long, ...)');
-  const recvmmsg = lib.func('int recvmmsg(int, void *, unsigned int, int, void *)');
+  // Each function is bound on its first call: binding parses its prototype, and a command calls a few.
+  const lazily = (prototype: string): (() => KoffiFunction) => {
+    let fn: KoffiFunction | undefined;
+    return () => (fn ??= lib.func(prototype));
+  };
+  const call = (prototype: string): ((...args: unknown[]) => number) => {
+    const fn = lazily(prototype);
+    return (...args) => Number(fn()(...args));
+  };
+  const recv = lazily('long recv(int, _Out_ void *, unsigned long, int)');
+  const recvmmsg = call('int recvmmsg(int, void *, unsigned int, int, void *)');
   bound = {
-    socket: lib.func('int socket(int, int, int)'),
-    bind: lib.func('int bind(int, const void *, unsigned int)'),
-    getsockname: lib.func('int getsockname(int, _Out_ void *, _Inout_ void *)'),
-    setsockopt: lib.func('int setsockopt(int, int, int, const void *, unsigned int)'),
-    send: (fd, data, length, flags) => Number(send(fd, data, length, flags)),
-    recv: (fd, into, length, flags) => Number(recv(fd, into, length, flags)),
+    socket: call('int socket(int, int, int)'),
+    bind: call('int bind(int, const void *, unsigned int)'),
+    getsockname: call('int getsockname(int, _Out_ void *, _Inout_ void *)'),
+    setsockopt: call('int setsockopt(int, int, int, const void *, unsigned int)'),
+    send: call('long send(int, const void *, unsigned long, int)'),
+    recv: (fd, into, length, flags) => Number(recv()(fd, into, length, flags)),
     recvAsync: (fd, into, length, flags) =>
       new Promise((resolve, reject) => {
-        recv.async(fd, into, length, flags, (error: unknown, n: unknown) => (error ? reject(error as Error) : resolve(Number(n))));
+        recv().async(fd, into, length, flags, (error: unknown, n: unknown) => (error ? reject(error as Error) : resolve(Number(n))));
       }),
-    sendto: (fd, data, length, flags, address, addressLength) => Number(sendto(fd, data, length, flags, address, addressLength)),
-    ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *)'),
-    close: lib.func('int close(int)'),
-    open: lib.func('int open(const char *, int)'),
-    setns: lib.func('int setns(int, int)'),
-    unshare: lib.func('int unshare(int)'),
-    ioctl: (fd, request) => ioctl(fd, request),
+    sendto: call('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)'),
+    ifNameToIndex: call('unsigned int if_nametoindex(const char *)'),
+    close: call('int close(int)'),
+    open: call('int open(const char *, int)'),
+    setns: call('int setns(int, int)'),
+    unshare: call('int unshare(int)'),
+    ioctl: call('int ioctl(int, unsigned long, ...)'),
     recvmmsg: (fd, ring, count, flags) => recvmmsg(fd, ring.headers, count, flags | MSG_WAITFORONE, null),
     receiveRing: (slots, size) => {
       let released = false;
@@ -129,22 +136,28 @@ export function libc(): Libc {
       // user-space addresses are below 2^47: exact as numbers, so no BigInt arithmetic per slot
       const dataAddress = Number(koffi.address(data));
       const headerAddress = Number(koffi.address(headers));
-      const headerView = Buffer.from(koffi.view(headers, headerBytes));
-      headerView.fill(0);
+      // 32-bit words in the machine's order (little-endian: the layout above is x86-64's and arm64's);
+      // typed-array stores, not a Buffer method call per field
+      const words = new Uint32Array(koffi.view(headers, headerBytes));
+      words.fill(0);
+      const setWord = (offset: number, value: number): void => {
+        words[offset / 4] = value % 0x1_0000_0000;
+        words[offset / 4 + 1] = Math.floor(value / 0x1_0000_0000);
+      };
       const whole = koffi.view(data, slots * size);
       const buffers: Buffer[] = [];
       for (let i = 0; i < slots; i++) {
         const iovec = slots * MMSGHDR_SIZE + i * IOVEC_SIZE;
-        writeWord(headerView, iovec, dataAddress + i * size);
-        writeWord(headerView, iovec + 8, size);
-        writeWord(headerView, i * MMSGHDR_SIZE + 16, headerAddress + iovec);
-        writeWord(headerView, i * MMSGHDR_SIZE + 24, 1);
+        setWord(iovec, dataAddress + i * size);
+        setWord(iovec + 8, size);
+        setWord(i * MMSGHDR_SIZE + 16, headerAddress + iovec);
+        setWord(i * MMSGHDR_SIZE + 24, 1);
         buffers.push(Buffer.from(whole, i * size, size));
       }
       return {
         buffers,
         headers,
-        length: (index) => headerView.readUInt32LE(index * MMSGHDR_SIZE + MSG_LEN_OFFSET),
+        length: (index) => words[(index * MMSGHDR_SIZE + MSG_LEN_OFFSET) / 4]!,
         release: () => {
           if (released) return;
           released = true;
@@ -153,16 +166,10 @@ export function libc(): Libc {
         },
       };
     },
-    pageSize: lib.func('int getpagesize()'),
+    pageSize: call('int getpagesize()'),
     errno: () => koffi.errno(),
   };
   return bound;
-}
-
-/** A 64-bit little-endian word holding `value` (an integer below 2^53). */
-function writeWord(buffer: Buffer, offset: number, value: number): void {
-  buffer.writeUInt32LE(value % 0x1_0000_0000, offset);
-  buffer.writeUInt32LE(Math.floor(value / 0x1_0000_0000), offset + 4);
 }
 
 /** The error of a call that just returned a negative result (errno read before anything else runs). */

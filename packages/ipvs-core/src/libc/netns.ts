@@ -9,7 +9,7 @@
  * a synchronous call puts whatever the call creates in the target namespace. Asynchronous `fs` calls
  * run on libuv's pool threads, which never switch: open files synchronously inside `enter`.
  */
-import * as fs from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { strerror } from '../errno';
 import { CLONE_NEWNET, libc, NS_GET_NSTYPE } from './libc';
 
@@ -92,7 +92,7 @@ function systemError(error: unknown): { code: string; reason: string } {
 function netnsInodeOf(fd: number): number | undefined {
   let inode: number;
   try {
-    inode = fs.fstatSync(fd).ino;
+    inode = fstatSync(fd).ino;
   } catch {
     return undefined; // not an open descriptor
   }
@@ -125,14 +125,14 @@ export function openNetns(spec: NetnsSpec): NetnsHandle {
   const path = netnsPath(spec);
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY); // libuv adds O_CLOEXEC
+    fd = openSync(path, constants.O_RDONLY); // libuv adds O_CLOEXEC
   } catch (error) {
     const { code, reason } = systemError(error);
     throw new NetnsError(code === 'ENOENT' || code === 'ENOTDIR' ? 'not-found' : 'unreadable', spec, path, reason, code);
   }
   const inode = netnsInodeOf(fd);
   if (inode === undefined) {
-    fs.closeSync(fd);
+    closeSync(fd);
     throw new NetnsError('not-a-netns', spec, path, 'not a network namespace file (expected a bind mount of /proc/PID/ns/net, as `ip netns add` makes)');
   }
   return handle(fd, spec, inode, true);
@@ -149,7 +149,7 @@ function handle(fd: number, name: string, inode: number, owned: boolean): NetnsH
     close: () => {
       if (closed) return;
       closed = true;
-      if (owned) fs.closeSync(fd);
+      if (owned) closeSync(fd);
     },
   };
   return self;
@@ -169,7 +169,7 @@ export function enterNetns<T>(namespace: NetnsHandle, fn: () => T): T {
   const c = libc();
   let own: number;
   try {
-    own = fs.openSync(OWN_NAMESPACE, fs.constants.O_RDONLY);
+    own = openSync(OWN_NAMESPACE, constants.O_RDONLY);
   } catch (error) {
     throw new NetnsError('enter-failed', namespace.name, undefined, `cannot open ${OWN_NAMESPACE} to come back to: ${systemError(error).reason}`);
   }
@@ -183,12 +183,12 @@ export function enterNetns<T>(namespace: NetnsHandle, fn: () => T): T {
     } finally {
       if (c.setns(own, CLONE_NEWNET) < 0) {
         const errno = c.errno();
-        fs.writeSync(2, `tsipvs: cannot switch this thread back from network namespace ${JSON.stringify(namespace.name)} to its own: setns: ${strerror(errno)}; aborting\n`);
+        writeSync(2, `tsipvs: cannot switch this thread back from network namespace ${JSON.stringify(namespace.name)} to its own: setns: ${strerror(errno)}; aborting\n`);
         process.abort();
       }
     }
   } finally {
-    fs.closeSync(own);
+    closeSync(own);
   }
 }
 
@@ -204,7 +204,7 @@ export function withNetns<T>(spec: NetnsSpec, fn: () => T): T {
 
 /** The inode of a namespace (NetnsError when it cannot be opened), else of the calling thread's. */
 export function netnsInode(spec?: NetnsSpec): number {
-  if (spec === undefined) return fs.statSync(OWN_NAMESPACE).ino;
+  if (spec === undefined) return statSync(OWN_NAMESPACE).ino;
   const opened = openNetns(spec);
   try {
     return opened.inode;
@@ -237,18 +237,18 @@ export function openNetnsScope(spec: NetnsSpec | undefined): NetnsScope {
  */
 export function unshareNetns(): number {
   const c = libc();
-  const own = fs.openSync(OWN_NAMESPACE, fs.constants.O_RDONLY);
+  const own = openSync(OWN_NAMESPACE, constants.O_RDONLY);
   try {
     if (c.unshare(CLONE_NEWNET) < 0) throw new NetnsError('enter-failed', 'new namespace', undefined, `unshare: ${strerror(c.errno())}`);
     try {
-      return fs.openSync(OWN_NAMESPACE, fs.constants.O_RDONLY);
+      return openSync(OWN_NAMESPACE, constants.O_RDONLY);
     } finally {
       if (c.setns(own, CLONE_NEWNET) < 0) {
-        fs.writeSync(2, `tsipvs: cannot switch this thread back from a new network namespace: setns: ${strerror(c.errno())}; aborting\n`);
+        writeSync(2, `tsipvs: cannot switch this thread back from a new network namespace: setns: ${strerror(c.errno())}; aborting\n`);
         process.abort();
       }
     }
   } finally {
-    fs.closeSync(own);
+    closeSync(own);
   }
 }
