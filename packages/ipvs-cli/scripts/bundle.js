@@ -61,6 +61,9 @@ const result = esbuild.buildSync({
   external: ['netlink', 'koffi', 'prom-client', 'commander', 'table', 'cli-progress'],
   minifyWhitespace: true,
   minifySyntax: true,
+  // short local names: a quarter less to read and to deserialize at every start (no code reads a
+  // function's or class's own name; errors carry explicit `name`s); the source map has the real ones
+  minifyIdentifiers: true,
   sourcemap: 'linked',
   logLevel: 'warning',
   write: false,
