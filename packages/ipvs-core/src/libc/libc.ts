@@ -107,14 +107,16 @@ export function libc(): Libc {
     const fn = lazily(prototype);
     return (...args) => Number(fn()(...args));
   };
+  // the blocking transport's calls per datagram: fixed arity, no rest array per call
+  const send = lazily('long send(int, const void *, unsigned long, int)');
   const recv = lazily('long recv(int, _Out_ void *, unsigned long, int)');
-  const recvmmsg = call('int recvmmsg(int, void *, unsigned int, int, void *)');
+  const recvmmsg = lazily('int recvmmsg(int, void *, unsigned int, int, void *)');
   bound = {
     socket: call('int socket(int, int, int)'),
     bind: call('int bind(int, const void *, unsigned int)'),
     getsockname: call('int getsockname(int, _Out_ void *, _Inout_ void *)'),
     setsockopt: call('int setsockopt(int, int, int, const void *, unsigned int)'),
-    send: call('long send(int, const void *, unsigned long, int)'),
+    send: (fd, data, length, flags) => Number(send()(fd, data, length, flags)),
     recv: (fd, into, length, flags) => Number(recv()(fd, into, length, flags)),
     recvAsync: (fd, into, length, flags) =>
       new Promise((resolve, reject) => {
@@ -127,7 +129,7 @@ export function libc(): Libc {
     setns: call('int setns(int, int)'),
     unshare: call('int unshare(int)'),
     ioctl: call('int ioctl(int, unsigned long, ...)'),
-    recvmmsg: (fd, ring, count, flags) => recvmmsg(fd, ring.headers, count, flags | MSG_WAITFORONE, null),
+    recvmmsg: (fd, ring, count, flags) => Number(recvmmsg()(fd, ring.headers, count, flags | MSG_WAITFORONE, null)),
     receiveRing: (slots, size) => {
       let released = false;
       const data = koffi.alloc('uint8_t', slots * size);
