@@ -31,17 +31,21 @@ const { trainedCodeCache } = require('./code-cache');
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, 'dist/tsipvs.js');
 
-/** '@tsipvs/ipvs-core/wire' -> packages/ipvs-core/src/wire.ts, for every entry point each workspace package exports. */
+/**
+ * '@tsipvs/ipvs-core/wire' -> packages/ipvs-core/src/wire.ts: every entry point of every workspace
+ * library the CLI depends on (its package.json), aliased to the source it is compiled from.
+ */
 function sourceAliases() {
   const aliases = {};
-  for (const name of ['ipvs-core', 'sysctl', 'keepalived']) {
-    const dir = path.join(root, '..', name);
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const cli = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  for (const name of Object.keys(cli.dependencies).filter((d) => d.startsWith('@tsipvs/'))) {
+    const manifest = require.resolve(`${name}/package.json`);
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue; // ./package.json
       const compiled = /^\.\/dist\/(src\/.*)\.js$/.exec(target.default);
-      if (!compiled) throw new Error(`${pkg.name}: export ${subpath} is not a file of dist/src`);
-      aliases[pkg.name + subpath.slice(1)] = path.join(dir, `${compiled[1]}.ts`);
+      if (!compiled) throw new Error(`${name}: export ${subpath} is not a file of dist/src`);
+      aliases[name + subpath.slice(1)] = path.join(path.dirname(manifest), `${compiled[1]}.ts`);
     }
   }
   return aliases;
