@@ -96,5 +96,18 @@ export interface IpvsApi {
    */
   batch(operations: readonly Operation[] | OperationList, options?: BatchOptions): Promise<BatchResult[]>;
 
+  /**
+   * Present on a client of the blocking transport (`openIpvsSync`): its bulk reads, returning their
+   * results instead of settled promises. A listing of 10k services makes 10k real-server dumps, and
+   * the promise and microtask turns around each one cost more than the dump under emulation.
+   */
+  readonly blocking?: BlockingReads | undefined;
+
   close(): void;
+}
+
+/** The reads a blocking client returns directly: the same requests, results and errors as `IpvsApi`'s. */
+export interface BlockingReads {
+  getServices(): Service[];
+  visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): void;
 }

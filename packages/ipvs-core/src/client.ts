@@ -1,4 +1,4 @@
-import type { BatchOptions, BatchResult, IpvsApi, Operation, OperationList } from './api';
+import type { BatchOptions, BatchResult, BlockingReads, IpvsApi, Operation, OperationList } from './api';
 import { DeadlineTransport } from './deadline';
 import { IpvsError, IpvsProtocolError, IpvsTransportError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
@@ -65,6 +65,7 @@ function operationObject(op: Operation): unknown {
 class IpvsClient implements IpvsApi {
   /** Over the blocking transport, the table is read with no promise per dump. */
   private readonly syncReader: SyncTableReader | undefined;
+  readonly blocking: BlockingReads | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -73,6 +74,7 @@ class IpvsClient implements IpvsApi {
     private readonly namespace: NetnsScope,
   ) {
     this.syncReader = transport instanceof SyncTransport ? new SyncTableReader(transport, familyId) : undefined;
+    this.blocking = this.syncReader;
   }
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
@@ -112,7 +114,7 @@ class IpvsClient implements IpvsApi {
 
   /** Right even while other network namespaces change their services: see `readServiceList`. */
   async getServices(): Promise<Service[]> {
-    if (this.syncReader) return this.syncReader.services();
+    if (this.syncReader) return this.syncReader.getServices();
     return readServiceList({
       dump: () => this.call('getServices', undefined, async (e) => {
         const services: Service[] = [];
@@ -160,7 +162,7 @@ class IpvsClient implements IpvsApi {
 
   /** Real servers read where they lie in the received datagrams, each into a read-only object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
-    if (this.syncReader) return this.syncReader.destinations(service);
+    if (this.syncReader) return this.syncReader.getDestinations(service);
     const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(

@@ -3,7 +3,7 @@
  * behind it stays private. Test doubles live in `@tsipvs/ipvs-core/testing`, the byte-level codec in
  * `@tsipvs/ipvs-core/wire`.
  */
-export type { IpvsApi, Operation, OperationList, BatchResult, BatchOptions } from './api';
+export type { IpvsApi, Operation, OperationList, BatchResult, BatchOptions, BlockingReads } from './api';
 export { openIpvs, openIpvsSync, type OpenOptions } from './client';
 export { readTableSync, type SyncOpenOptions } from './sync-read';
 // Aliases compile to plain properties (`export { X } from` would make getters, read on every use).

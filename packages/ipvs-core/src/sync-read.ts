@@ -4,6 +4,7 @@
  * library's call for a whole table at once; the client uses the same reader when it runs over a
  * `SyncTransport` (`openIpvsSync`).
  */
+import type { BlockingReads } from './api';
 import { Errno } from './errno';
 import { IpvsError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamilySync } from './family';
@@ -48,7 +49,7 @@ export function openSyncTransport(options: SyncOpenOptions = {}): { transport: S
 }
 
 /** Blocking reads of services and real servers on one transport. */
-export class SyncTableReader {
+export class SyncTableReader implements BlockingReads {
   private readonly viewReaders: Partial<Record<AddressFamily, DestinationReader>> = {};
 
   constructor(private readonly transport: SyncTransport, private readonly familyId: number) {}
@@ -63,7 +64,7 @@ export class SyncTableReader {
   }
 
   /** Every service, right while other namespaces change theirs (see `readServiceList`). */
-  services(): Service[] {
+  getServices(): Service[] {
     return readServiceListSync({
       dump: () => this.call('getServices', undefined, (e) => {
         const services: Service[] = [];
@@ -93,7 +94,7 @@ export class SyncTableReader {
   }
 
   /** The real servers of a service (kernel order: newest first). */
-  destinations(service: ServiceKey): Destination[] {
+  getDestinations(service: ServiceKey): Destination[] {
     const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
     this.call('getDestinations', { service }, (e) => this.transport.dumpEachSync(
@@ -116,7 +117,7 @@ export class SyncTableReader {
 
   /** Every service with its real servers. */
   table(): ListedService[] {
-    return this.services().map((service) => ({ service, destinations: this.destinations(service.key) }));
+    return this.getServices().map((service) => ({ service, destinations: this.getDestinations(service.key) }));
   }
 
   /** Runs a dump through `visit`; returns the number of datagrams it took. */

@@ -77,32 +77,70 @@ async function listServices(command: CommandOf<'list'>, context: CommandContext,
       return 0;
     }
     out(titleLines(format));
-    const blocks = readEachService(services, (service) => serviceBlock(
-      api, service, serviceLine(service, format, naming), (d) => destinationLine(d, service, format, naming), format.sort,
-    ));
-    for await (const block of blocks) out(block);
+    await writeServiceBlocks(api, services, {
+      head: (service) => serviceLine(service, format, naming),
+      line: (d, service) => destinationLine(d, service, format, naming),
+      sorted: format.sort,
+    }, out);
     return 0;
   } catch (error) {
     return failed(context, error);
   }
 }
 
+/** How a service's block of text is made: its first line, a line per real server, their order. */
+export interface BlockFormat {
+  readonly head: (service: Service) => string;
+  readonly line: (destination: Destination, service: Service) => string;
+  /** In ipvsadm's order of real servers, instead of the kernel's. */
+  readonly sorted: boolean;
+}
+
 /**
- * One service's text: `head`, then `line` of each real server, in ipvsadm's order when `sorted`.
- * The real servers are read through the library's view (`visitDestinations`): only their lines and
- * sort keys are made. One flat string per service: kept until the end, its many small pieces (each
+ * Each service's block, written through `out` in the services' order. The real servers are read
+ * through the library's view (`visitDestinations`): only their lines and sort keys are made. A
+ * blocking client (`api.blocking`) lists with no promise per service; otherwise up to 16 dumps run
+ * ahead (`readEachService`). A failure is thrown when its service's turn comes: the blocks before it
+ * are written.
+ */
+export async function writeServiceBlocks(api: IpvsApi, services: readonly Service[], format: BlockFormat, out: (text: string) => void): Promise<void> {
+  const blocking = api.blocking;
+  if (blocking) {
+    for (const service of services) {
+      const block = new ServiceBlock(format, service);
+      blocking.visitDestinations(service.key, block.add);
+      out(block.text());
+    }
+    return;
+  }
+  const blocks = readEachService(services, async (service) => {
+    const block = new ServiceBlock(format, service);
+    await api.visitDestinations(service.key, block.add);
+    return block.text();
+  });
+  for await (const text of blocks) out(text);
+}
+
+/**
+ * One service's text, made flat at the end: kept until it is written, its many small pieces (each
  * line is a tree of them) would all survive into the old generation.
  */
-export async function serviceBlock(
-  api: IpvsApi, service: Service, head: string, line: (destination: Destination) => string, sorted: boolean,
-): Promise<string> {
-  const lines = [head];
-  if (!sorted) {
-    await api.visitDestinations(service.key, (d) => { lines.push(line(d)); });
-    return lines.join('');
+class ServiceBlock {
+  private readonly lines: string[];
+  private readonly rows: Array<{ readonly text: string; readonly sortKey: EndpointSortKey }> = [];
+
+  constructor(private readonly format: BlockFormat, private readonly service: Service) {
+    this.lines = [format.head(service)];
   }
-  const rows: Array<{ readonly text: string; readonly sortKey: EndpointSortKey }> = [];
-  await api.visitDestinations(service.key, (d) => { rows.push({ text: line(d), sortKey: endpointSortKey(d.key) }); });
-  for (const row of sortByEndpoint(rows)) lines.push(row.text);
-  return lines.join('');
+
+  readonly add = (destination: Destination): void => {
+    const text = this.format.line(destination, this.service);
+    if (this.format.sorted) this.rows.push({ text, sortKey: endpointSortKey(destination.key) });
+    else this.lines.push(text);
+  };
+
+  text(): string {
+    if (this.format.sorted) for (const row of sortByEndpoint(this.rows)) this.lines.push(row.text);
+    return this.lines.join('');
+  }
 }

@@ -1,11 +1,11 @@
-import { prepareTransaction, readEachService, TransactionScope, type Change } from '@tsipvs/ipvs-core';
+import { prepareTransaction, TransactionScope, type Change } from '@tsipvs/ipvs-core';
 import type { CommandOf, ParsedCommand } from '../argv/command';
 import { Output, type CommandContext } from '../environment';
 import { CliError, EXIT_KERNEL, EXIT_USAGE, messageOf } from '../errors';
 import type { Naming } from '../format/endpoint';
 import { sortServices } from '../format/sort';
 import { lineCount, startProgress, type Progress } from '../progress';
-import { serviceBlock } from './list';
+import { writeServiceBlocks } from './list';
 import { RestoreChanges } from '../rules/restore-changes';
 import { readSaveLines, type SaveLineVisitor } from '../rules/restore-input';
 import { saveDestinationLine, saveServiceLine } from '../rules/save-format';
@@ -20,10 +20,11 @@ export async function runSave({ numeric }: CommandOf<'save'>, context: CommandCo
   const api = await context.api();
   const naming: Naming = { numeric, resolver: context.env.resolver };
   try {
-    const blocks = readEachService(sortServices(await api.getServices()), (service) => serviceBlock(
-      api, service, saveServiceLine(service, naming), (d) => saveDestinationLine(service, d, naming), true,
-    ));
-    for await (const block of blocks) context.output.out(block);
+    await writeServiceBlocks(api, sortServices(await api.getServices()), {
+      head: (service) => saveServiceLine(service, naming),
+      line: (d, service) => saveDestinationLine(service, d, naming),
+      sorted: true,
+    }, (text) => context.output.out(text));
     return 0;
   } catch (error) {
     context.output.err(`${messageOf(error)}\n`);
