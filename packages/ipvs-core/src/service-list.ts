@@ -84,37 +84,49 @@ export function readServiceListSync(sources: SyncServiceSources): Service[] {
 function* serviceListSteps(): Generator<ServiceListStep, Service[], StepResult> {
   const first = (yield { kind: 'dump' }) as ServiceDump;
   const known = new Map<string, Service>();
-  for (const s of first.services) {
-    const id = serviceId(s.key);
-    if (!known.has(id)) known.set(id, s);
-  }
+  const firstIds = first.services.map((s) => serviceId(s.key));
+  for (let i = 0; i < firstIds.length; i++) if (!known.has(firstIds[i]!)) known.set(firstIds[i]!, first.services[i]!);
   if (first.parts <= 1) return [...known.values()];
-  const seen = new Map<string, ServiceKey>([...known].map(([id, s]) => [id, s.key]));
-  let last = new Set(known.keys());
+  // every identity any dump showed, and those of the last dump: made once a dump differs from the first
+  const seen = new Map<string, ServiceKey>();
+  let last: ReadonlySet<string> | undefined;
+  const tracking = (): ReadonlySet<string> => {
+    if (last === undefined) {
+      for (const [id, s] of known) seen.set(id, s.key);
+      last = new Set(known.keys());
+    }
+    return last;
+  };
   let quiet = 0; // dumps in a row that found nothing new
   for (let dumps = 1; quiet < 2 && dumps < MAX_SERVICE_DUMPS; dumps++) {
     const dump = (yield { kind: 'dumpKeys' }) as ServiceKeyDump;
+    const keyIds = dump.keys.map(serviceId);
+    // the usual case, no churn: the second dump repeats the first one, service for service
+    if (dumps === 1 && sameSequence(firstIds, keyIds)) return [...known.values()];
+    const previous = tracking();
     const ids = new Set<string>();
     let found = 0;
-    for (const key of dump.keys) {
-      const id = serviceId(key);
+    for (let i = 0; i < keyIds.length; i++) {
+      const id = keyIds[i]!;
+      const key = dump.keys[i]!;
       ids.add(id);
       if (!seen.has(id)) {
         found++;
         seen.set(id, key);
       }
     }
-    const agree = sameIds(last, ids);
+    const agree = sameIds(previous, ids);
     last = ids;
     if (agree || dump.parts <= 1) break;
     quiet = found === 0 ? quiet + 1 : 0;
   }
   // taken from the first dump when the last one confirms them; looked up otherwise
+  const lastIds = tracking();
   const entries = [...seen];
-  const missing = entries.filter(([id]) => !last.has(id) || !known.has(id)).map(([, key]) => key);
+  const missing = entries.filter(([id]) => !lastIds.has(id) || !known.has(id)).map(([, key]) => key);
   const looked = missing.length > 0 ? (yield { kind: 'lookup', keys: missing }) as ReadonlyArray<Service | undefined> : [];
   let next = 0;
-  const services = entries.map(([id]) => (last.has(id) && known.has(id) ? known.get(id) : looked[next++]));
+  const services = entries.map(([id]) => (lastIds.has(id) && known.has(id) ? known.get(id) : looked[next++]));
   return services.filter((s) => s !== undefined);
 }
 
@@ -126,6 +138,12 @@ export async function findService(api: Pick<IpvsApi, 'getService'>, key: Service
     if (error instanceof IpvsError && error.errno === Errno.ESRCH) return undefined;
     throw error;
   }
+}
+
+function sameSequence(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameIds(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

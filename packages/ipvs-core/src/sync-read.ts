@@ -51,12 +51,17 @@ export function openSyncTransport(options: SyncOpenOptions = {}): { transport: S
 /** Blocking reads of services and real servers on one transport. */
 export class SyncTableReader implements BlockingReads {
   private readonly viewReaders: Partial<Record<AddressFamily, DestinationReader>> = {};
+  /** One encoder for every request: each is sent and answered before the next one is encoded. */
+  private readonly encoder: RequestEncoder;
 
-  constructor(private readonly transport: SyncTransport, private readonly familyId: number) {}
+  constructor(private readonly transport: SyncTransport, familyId: number) {
+    this.encoder = new RequestEncoder(familyId, 256);
+  }
 
   private call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => T): T {
     try {
-      return run(new RequestEncoder(this.familyId, 256));
+      this.encoder.reset();
+      return run(this.encoder);
     } catch (error) {
       if (error instanceof NetlinkError) throw operationError(error, operation, object);
       throw error;

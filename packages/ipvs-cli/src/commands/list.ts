@@ -1,4 +1,4 @@
-import { listDestinations, readEachService, type Destination, type IpvsApi, type Service } from '@tsipvs/ipvs-core';
+import { listDestinations, readEachService, type Destination, type DestinationKey, type IpvsApi, type Service } from '@tsipvs/ipvs-core';
 import type { CommandOf } from '../argv/command';
 import type { CommandContext } from '../environment';
 import { EXIT_LIST, messageOf } from '../errors';
@@ -7,7 +7,7 @@ import { daemonLine, timeoutsLine } from '../format/daemons';
 import type { Naming } from '../format/endpoint';
 import { connectionsJson, daemonsJson, servicesJson, timeoutsJson } from '../format/json';
 import { prettyConnections, prettyDaemons, prettyServices, prettyTimeouts } from '../format/pretty';
-import { endpointSortKey, sortByEndpoint, sortDestinations, sortServices, type EndpointSortKey } from '../format/sort';
+import { endpointSortKey, sortByEndpoint, sortDestinations, sortServices } from '../format/sort';
 import { destinationLine, serviceLine, titleLines, versionLine } from '../format/text';
 
 /** -L / -l: the table, one service, connections (-c), timeouts or sync daemons. */
@@ -127,7 +127,8 @@ export async function writeServiceBlocks(api: IpvsApi, services: readonly Servic
  */
 class ServiceBlock {
   private readonly lines: string[];
-  private readonly rows: Array<{ readonly text: string; readonly sortKey: EndpointSortKey }> = [];
+  /** When sorted: each line with what it sorts by (copied: the view is valid only during its visit). */
+  private readonly rows: Array<{ readonly text: string } & DestinationKey> = [];
 
   constructor(private readonly format: BlockFormat, private readonly service: Service) {
     this.lines = [format.head(service)];
@@ -135,12 +136,18 @@ class ServiceBlock {
 
   readonly add = (destination: Destination): void => {
     const text = this.format.line(destination, this.service);
-    if (this.format.sorted) this.rows.push({ text, sortKey: endpointSortKey(destination.key) });
-    else this.lines.push(text);
+    if (!this.format.sorted) {
+      this.lines.push(text);
+      return;
+    }
+    const { family, address, port } = destination.key;
+    this.rows.push({ text, family, address, port });
   };
 
   text(): string {
-    if (this.format.sorted) for (const row of sortByEndpoint(this.rows)) this.lines.push(row.text);
+    const rows = this.rows;
+    if (rows.length === 1) this.lines.push(rows[0]!.text);
+    else if (rows.length > 1) for (const row of sortByEndpoint(rows.map((r) => ({ text: r.text, sortKey: endpointSortKey(r) })))) this.lines.push(row.text);
     return this.lines.join('');
   }
 }

@@ -18,6 +18,7 @@ function wrappedDifference(a: number, b: number): number {
 /** glibc msort: left half = floor(n/2) elements; on ties the left element goes first. */
 export function mergeSort<T>(items: readonly T[], compare: Compare<T>): T[] {
   const out = [...items];
+  if (out.length < 2) return out;
   const scratch = new Array<T>(out.length);
   const sort = (start: number, count: number): void => {
     if (count <= 1) return;

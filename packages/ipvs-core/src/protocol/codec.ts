@@ -62,6 +62,15 @@ export class RequestEncoder {
     w.finishMessage(start);
   }
 
+  /**
+   * Starts over at the beginning of the buffer: the views of earlier requests are overwritten. For a
+   * caller that has finished with every request it encoded (a blocking reader, one request at a time).
+   */
+  reset(): void {
+    this.writer.rewind(0);
+    this.lastService = undefined;
+  }
+
   /** Bytes written so far (where the next request starts). */
   get written(): number {
     return this.writer.written;
