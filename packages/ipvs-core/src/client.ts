@@ -1,4 +1,4 @@
-import type { BatchOptions, BatchResult, BlockingReads, IpvsApi, Operation, OperationList } from './api';
+import type { BatchOptions, BatchResult, IpvsApi, Operation, OperationList } from './api';
 import { DeadlineTransport } from './deadline';
 import { IpvsError, IpvsProtocolError, IpvsTransportError, NetlinkError, operationError, type IpvsOperation } from './errors';
 import { resolveIpvsFamily } from './family';
@@ -63,9 +63,8 @@ function operationObject(op: Operation): unknown {
 
 /** The IPVS client: one netlink socket, the resolved family id, and the flat API of `IpvsApi`. */
 class IpvsClient implements IpvsApi {
-  /** Over the blocking transport, the table is read with no promise per dump. */
-  private readonly syncReader: SyncTableReader | undefined;
-  readonly blocking: BlockingReads | undefined;
+  /** Over the blocking transport, the table is read with no promise per dump (`IpvsApi.blocking`). */
+  readonly blocking: SyncTableReader | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -73,8 +72,7 @@ class IpvsClient implements IpvsApi {
     /** Where the client's sockets are created: any socket opened later goes through `namespace.enter`. */
     private readonly namespace: NetnsScope,
   ) {
-    this.syncReader = transport instanceof SyncTransport ? new SyncTableReader(transport, familyId) : undefined;
-    this.blocking = this.syncReader;
+    this.blocking = transport instanceof SyncTransport ? new SyncTableReader(transport, familyId) : undefined;
   }
 
   private async call<T>(operation: IpvsOperation, object: unknown, run: (encoder: RequestEncoder) => Promise<T>): Promise<T> {
@@ -114,7 +112,7 @@ class IpvsClient implements IpvsApi {
 
   /** Right even while other network namespaces change their services: see `readServiceList`. */
   async getServices(): Promise<Service[]> {
-    if (this.syncReader) return this.syncReader.getServices();
+    if (this.blocking) return this.blocking.getServices();
     return readServiceList({
       dump: () => this.call('getServices', undefined, async (e) => {
         const services: Service[] = [];
@@ -162,7 +160,7 @@ class IpvsClient implements IpvsApi {
 
   /** Real servers read where they lie in the received datagrams, each into a read-only object. */
   async getDestinations(service: ServiceKey): Promise<Destination[]> {
-    if (this.syncReader) return this.syncReader.getDestinations(service);
+    if (this.blocking) return this.blocking.getDestinations(service);
     const reader = new DestinationReader(service.family);
     const destinations: Destination[] = [];
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
@@ -173,7 +171,7 @@ class IpvsClient implements IpvsApi {
   }
 
   async visitDestinations(service: ServiceKey, visit: (destination: Destination) => void): Promise<void> {
-    if (this.syncReader) return this.syncReader.visitDestinations(service, visit);
+    if (this.blocking) return this.blocking.visitDestinations(service, visit);
     const reader = new DestinationReader(service.family);
     await this.call('getDestinations', { service }, (e) => this.transport.dumpEach(
       e.dumpDestinations(service),
