@@ -5,7 +5,8 @@
  * fresh namespaces: ipvsadm -R vs tsipvs -R (wall, user, sys CPU, peak memory; tsipvs on both
  * transports), listing (-Ln, -Ln --stats) and save (-S -n) of the loaded table by both and moby/ipvs's
  * listing (the peers built from test/bench/peers, when present), best of BENCH_RUNS taking turns in
- * each round, the library's `readTableSync` in-process, `tsipvs apply` of the same file (expected: zero writes) and of a
+ * each round, the library's `readTableSync` in-process (once, and three times in one process: what V8's
+ * warming up costs the first), `tsipvs apply` of the same file (expected: zero writes) and of a
  * file with 1% of its lines changed. Prints tables with ratios from this same run.
  */
 import { spawnSync } from 'node:child_process';
@@ -164,6 +165,15 @@ const LIBRARY_READ = `const c=require(${JSON.stringify(CORE)});const t=process.h
   + `const ms=Number(process.hrtime.bigint()-t)/1e6;let n=0;for(const s of l)n+=s.destinations.length;`
   + `process.stdout.write(ms.toFixed(0)+' '+l.length+' '+n+'\\n')`;
 
+/**
+ * `readTableSync()` three times in one process; prints each read's ms. The first read runs mostly in
+ * V8's interpreter and baseline code, the later ones in optimized code: the difference is what
+ * warming up costs a one-shot listing (under emulation, where compiled code is many times faster).
+ */
+const LIBRARY_READ_WARM = `const c=require(${JSON.stringify(CORE)});const ms=[];for(let i=0;i<3;i++){`
+  + `const t=process.hrtime.bigint();c.readTableSync();ms.push(Number(process.hrtime.bigint()-t)/1e6)}`
+  + `process.stdout.write(ms.map((m)=>m.toFixed(0)).join(' ')+'\\n')`;
+
 function benchTable(parts: readonly Part[]): void {
   const file = rulesFile(parts);
   const changed = rulesFile(parts, 1);
@@ -192,6 +202,8 @@ function benchTable(parts: readonly Part[]): void {
   const library = best(() => measure(b, [process.execPath, '-e', LIBRARY_READ]));
   const [readMs, libServices, libServers] = library.stdout.trim().split(' ').map(Number) as [number, number, number];
   if (libServices !== parts.reduce((n, p) => n + p[0], 0)) throw new Error(`readTableSync read ${libServices} services`);
+  const warm = measure(b, [process.execPath, '-e', LIBRARY_READ_WARM]);
+  const [coldMs, , warmMs] = warm.stdout.trim().split(' ').map(Number) as [number, number, number];
   const noop = measure(b, [process.execPath, TSIPVS, 'apply', '--json', file]);
   const onePercent = measure(b, [process.execPath, TSIPVS, 'apply', '--json', changed]);
   const writes = (m: Measure) => {
@@ -211,6 +223,10 @@ function benchTable(parts: readonly Part[]): void {
     { label: 'save (-S -n)', ipvsadm: ipvsadmSave, tsipvs: tsSave },
     { label: 'list (-Ln), async transport', ipvsadm: ipvsadmList, tsipvs: asyncList, note: 'TSIPVS_TRANSPORT=async, one run' },
     { label: 'library readTableSync()', ipvsadm: ipvsadmList, tsipvs: library, note: `in-process ${readMs} ms for ${libServers} real servers (${(readMs * 10000 / Math.max(1, libServers)).toFixed(0)} ms per 10k)` },
+    {
+      label: 'library readTableSync() x 3, one process', tsipvs: warm,
+      note: `first read ${coldMs} ms, third ${warmMs} ms (${(warmMs * 10000 / Math.max(1, libServers)).toFixed(0)} ms per 10k): V8 warming up`,
+    },
   ];
   if (mobyList) rows.push({ label: 'moby/ipvs list (peer)', ipvsadm: ipvsadmList, tsipvs: mobyList, note: `tsipvs -Ln: ${(tsList.wall / mobyList.wall).toFixed(2)}x of moby/ipvs` });
   else rows.push({ label: 'moby/ipvs list (peer)', tsipvs: library, note: 'peers not built (no Go toolchain on the host): row left out' });
