@@ -160,19 +160,23 @@ function bestInTurns(runs: ReadonlyArray<() => Measure>): Measure[] {
 const peer = (name: string): string | undefined => (fs.existsSync(path.join(PEERS, name)) ? path.join(PEERS, name) : undefined);
 const vs = (m: Measure, base: Measure): string => `${(m.wall / base.wall).toFixed(2)}x of ipvsadm`;
 
-/** The library in-process: `readTableSync()` of the whole table; prints the call's own ms on stdout. */
-const LIBRARY_READ = `const c=require(${JSON.stringify(CORE)});const t=process.hrtime.bigint();const l=c.readTableSync();`
-  + `const ms=Number(process.hrtime.bigint()-t)/1e6;let n=0;for(const s of l)n+=s.destinations.length;`
-  + `process.stdout.write(ms.toFixed(0)+' '+l.length+' '+n+'\\n')`;
-
 /**
- * `readTableSync()` three times in one process; prints each read's ms. The first read runs mostly in
- * V8's interpreter and baseline code, the later ones in optimized code: the difference is what
- * warming up costs a one-shot listing (under emulation, where compiled code is many times faster).
+ * The library in-process: `readTableSync()` of the whole table `count` times in one process; prints
+ * the services and real servers of the last read, then each read's own ms. The first read runs mostly
+ * in V8's interpreter and baseline code, later ones in optimized code: the difference is what warming
+ * up costs a one-shot listing (under emulation, where compiled code is many times faster).
  */
-const LIBRARY_READ_WARM = `const c=require(${JSON.stringify(CORE)});const ms=[];for(let i=0;i<3;i++){`
-  + `const t=process.hrtime.bigint();c.readTableSync();ms.push(Number(process.hrtime.bigint()-t)/1e6)}`
-  + `process.stdout.write(ms.map((m)=>m.toFixed(0)).join(' ')+'\\n')`;
+const libraryReads = (count: number): string => `const c=require(${JSON.stringify(CORE)});const ms=[];let l=[];`
+  + `for(let i=0;i<${count};i++){const t=process.hrtime.bigint();l=c.readTableSync();ms.push(Number(process.hrtime.bigint()-t)/1e6)}`
+  + `let n=0;for(const s of l)n+=s.destinations.length;`
+  + `process.stdout.write([l.length,n,...ms.map((m)=>m.toFixed(0))].join(' ')+'\\n')`;
+
+/** What a `libraryReads` process printed: its real servers, its first and last read's ms; its service count checked. */
+function readsOf(m: Measure, services: number): { servers: number; firstMs: number; lastMs: number } {
+  const [listed, servers, firstMs, ...later] = m.stdout.trim().split(' ').map(Number) as [number, number, number, ...number[]];
+  if (listed !== services) throw new Error(`readTableSync read ${listed} services, not ${services}`);
+  return { servers, firstMs, lastMs: later.at(-1) ?? firstMs };
+}
 
 function benchTable(parts: readonly Part[]): void {
   const file = rulesFile(parts);
@@ -199,11 +203,11 @@ function benchTable(parts: readonly Part[]): void {
   if (tsStats.stdout !== ipvsadmStats.stdout) throw new Error('tsipvs -Ln --stats and ipvsadm -Ln --stats differ on the same rules');
   if (tsSave.stdout !== ipvsadmSave.stdout) throw new Error('tsipvs -S -n and ipvsadm -S -n differ on the same rules');
   if (asyncList.stdout !== ipvsadmList.stdout) throw new Error('tsipvs -Ln (async transport) and ipvsadm -Ln differ on the same rules');
-  const library = best(() => measure(b, [process.execPath, '-e', LIBRARY_READ]));
-  const [readMs, libServices, libServers] = library.stdout.trim().split(' ').map(Number) as [number, number, number];
-  if (libServices !== parts.reduce((n, p) => n + p[0], 0)) throw new Error(`readTableSync read ${libServices} services`);
-  const warm = measure(b, [process.execPath, '-e', LIBRARY_READ_WARM]);
-  const [coldMs, , warmMs] = warm.stdout.trim().split(' ').map(Number) as [number, number, number];
+  const serviceCount = parts.reduce((n, p) => n + p[0], 0);
+  const library = best(() => measure(b, [process.execPath, '-e', libraryReads(1)]));
+  const { servers: libServers, firstMs: readMs } = readsOf(library, serviceCount);
+  const warm = measure(b, [process.execPath, '-e', libraryReads(3)]);
+  const { firstMs: coldMs, lastMs: warmMs } = readsOf(warm, serviceCount);
   const noop = measure(b, [process.execPath, TSIPVS, 'apply', '--json', file]);
   const onePercent = measure(b, [process.execPath, TSIPVS, 'apply', '--json', changed]);
   const writes = (m: Measure) => {
